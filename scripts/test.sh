@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite: once on SQLite, then once on PostgreSQL when one answers on
+# 127.0.0.1:5432 (user postgres, trust auth) or at $TEST_DATABASE_URL.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export LINKSTAR_DATA_DIR="${LINKSTAR_TEST_DATA_DIR:-$PWD/var/test}"
+mkdir -p "$LINKSTAR_DATA_DIR"
+PYTEST=(.venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "$@")
+
+echo "=== LinkStar tests on SQLite ==="
+env -u DATABASE_URL "${PYTEST[@]}"
+sqlite_rc=$?
+
+PG_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/linkstar}"
+if .venv/bin/python - "$PG_URL" <<'PY' 2>/dev/null
+import sys, psycopg, dj_database_url
+cfg = dj_database_url.parse(sys.argv[1])
+psycopg.connect(host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"],
+                password=cfg["PASSWORD"] or None, dbname="postgres", connect_timeout=3).close()
+PY
+then
+    echo "=== LinkStar tests on PostgreSQL ($PG_URL) ==="
+    DATABASE_URL="$PG_URL" "${PYTEST[@]}"
+    pg_rc=$?
+else
+    echo "=== PostgreSQL not reachable at $PG_URL: ran the SQLite pass alone ==="
+    pg_rc=0
+fi
+if [ "$sqlite_rc" -ne 0 ] || [ "$pg_rc" -ne 0 ]; then
+    echo "FAILED (sqlite: $sqlite_rc, postgresql: $pg_rc)"
+    exit 1
+fi
+echo "All test passes green."

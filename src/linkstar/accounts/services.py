@@ -1,0 +1,232 @@
+"""Users, organizations, memberships and API tokens."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from linkstar.accounts.models import ApiToken, Membership, Organization, Role, User, hash_token
+from linkstar.audit.models import AuditChainHead
+from linkstar.audit.services import record
+from linkstar.core import policy
+from linkstar.core.actors import Actor
+from linkstar.core.exceptions import Conflict, DomainError, FieldError, InvalidInput, NotFound
+
+TOKEN_PREFIX = "lsk_"
+
+
+class AuthenticationFailed(DomainError):
+    status = 401
+    code = "invalid_credentials"
+
+
+def _clean_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise InvalidInput(
+            FieldError("email", _("%(e)r is not a valid email address.") % {"e": email})
+        ) from None
+    return email
+
+
+def _check_password(password: str | None) -> None:
+    if not password or len(password) < 8:
+        raise InvalidInput(FieldError("password", _("A password has at least 8 characters.")))
+
+
+@transaction.atomic
+def create_user(*, email: str, password: str | None, name: str = "") -> User:
+    """Create a login. Emails are unique (case-insensitive); passwords are hashed with Argon2."""
+    email = _clean_email(email)
+    _check_password(password)
+    if User.objects.filter(email__iexact=email).exists():
+        raise InvalidInput(FieldError("email", _("A user with this email already exists.")))
+    return User.objects.create_user(email=email, password=password, name=(name or "").strip())
+
+
+@transaction.atomic
+def create_organization(*, name: str, slug: str, owner: User, via: str = "cli") -> Organization:
+    """Create an organization; its owner becomes an admin member. Starts its audit chain."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput(FieldError("name", _("An organization needs a name.")))
+    if slug != slugify(slug) or not slug:
+        raise InvalidInput(FieldError("slug", _("A slug is lowercase letters, digits and '-'.")))
+    if Organization.objects.filter(slug=slug).exists():
+        raise InvalidInput(FieldError("slug", _("This slug is taken.")))
+    org = Organization.objects.create(name=name, slug=slug)
+    AuditChainHead.objects.create(organization=org)
+    membership = Membership.objects.create(
+        user=owner, organization=org, role=Role.ADMIN, is_owner=True
+    )
+    actor = Actor.from_membership(membership, via=via)
+    record(
+        actor=actor,
+        action="organization.created",
+        obj=org,
+        changes={"name": {"before": None, "after": name}, "slug": {"before": None, "after": slug}},
+    )
+    record(
+        actor=actor,
+        action="member.added",
+        obj=membership,
+        changes={
+            "email": {"before": None, "after": owner.email},
+            "role": {"before": None, "after": "admin"},
+            "is_owner": {"before": None, "after": True},
+        },
+    )
+    return org
+
+
+def _role(role: str) -> str:
+    if role not in Role.values:
+        raise InvalidInput(
+            FieldError("role", _("Role must be one of %(v)s.") % {"v": ", ".join(Role.values)})
+        )
+    return role
+
+
+@transaction.atomic
+def add_member(
+    *,
+    actor: Actor,
+    email: str,
+    role: str,
+    name: str = "",
+    password: str | None = None,
+    entity_id: int | None = None,
+) -> Membership:
+    """Admins add members; a new email creates the user (with the given password)."""
+    policy.require(actor, "member.manage")
+    email = _clean_email(email)
+    role = _role(role)
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        if password is None:
+            raise InvalidInput(FieldError("password", _("A new user needs a password.")))
+        user = create_user(email=email, password=password, name=name)
+    if Membership.objects.filter(user=user, organization=actor.organization).exists():
+        raise Conflict(_("%(e)s is already a member.") % {"e": email}, code="already_member")
+    if entity_id is not None and not policy.visible_entities(actor).filter(pk=entity_id).exists():
+        raise InvalidInput(FieldError("entity_id", _("Unknown seller entity.")))
+    membership = Membership.objects.create(
+        user=user, organization=actor.organization, role=role, entity_id=entity_id
+    )
+    record(
+        actor=actor,
+        action="member.added",
+        obj=membership,
+        changes={
+            "email": {"before": None, "after": email},
+            "role": {"before": None, "after": role},
+        },
+    )
+    return membership
+
+
+def _membership(actor: Actor, user_id: int) -> Membership:
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .filter(organization=actor.organization, user_id=user_id)
+        .first()
+    )
+    if membership is None:
+        raise NotFound()
+    return membership
+
+
+def _keep_an_admin(actor: Actor, membership: Membership) -> None:
+    admins = Membership.objects.filter(organization=actor.organization, role=Role.ADMIN).exclude(
+        pk=membership.pk
+    )
+    if membership.role == Role.ADMIN and not admins.exists():
+        raise Conflict(_("An organization keeps at least one administrator."), code="last_admin")
+
+
+@transaction.atomic
+def change_member_role(
+    *, actor: Actor, user_id: int, role: str, entity_id: int | None = None
+) -> Membership:
+    policy.require(actor, "member.manage")
+    membership = _membership(actor, user_id)
+    role = _role(role)
+    if role != Role.ADMIN:
+        _keep_an_admin(actor, membership)
+    before = membership.role
+    membership.role = role
+    if entity_id is not None:
+        membership.entity_id = entity_id
+    membership.save()
+    record(
+        actor=actor,
+        action="member.role_changed",
+        obj=membership,
+        changes={
+            "email": {"before": membership.user.email, "after": membership.user.email},
+            "role": {"before": before, "after": role},
+        },
+    )
+    return membership
+
+
+@transaction.atomic
+def remove_member(*, actor: Actor, user_id: int) -> None:
+    policy.require(actor, "member.manage")
+    membership = _membership(actor, user_id)
+    _keep_an_admin(actor, membership)
+    record(
+        actor=actor,
+        action="member.removed",
+        obj=membership,
+        changes={
+            "email": {"before": membership.user.email, "after": None},
+            "role": {"before": membership.role, "after": None},
+        },
+    )
+    membership.delete()
+
+
+def issue_token(*, user: User, name: str = "", expires_at=None) -> tuple[ApiToken, str]:
+    """A new API token; the raw value is returned once and only its hash is kept."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    for _attempt in range(3):
+        try:
+            token = ApiToken.objects.create(
+                user=user,
+                name=(name or "")[:100],
+                key_hash=hash_token(raw),
+                prefix=raw[:12],
+                expires_at=expires_at,
+            )
+            return token, raw
+        except IntegrityError:
+            raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    raise RuntimeError("could not issue a unique token")
+
+
+def token_for_credentials(*, email: str, password: str, name: str = "") -> str:
+    user = authenticate(username=(email or "").strip().lower(), password=password)
+    if user is None or not user.is_active:
+        raise AuthenticationFailed(_("Wrong email or password."))
+    return issue_token(user=user, name=name or "api")[1]
+
+
+def user_for_token(raw: str) -> User | None:
+    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
+    if token is None or not token.is_usable() or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,93 @@
+"""The NinjaAPI object: token auth, the error format of API.md, and every app's router."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+
+from linkstar.accounts.services import user_for_token
+from linkstar.core.exceptions import DomainError, InvalidInput
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token: str):
+        return user_for_token(token)
+
+
+api = NinjaAPI(
+    title="LinkStar API",
+    version="1",
+    description="LinkStar 联星出海 — store-opening projects, tasks, approvals and audit. "
+    "Authenticate with `Authorization: Bearer <token>` (POST /auth/token).",
+    auth=BearerToken(),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _error(request, status: int, detail: str, code: str, errors: list[dict] | None = None):
+    body = {"detail": detail, "code": code}
+    if errors is not None:
+        body["errors"] = errors
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    errors = [e.as_dict() for e in exc.errors] if isinstance(exc, InvalidInput) else None
+    return _error(request, exc.status, exc.detail, exc.code, errors)
+
+
+def _field_error(item: dict) -> dict:
+    loc = [
+        p for p in item.get("loc", ()) if p not in ("body", "query", "path", "payload", "filters")
+    ]
+    out = {"field": ".".join(str(p) for p in loc) or "body", "message": item.get("msg", "invalid")}
+    if len(loc) >= 2 and loc[0] == "rows" and isinstance(loc[1], int):
+        out["row"] = loc[1]
+    return out
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request, exc: NinjaValidationError):
+    errors = [_field_error(e) for e in exc.errors]
+    first = errors[0] if errors else {"field": "body", "message": "invalid"}
+    return _error(request, 422, f"{first['field']}: {first['message']}", "invalid", errors)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request, exc):
+    return _error(
+        request, 401, _("Authentication required: send a valid API token."), "unauthenticated"
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return _error(request, 404, _("Not found."), "not_found")
+
+
+def _mount() -> None:
+    from linkstar.accounts.api import router as accounts_router
+    from linkstar.approvals.api import router as approvals_router
+    from linkstar.audit.api import router as audit_router
+    from linkstar.catalog.api import router as catalog_router
+    from linkstar.entities.api import router as entities_router
+    from linkstar.playbooks.api import router as playbooks_router
+    from linkstar.projects.api import router as projects_router
+
+    api.add_router("", accounts_router)
+    api.add_router("", catalog_router)
+    api.add_router("", entities_router)
+    api.add_router("", playbooks_router)
+    api.add_router("", projects_router)
+    api.add_router("", approvals_router)
+    api.add_router("", audit_router)
+
+
+_mount()

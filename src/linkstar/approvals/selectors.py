@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from linkstar.approvals.models import ApprovalDecision, ApprovalRequest, ApprovalStatus
+from linkstar.approvals.services import may_decide
+from linkstar.core import policy
+from linkstar.core.actors import Actor
+
+
+def approval_queryset(actor: Actor) -> QuerySet[ApprovalRequest]:
+    return (
+        ApprovalRequest.objects.filter(
+            organization_id=actor.organization.pk,
+            project__in=policy.visible_projects(actor).values("pk"),
+        )
+        .select_related("project", "task")
+        .prefetch_related(
+            Prefetch(
+                "decisions",
+                queryset=ApprovalDecision.objects.order_by("level"),
+                to_attr="decision_list",
+            )
+        )
+    )
+
+
+def approval_list(
+    *, actor: Actor, mine: bool = False, status: str | None = None
+) -> list[ApprovalRequest] | QuerySet:
+    qs = approval_queryset(actor).order_by("-created_at", "-id")
+    if status:
+        qs = qs.filter(status=status)
+    if not mine:
+        return qs
+    # Those the caller may decide now: pending, role allows, not requested by them, and no
+    # earlier level decided by them (four eyes).
+    pending = qs.filter(status=ApprovalStatus.PENDING).exclude(requested_by_id=actor.user_id)
+    return [a for a in pending if may_decide(actor, a, {d.decided_by_id for d in a.decision_list})]
+
+
+def approval_get(*, actor: Actor, approval_id: int) -> ApprovalRequest:
+    return policy.get_visible(approval_queryset(actor), pk=approval_id)

@@ -1,0 +1,142 @@
+"""Approvals: N levels, each decided by someone other than the requester and the deciders of
+earlier levels (four eyes). Approving the last level completes the task; rejecting at any level
+sends it back to ``in_progress`` with the reason."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linkstar.approvals.models import ApprovalDecision, ApprovalRequest, ApprovalStatus, Decision
+from linkstar.audit.services import record
+from linkstar.core import policy
+from linkstar.core.actors import Actor
+from linkstar.core.exceptions import Conflict, FieldError, InvalidInput, PermissionDenied
+from linkstar.projects.models import Task, TaskStatus
+
+
+def open_approval_request(*, actor: Actor, task: Task) -> ApprovalRequest:
+    """Called by ``update_task`` (in its transaction) when a task needing approval is done."""
+    if task.approval_requests.filter(status=ApprovalStatus.PENDING).exists():
+        raise Conflict(
+            _("An approval request for this task is already pending."), code="approval_pending"
+        )
+    approval = ApprovalRequest.objects.create(
+        organization=actor.organization,
+        task=task,
+        project_id=task.project_id,
+        levels=task.approval_levels,
+        requested_by=actor.user,
+    )
+    record(
+        actor=actor,
+        action="approval.requested",
+        obj=approval,
+        project_id=task.project_id,
+        changes={
+            "task_id": {"before": None, "after": task.pk},
+            "levels": {"before": None, "after": approval.levels},
+        },
+    )
+    return approval
+
+
+def may_decide(actor: Actor, approval: ApprovalRequest, decided_by: set[int]) -> bool:
+    """Whether the actor may decide the current level now (role and four eyes)."""
+    return (
+        approval.status == ApprovalStatus.PENDING
+        and policy.can(actor, "approval.decide", approval)
+        and actor.user_id != approval.requested_by_id
+        and actor.user_id not in decided_by
+    )
+
+
+@transaction.atomic
+def decide_approval(
+    *, actor: Actor, approval: ApprovalRequest, decision: str, comment: str = ""
+) -> ApprovalRequest:
+    """Decide the current level. Reviewers, admins and the project's manager decide; never the
+    requester, never someone who decided an earlier level (403 ``four_eyes``)."""
+    from linkstar.projects.services import _require_active, finish_task
+
+    approval = (
+        ApprovalRequest.objects.select_for_update()
+        .select_related("project", "task")
+        .get(pk=approval.pk)
+    )
+    policy.require(actor, "approval.decide", approval)
+    comment = (comment or "").strip()
+    if decision not in Decision.values:
+        raise InvalidInput(FieldError("decision", _("Decision is 'approve' or 'reject'.")))
+    if approval.status != ApprovalStatus.PENDING:
+        raise Conflict(
+            _("This request was already %(s)s.") % {"s": approval.status}, code="approval_decided"
+        )
+    _require_active(approval.project)
+    earlier = set(approval.decisions.values_list("decided_by_id", flat=True))
+    if actor.user_id == approval.requested_by_id:
+        raise PermissionDenied(
+            _("You asked for this approval; someone else must decide it."), code="four_eyes"
+        )
+    if actor.user_id in earlier:
+        raise PermissionDenied(
+            _("You decided an earlier level; another person must decide this one."),
+            code="four_eyes",
+        )
+    if decision == Decision.REJECT and not comment:
+        raise InvalidInput(FieldError("comment", _("Say why you reject it.")))
+    now = timezone.now()
+    level = approval.current_level
+    ApprovalDecision.objects.create(
+        request=approval,
+        level=level,
+        decided_by=actor.user,
+        decision=decision,
+        comment=comment,
+        at=now,
+    )
+    task = Task.objects.select_for_update().select_related("project").get(pk=approval.task_id)
+    task_before = task.status
+    if decision == Decision.REJECT:
+        approval.status = ApprovalStatus.REJECTED
+        approval.decided_at = now
+        task.status = TaskStatus.IN_PROGRESS
+    elif level < approval.levels:
+        approval.current_level = level + 1
+    else:
+        approval.status = ApprovalStatus.APPROVED
+        approval.decided_at = now
+        finish_task(actor=actor, task=task)
+    approval.save()
+    if task.status != task_before:
+        task.version += 1
+        task.save()
+        record(
+            actor=actor,
+            action="task.updated",
+            obj=task,
+            project_id=task.project_id,
+            changes={
+                "status": {"before": task_before, "after": task.status},
+                **(
+                    {"reason": {"before": None, "after": comment}}
+                    if decision == Decision.REJECT
+                    else {}
+                ),
+            },
+        )
+    action = "approval.approved" if decision == Decision.APPROVE else "approval.rejected"
+    record(
+        actor=actor,
+        action=action,
+        obj=approval,
+        project_id=approval.project_id,
+        changes={
+            "level": {"before": None, "after": level},
+            "decision": {"before": None, "after": decision},
+            "comment": {"before": None, "after": comment},
+            "status": {"before": "pending", "after": approval.status},
+        },
+    )
+    return approval

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Query, Router, Schema
+
+from linkstar.api.common import ERRORS, actor_for, page
+from linkstar.api.paging import Paging
+from linkstar.audit import selectors
+from linkstar.audit.services import verify_chain
+from linkstar.core import policy
+from linkstar.projects.schemas import AuditEventOut
+from linkstar.projects.serializers import audit_event_out
+
+router = Router(tags=["audit"])
+
+
+class AuditList(Schema):
+    items: list[AuditEventOut]
+    count: int
+
+
+class AuditFilters(Schema):
+    object_type: str | None = None
+    object_id: str | None = None
+    actor: int | None = None
+    action: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+class VerifyOut(Schema):
+    ok: bool
+    checked: int
+    first_bad_id: int | None
+    first_bad_seq: int | None
+    reason: str
+
+
+@router.get("/orgs/{org}/audit", response={200: AuditList, **ERRORS})
+def audit_list(request, org: str, paging: Query[Paging], filters: Query[AuditFilters]):
+    """Admins and auditors. Newest first."""
+    actor = actor_for(request, org)
+    f = filters.model_dump()
+    qs = selectors.audit_list(actor=actor, actor_id=f.pop("actor"), **f)
+    return page(
+        qs,
+        limit=paging.limit,
+        offset=paging.offset,
+        serialize=lambda es: [audit_event_out(e) for e in es],
+    )
+
+
+@router.get("/orgs/{org}/audit/verify", response={200: VerifyOut, **ERRORS})
+def audit_verify(request, org: str):
+    """Recompute the organization's hash chain; ``first_bad_id`` names the first broken event."""
+    actor = actor_for(request, org)
+    policy.require(actor, "audit.view")
+    return verify_chain(organization_id=actor.organization.pk).as_dict()

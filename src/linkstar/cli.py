@@ -1,0 +1,277 @@
+"""The ``linkstar`` command: init, serve, worker, user/org/member, audit verify, demo, manage."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linkstar.settings")
+    import django
+
+    django.setup()
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_init(args) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    from linkstar.catalog.services import load_catalog
+    from linkstar.playbooks.services import load_builtin_templates
+
+    call_command("migrate", interactive=False, verbosity=0)
+    counts = load_catalog()
+    outcome = load_builtin_templates()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    if not args.quiet:
+        print(
+            f"LinkStar ready: {counts['platforms']} platforms, {counts['sites']} sites, "
+            f"{counts['document_types']} document types, {len(outcome)} built-in templates "
+            f"({', '.join(f'{k}: {v}' for k, v in outcome.items())})."
+        )
+    return 0
+
+
+def cmd_serve(args) -> int:
+    cmd_init(argparse.Namespace(quiet=False))
+    from django.conf import settings
+
+    env = os.environ.copy()
+    children: list[subprocess.Popen] = []
+    web = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "linkstar.wsgi:application",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        "--timeout",
+        "120",
+    ]
+    children.append(subprocess.Popen(web, env=env))
+    if not args.no_worker:
+        children.append(subprocess.Popen([sys.executable, "-m", "linkstar.cli", "worker"], env=env))
+    print(
+        f"LinkStar serving on http://{args.host}:{args.port}/ (data: {settings.DATA_DIR})",
+        flush=True,
+    )
+
+    stopping = False
+
+    def stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    code = 0
+    try:
+        while not stopping:
+            for child in children:
+                if child.poll() is not None:
+                    code = child.returncode or 1
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return code
+
+
+def cmd_worker(args) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    call_command("db_worker", interval=args.interval)
+    return 0
+
+
+def cmd_user_create(args) -> int:
+    _setup()
+    from linkstar.accounts.services import create_user
+    from linkstar.core.exceptions import DomainError
+
+    try:
+        user = create_user(email=args.email, password=args.password, name=args.name or "")
+    except DomainError as exc:
+        return _fail(exc.detail)
+    print(f"user {user.email} created (id {user.pk})")
+    return 0
+
+
+def cmd_org_create(args) -> int:
+    _setup()
+    from linkstar.accounts.models import User
+    from linkstar.accounts.services import create_organization
+    from linkstar.core.exceptions import DomainError
+
+    owner = User.objects.filter(email__iexact=args.owner).first()
+    if owner is None:
+        return _fail(f"no user with email {args.owner}; create it with `linkstar user create`")
+    try:
+        org = create_organization(name=args.name, slug=args.slug, owner=owner)
+    except DomainError as exc:
+        return _fail(exc.detail)
+    print(f"organization {org.slug} created; {owner.email} is its owner (admin)")
+    return 0
+
+
+def cmd_member_add(args) -> int:
+    _setup()
+    from linkstar.accounts.models import Organization
+    from linkstar.accounts.services import add_member
+    from linkstar.core.actors import Actor
+    from linkstar.core.exceptions import DomainError
+
+    org = Organization.objects.filter(slug=args.org).first()
+    if org is None:
+        return _fail(f"no organization {args.org}")
+    try:
+        m = add_member(
+            actor=Actor.system(org, via="cli"),
+            email=args.email,
+            role=args.role,
+            password=args.password,
+        )
+    except DomainError as exc:
+        return _fail(exc.detail)
+    print(f"{m.user.email} is now {m.role} of {org.slug}")
+    return 0
+
+
+def cmd_audit_verify(args) -> int:
+    _setup()
+    from linkstar.accounts.models import Organization
+    from linkstar.audit.models import AuditEvent
+    from linkstar.audit.services import verify_chain
+
+    orgs = Organization.objects.order_by("slug")
+    if args.org:
+        orgs = orgs.filter(slug=args.org)
+        if not orgs.exists():
+            return _fail(f"no organization {args.org}")
+    bad = 0
+    for org in orgs:
+        result = verify_chain(organization_id=org.pk)
+        if result.ok:
+            print(f"{org.slug}: ok, {result.checked} events")
+            continue
+        bad += 1
+        print(f"{org.slug}: BROKEN — {result.reason}")
+        if result.first_bad_id is not None:
+            e = AuditEvent.objects.get(pk=result.first_bad_id)
+            print(
+                f"  first bad event: id {e.pk}, #{e.seq}, {e.at.isoformat()}, {e.actor_label}, "
+                f"{e.action} {e.object_type}:{e.object_id}"
+            )
+    return 1 if bad else 0
+
+
+def cmd_demo(args) -> int:
+    _setup()
+    from linkstar.demo import create_demo
+
+    print(create_demo(slug=args.slug, password=args.password))
+    return 0
+
+
+def cmd_manage(args) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linkstar.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["linkstar manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="linkstar", description="LinkStar 联星出海 开店项目管理")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="migrate, load the catalog and built-in templates (idempotent)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("serve", help="init if needed, then serve the web app with its worker")
+    p.add_argument("--host", default=os.environ.get("LINKSTAR_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("LINKSTAR_PORT", "8000")))
+    p.add_argument("--workers", type=int, default=int(os.environ.get("LINKSTAR_WEB_WORKERS", "2")))
+    p.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run the background worker alone")
+    p.add_argument("--interval", type=float, default=1.0)
+    p.set_defaults(func=cmd_worker)
+
+    user = sub.add_parser("user", help="users").add_subparsers(dest="action", required=True)
+    p = user.add_parser("create")
+    p.add_argument("--email", required=True)
+    p.add_argument("--password", required=True)
+    p.add_argument("--name")
+    p.set_defaults(func=cmd_user_create)
+
+    org = sub.add_parser("org", help="organizations").add_subparsers(dest="action", required=True)
+    p = org.add_parser("create")
+    p.add_argument("--name", required=True)
+    p.add_argument("--slug", required=True)
+    p.add_argument("--owner", required=True, help="email of an existing user")
+    p.set_defaults(func=cmd_org_create)
+
+    member = sub.add_parser("member", help="memberships").add_subparsers(
+        dest="action", required=True
+    )
+    p = member.add_parser("add")
+    p.add_argument("--org", required=True)
+    p.add_argument("--email", required=True)
+    p.add_argument(
+        "--role",
+        required=True,
+        choices=["admin", "manager", "operator", "reviewer", "auditor", "client"],
+    )
+    p.add_argument("--password", help="for a new user")
+    p.set_defaults(func=cmd_member_add)
+
+    audit = sub.add_parser("audit", help="audit trail").add_subparsers(dest="action", required=True)
+    p = audit.add_parser("verify", help="exit 0 when every chain is intact, 1 otherwise")
+    p.add_argument("--org")
+    p.set_defaults(func=cmd_audit_verify)
+
+    p = sub.add_parser("demo", help="a demo organization with users of every role and ~20 projects")
+    p.add_argument("--slug", default="demo")
+    p.add_argument("--password", default="linkstar-demo")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("manage", help="Django's own management commands", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""The one place that decides permissions.
+
+``can(actor, action, obj)`` answers yes/no; ``require`` raises ``PermissionDenied``. Visibility
+(what an actor may see at all) is expressed as querysets: an object outside them is *not found*,
+never *forbidden*, so nothing leaks across organizations or past a client's own entity.
+
+Roles (DESIGN.md §1): admin everything; manager creates projects and runs the ones they manage;
+operator works on tasks of projects they are on; reviewer decides approvals and may do what an
+operator may; auditor reads everything and changes nothing; client sees its own entity's projects.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from linkstar.core.exceptions import NotFound, PermissionDenied
+
+if TYPE_CHECKING:
+    from linkstar.core.actors import Actor
+
+ADMIN, MANAGER, OPERATOR, REVIEWER, AUDITOR, CLIENT = (
+    "admin",
+    "manager",
+    "operator",
+    "reviewer",
+    "auditor",
+    "client",
+)
+SEES_ALL_PROJECTS = {ADMIN, MANAGER, REVIEWER, AUDITOR}
+
+
+def _is_admin(actor: Actor) -> bool:
+    return actor.is_admin
+
+
+def _manages(actor: Actor, project) -> bool:
+    return _is_admin(actor) or (actor.role == MANAGER and project.manager_id == actor.user_id)
+
+
+def _on_project(actor: Actor, project) -> bool:
+    """Team member, manager, or assignee of one of its tasks."""
+    if actor.user_id is None:
+        return False
+    if project.manager_id == actor.user_id:
+        return True
+    from linkstar.projects.models import Task
+
+    if project.members.filter(pk=actor.user_id).exists():
+        return True
+    return Task.objects.filter(project_id=project.pk, assignee_id=actor.user_id).exists()
+
+
+def _works_on(actor: Actor, project) -> bool:
+    if _manages(actor, project):
+        return True
+    return actor.role in {OPERATOR, REVIEWER, MANAGER} and _on_project(actor, project)
+
+
+def _project_of(obj):
+    return obj if hasattr(obj, "stage") else obj.project
+
+
+RULES = {
+    # organization
+    "org.view": lambda a, o: True,
+    "member.manage": lambda a, o: _is_admin(a),
+    "audit.view": lambda a, o: _is_admin(a) or a.role == AUDITOR,
+    # catalog-side objects owned by the organization
+    "template.manage": lambda a, o: _is_admin(a),
+    "entity.create": lambda a, o: _is_admin(a) or a.role == MANAGER,
+    "entity.update": lambda a, o: _is_admin(a) or a.role == MANAGER,
+    # projects
+    "project.create": lambda a, o: _is_admin(a) or a.role == MANAGER,
+    "project.update": lambda a, o: _manages(a, o),
+    "project.stage": lambda a, o: _manages(a, o),
+    "project.close": lambda a, o: _manages(a, o),
+    "project.comment": lambda a, o: _works_on(a, o) or a.role == CLIENT,
+    # tasks: the object is a task
+    "task.work": lambda a, o: _works_on(a, _project_of(o)),
+    "task.plan": lambda a, o: _manages(a, _project_of(o)),
+    "task.skip": lambda a, o: _manages(a, _project_of(o)),
+    "task.comment": lambda a, o: _works_on(a, _project_of(o)) or a.role == CLIENT,
+    # approvals: the object is the approval request
+    "approval.decide": lambda a, o: (
+        a.role in {ADMIN, REVIEWER}
+        or _is_admin(a)
+        or (a.user_id is not None and o.project.manager_id == a.user_id)
+    ),
+}
+
+DENIED_MESSAGES = {
+    "member.manage": _("Only an administrator may manage members."),
+    "audit.view": _("Only administrators and auditors may read the audit log."),
+    "template.manage": _("Only an administrator may change templates."),
+    "project.create": _("Only administrators and managers may create projects."),
+    "project.update": _("Only the project's manager or an administrator may change this project."),
+    "project.stage": _("Only the project's manager or an administrator may move its stage."),
+    "project.close": _("Only the project's manager or an administrator may close this project."),
+    "task.work": _("You may only work on tasks of projects you are on."),
+    "task.plan": _("Only the project's manager or an administrator may assign and plan tasks."),
+    "task.skip": _("Only the project's manager or an administrator may skip a task."),
+    "approval.decide": _(
+        "Only reviewers, administrators or the project's manager decide approvals."
+    ),
+}
+
+
+def can(actor: Actor, action: str, obj=None) -> bool:
+    if (
+        obj is not None
+        and getattr(obj, "organization_id", actor.organization.pk) != actor.organization.pk
+    ):
+        return False
+    rule = RULES.get(action)
+    if rule is None:
+        raise KeyError(f"unknown action {action!r}")
+    return bool(rule(actor, obj))
+
+
+def require(actor: Actor, action: str, obj=None) -> None:
+    if (
+        obj is not None
+        and getattr(obj, "organization_id", actor.organization.pk) != actor.organization.pk
+    ):
+        raise NotFound()
+    if not can(actor, action, obj):
+        raise PermissionDenied(DENIED_MESSAGES.get(action))
+
+
+# --- visibility ------------------------------------------------------------------------------
+
+
+def visible_projects(actor: Actor) -> QuerySet:
+    from linkstar.projects.models import StoreProject, Task
+
+    qs = StoreProject.objects.filter(organization_id=actor.organization.pk)
+    if actor.is_admin or actor.role in SEES_ALL_PROJECTS:
+        return qs
+    if actor.role == CLIENT:
+        if actor.entity_id is None:
+            return qs.none()
+        return qs.filter(entity_id=actor.entity_id)
+    uid = actor.user_id
+    member = StoreProject.members.through.objects.filter(
+        storeproject_id=OuterRef("pk"), user_id=uid
+    )
+    assigned = Task.objects.filter(project_id=OuterRef("pk"), assignee_id=uid)
+    return qs.filter(Q(manager_id=uid) | Exists(member) | Exists(assigned))
+
+
+def visible_tasks(actor: Actor) -> QuerySet:
+    from linkstar.projects.models import Task
+
+    return Task.objects.filter(project__in=visible_projects(actor).values("pk"))
+
+
+def visible_entities(actor: Actor) -> QuerySet:
+    from linkstar.entities.models import SellerEntity
+
+    qs = SellerEntity.objects.filter(organization_id=actor.organization.pk)
+    if actor.role == CLIENT and not actor.is_admin:
+        return qs.filter(pk=actor.entity_id) if actor.entity_id else qs.none()
+    return qs
+
+
+def get_visible(qs: QuerySet, **lookup):
+    """One object from a visibility queryset, or ``NotFound`` (never ``PermissionDenied``)."""
+    try:
+        return qs.get(**lookup)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None

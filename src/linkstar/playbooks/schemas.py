@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+Phase = Literal["documents", "registration", "review", "launch"]
+
+
+class BlueprintIn(Schema):
+    key: str
+    title: str
+    title_en: str | None = None
+    description: str | None = None
+    description_en: str | None = None
+    phase: str = Field(description="documents | registration | review | launch")
+    offset_days: int = 0
+    duration_days: int = 1
+    depends_on: list[str] = []
+    role: str | None = None
+    document_types: list[str] = []
+    approval_levels: int = 0
+    checklist: list[str] = []
+    sets_stage: str | None = None
+
+
+class BlueprintOut(Schema):
+    key: str
+    title: str
+    title_en: str
+    description: str
+    description_en: str
+    phase: str
+    offset_days: int
+    duration_days: int
+    depends_on: list[str]
+    role: str | None
+    document_types: list[str]
+    approval_levels: int
+    checklist: list[str]
+    sets_stage: str | None
+
+
+class TemplateIn(Schema):
+    name: str
+    site: str | None = None
+    clone_from: int | None = Field(
+        None, description="id of a template to copy the latest version of"
+    )
+
+
+class TemplateOut(Schema):
+    id: int
+    name: str
+    name_en: str
+    site: str
+    sites: list[str]
+    builtin: bool
+    latest_version: int | None
+    published_version: int | None
+    cloned_from: int | None
+
+
+class TemplateList(Schema):
+    items: list[TemplateOut]
+    count: int
+
+
+class VersionBrief(Schema):
+    number: int
+    status: str
+    published_at: str | None
+
+
+class TemplateDetail(TemplateOut):
+    description: str
+    versions: list[VersionBrief]
+
+
+class VersionOut(Schema):
+    template_id: int
+    number: int
+    status: str
+    version: int
+    published_at: str | None
+    tasks: list[BlueprintOut]
+
+
+class VersionPut(Schema):
+    tasks: list[BlueprintIn]
+    version: int | None = Field(None, description="the draft's version, for optimistic locking")

@@ -1,0 +1,257 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Query, Router, Schema, Status
+
+from linkstar.api.common import ERRORS, actor_for, page
+from linkstar.api.paging import Paging
+from linkstar.projects import selectors, services
+from linkstar.projects.schemas import (
+    BatchIn,
+    BatchOut,
+    CommentIn,
+    CommentList,
+    CommentOut,
+    HistoryOut,
+    ProjectIn,
+    ProjectList,
+    ProjectOut,
+    ProjectPatch,
+    SkipIn,
+    StageIn,
+    TaskList,
+    TaskOut,
+    TaskPatch,
+    VersionIn,
+)
+from linkstar.projects.serializers import audit_event_out, comment_out, project_out, task_out
+
+router = Router(tags=["store projects and tasks"])
+
+
+class ProjectFilters(Schema):
+    site: str | None = None
+    platform: str | None = None
+    stage: str | None = None
+    status: str | None = None
+    manager: int | None = None
+    entity: int | None = None
+    overdue: bool | None = None
+    q: str | None = None
+    order: str = "-created_at"
+
+
+class TaskFilters(Schema):
+    assignee: str | None = None
+    status: str | None = None
+    due_before: dt.date | None = None
+    project: int | None = None
+
+
+def _fresh_project(actor, project_id: int) -> dict:
+    return project_out(selectors.project_get(actor=actor, project_id=project_id))
+
+
+def _fresh_task(actor, task_id: int) -> dict:
+    today = services.org_today(actor.organization)
+    return task_out(selectors.task_get(actor=actor, task_id=task_id), today=today)
+
+
+@router.get("/orgs/{org}/projects", response={200: ProjectList, **ERRORS})
+def project_list(request, org: str, paging: Query[Paging], filters: Query[ProjectFilters]):
+    actor = actor_for(request, org)
+    qs = selectors.project_list(actor=actor, **filters.model_dump())
+    return page(
+        qs,
+        limit=paging.limit,
+        offset=paging.offset,
+        serialize=lambda ps: [project_out(p) for p in ps],
+    )
+
+
+@router.post("/orgs/{org}/projects", response={201: ProjectOut, **ERRORS})
+def project_create(request, org: str, payload: ProjectIn):
+    """Create a project from a published template version; its tasks are created with dates."""
+    actor = actor_for(request, org)
+    project = services.create_project(actor=actor, **payload.model_dump())
+    return Status(201, _fresh_project(actor, project.pk))
+
+
+@router.post("/orgs/{org}/projects/batch", response={201: BatchOut, **ERRORS})
+def project_batch(request, org: str, payload: BatchIn):
+    """All rows or none: one bad row → 422 naming the row (``errors[].row``), nothing created."""
+    actor = actor_for(request, org)
+    rows = [services.ProjectRow(**r.model_dump()) for r in payload.rows]
+    projects = services.create_projects_batch(
+        actor=actor,
+        template_id=payload.template_id,
+        version=payload.version,
+        rows=rows,
+        start_date=payload.start_date,
+        members=payload.members,
+    )
+    return Status(201, {"created": [p.pk for p in projects], "codes": [p.code for p in projects]})
+
+
+@router.get("/orgs/{org}/projects/{project_id}", response={200: ProjectOut, **ERRORS})
+def project_get(request, org: str, project_id: int):
+    actor = actor_for(request, org)
+    return _fresh_project(actor, project_id)
+
+
+@router.patch("/orgs/{org}/projects/{project_id}", response={200: ProjectOut, **ERRORS})
+def project_update(request, org: str, project_id: int, payload: ProjectPatch):
+    actor = actor_for(request, org)
+    project = selectors.project_get(actor=actor, project_id=project_id)
+    fields = payload.model_dump(exclude_unset=True)
+    services.update_project(actor=actor, project=project, **fields)
+    return _fresh_project(actor, project_id)
+
+
+@router.post("/orgs/{org}/projects/{project_id}/stage", response={200: ProjectOut, **ERRORS})
+def project_stage(request, org: str, project_id: int, payload: StageIn):
+    """409 ``transition_not_allowed`` for a move the stage state machine lacks."""
+    actor = actor_for(request, org)
+    project = selectors.project_get(actor=actor, project_id=project_id)
+    services.change_stage(
+        actor=actor,
+        project=project,
+        stage=payload.stage,
+        note=payload.note or "",
+        version=payload.version,
+    )
+    return _fresh_project(actor, project_id)
+
+
+@router.post("/orgs/{org}/projects/{project_id}/close", response={200: ProjectOut, **ERRORS})
+def project_close(request, org: str, project_id: int, payload: VersionIn | None = None):
+    """Close once opened, rejected or cancelled; 409 while tasks are open."""
+    actor = actor_for(request, org)
+    project = selectors.project_get(actor=actor, project_id=project_id)
+    services.close_project(
+        actor=actor, project=project, version=payload.version if payload else None
+    )
+    return _fresh_project(actor, project_id)
+
+
+@router.get("/orgs/{org}/projects/{project_id}/tasks", response={200: TaskList, **ERRORS})
+def project_tasks(request, org: str, project_id: int, paging: Query[Paging]):
+    """The project's tasks in plan order."""
+    actor = actor_for(request, org)
+    project = selectors.project_get(actor=actor, project_id=project_id)
+    today = services.org_today(actor.organization)
+    return page(
+        selectors.project_tasks(actor=actor, project=project),
+        limit=paging.limit,
+        offset=paging.offset,
+        serialize=lambda ts: [task_out(t, today=today) for t in ts],
+    )
+
+
+@router.get("/orgs/{org}/projects/{project_id}/history", response={200: HistoryOut, **ERRORS})
+def project_history(request, org: str, project_id: int):
+    """Stage changes and the audit events of the project."""
+    actor = actor_for(request, org)
+    project = selectors.project_get(actor=actor, project_id=project_id)
+    changes, events = selectors.project_history(project=project)
+    return {
+        "stage_changes": [
+            {
+                "from_stage": c.from_stage or None,
+                "to_stage": c.to_stage,
+                "note": c.note,
+                "actor_id": c.actor_id,
+                "task_id": c.task_id,
+                "at": c.at,
+            }
+            for c in changes
+        ],
+        "events": [audit_event_out(e) for e in events],
+    }
+
+
+@router.get("/orgs/{org}/projects/{project_id}/comments", response={200: CommentList, **ERRORS})
+def project_comments(request, org: str, project_id: int, paging: Query[Paging]):
+    actor = actor_for(request, org)
+    project = selectors.project_get(actor=actor, project_id=project_id)
+    return page(
+        selectors.comment_list(project=project),
+        limit=paging.limit,
+        offset=paging.offset,
+        serialize=lambda cs: [comment_out(c) for c in cs],
+    )
+
+
+@router.post("/orgs/{org}/projects/{project_id}/comments", response={201: CommentOut, **ERRORS})
+def project_comment_create(request, org: str, project_id: int, payload: CommentIn):
+    actor = actor_for(request, org)
+    project = selectors.project_get(actor=actor, project_id=project_id)
+    comment = services.add_comment(actor=actor, project=project, body=payload.body)
+    return Status(201, comment_out(comment))
+
+
+# --- tasks -----------------------------------------------------------------------------------
+
+
+@router.get("/orgs/{org}/tasks", response={200: TaskList, **ERRORS})
+def task_list(request, org: str, paging: Query[Paging], filters: Query[TaskFilters]):
+    actor = actor_for(request, org)
+    today = services.org_today(actor.organization)
+    qs = selectors.task_list(actor=actor, **filters.model_dump())
+    return page(
+        qs,
+        limit=paging.limit,
+        offset=paging.offset,
+        serialize=lambda ts: [task_out(t, today=today) for t in ts],
+    )
+
+
+@router.get("/orgs/{org}/tasks/{task_id}", response={200: TaskOut, **ERRORS})
+def task_get(request, org: str, task_id: int):
+    actor = actor_for(request, org)
+    return _fresh_task(actor, task_id)
+
+
+@router.patch("/orgs/{org}/tasks/{task_id}", response={200: TaskOut, **ERRORS})
+def task_update(request, org: str, task_id: int, payload: TaskPatch):
+    """Status moves follow the state machine (409 ``transition_not_allowed``, 409
+    ``dependency_not_done``); ``done`` on a task that needs approval opens an approval request and
+    answers ``status: "awaiting_approval"``."""
+    actor = actor_for(request, org)
+    task = selectors.task_get(actor=actor, task_id=task_id)
+    fields = payload.model_dump(exclude_unset=True)
+    if "checklist" in fields and fields["checklist"] is not None:
+        fields["checklist"] = [dict(item) for item in fields["checklist"]]
+    services.update_task(actor=actor, task=task, **fields)
+    return _fresh_task(actor, task_id)
+
+
+@router.post("/orgs/{org}/tasks/{task_id}/skip", response={200: TaskOut, **ERRORS})
+def task_skip(request, org: str, task_id: int, payload: SkipIn):
+    """Not applicable (不适用): manager or admin, with a reason."""
+    actor = actor_for(request, org)
+    task = selectors.task_get(actor=actor, task_id=task_id)
+    services.skip_task(actor=actor, task=task, reason=payload.reason, version=payload.version)
+    return _fresh_task(actor, task_id)
+
+
+@router.get("/orgs/{org}/tasks/{task_id}/comments", response={200: CommentList, **ERRORS})
+def task_comments(request, org: str, task_id: int, paging: Query[Paging]):
+    actor = actor_for(request, org)
+    task = selectors.task_get(actor=actor, task_id=task_id)
+    return page(
+        selectors.comment_list(task=task),
+        limit=paging.limit,
+        offset=paging.offset,
+        serialize=lambda cs: [comment_out(c) for c in cs],
+    )
+
+
+@router.post("/orgs/{org}/tasks/{task_id}/comments", response={201: CommentOut, **ERRORS})
+def task_comment_create(request, org: str, task_id: int, payload: CommentIn):
+    """``@email`` or ``@name`` mentions of members are recorded (and notify)."""
+    actor = actor_for(request, org)
+    task = selectors.task_get(actor=actor, task_id=task_id)
+    comment = services.add_comment(actor=actor, project=task.project, task=task, body=payload.body)
+    return Status(201, comment_out(comment))

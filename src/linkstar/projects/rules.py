@@ -1,0 +1,33 @@
+"""The two state machines of DESIGN.md §2, as data."""
+
+from __future__ import annotations
+
+from linkstar.projects.models import Stage, TaskStatus
+
+STAGE_TRANSITIONS: dict[str, frozenset[str]] = {
+    Stage.PREPARING: frozenset({Stage.UNDER_REVIEW, Stage.CANCELLED}),
+    Stage.UNDER_REVIEW: frozenset(
+        {Stage.NEEDS_INFO, Stage.OPENED, Stage.REJECTED, Stage.CANCELLED}
+    ),
+    Stage.NEEDS_INFO: frozenset({Stage.UNDER_REVIEW, Stage.CANCELLED}),
+    Stage.REJECTED: frozenset({Stage.PREPARING}),
+    Stage.OPENED: frozenset(),
+    Stage.CANCELLED: frozenset(),
+}
+CLOSABLE_STAGES = frozenset({Stage.OPENED, Stage.REJECTED, Stage.CANCELLED})
+
+# Moves a person may ask for directly. ``awaiting_approval`` is entered by asking for ``done`` on
+# a task that needs approval, and left only by the approval's decision; ``skipped`` needs a
+# reason and goes through ``skip_task``.
+TASK_TRANSITIONS: dict[str, frozenset[str]] = {
+    TaskStatus.TODO: frozenset({TaskStatus.IN_PROGRESS}),
+    TaskStatus.IN_PROGRESS: frozenset({TaskStatus.DONE}),
+    TaskStatus.AWAITING_APPROVAL: frozenset(),
+    TaskStatus.DONE: frozenset(),
+    TaskStatus.SKIPPED: frozenset(),
+}
+SKIPPABLE = frozenset({TaskStatus.TODO, TaskStatus.IN_PROGRESS})
+
+
+def stage_move_allowed(current: str, target: str) -> bool:
+    return target in STAGE_TRANSITIONS.get(current, frozenset())

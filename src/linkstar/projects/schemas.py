@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+from pydantic import Field
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class UserRef(Schema):
+    id: int
+    name: str
+    email: str
+
+
+class TemplateRef(Schema):
+    id: int
+    version: int
+
+
+class ProjectOut(Schema):
+    id: int
+    code: str
+    store_name: str
+    site: str
+    platform: str
+    currency: str
+    entity_id: int
+    entity: Ref
+    manager_id: int | None
+    manager: UserRef | None
+    member_ids: list[int]
+    stage: str
+    status: str
+    start_date: dt.date
+    planned_finish: dt.date
+    progress: int = Field(description="done-or-skipped tasks / all tasks, 0..100")
+    overdue: bool = Field(description="an open task is past its due date")
+    task_count: int
+    finished_task_count: int
+    template: TemplateRef
+    version: int
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
+class ProjectList(Schema):
+    items: list[ProjectOut]
+    count: int
+
+
+class ProjectIn(Schema):
+    template_id: int
+    version: int | None = Field(
+        None, description="template version number; default the latest published"
+    )
+    store_name: str
+    site: str | None = None
+    entity_id: int
+    manager_id: int | None = None
+    start_date: dt.date | None = None
+    members: list[int] = []
+
+
+class BatchRow(Schema):
+    store_name: str
+    entity_id: int
+    site: str | None = None
+    manager_id: int | None = None
+
+
+class BatchIn(Schema):
+    template_id: int
+    version: int | None = None
+    start_date: dt.date | None = None
+    members: list[int] = []
+    rows: list[BatchRow]
+
+
+class BatchOut(Schema):
+    created: list[int]
+    codes: list[str]
+
+
+class ProjectPatch(Schema):
+    store_name: str | None = None
+    manager_id: int | None = None
+    members: list[int] | None = None
+    start_date: dt.date | None = None
+    planned_finish: dt.date | None = None
+    version: int | None = None
+
+
+class StageIn(Schema):
+    stage: str
+    note: str | None = None
+    version: int | None = None
+
+
+class VersionIn(Schema):
+    version: int | None = None
+
+
+class ChecklistItem(Schema):
+    text: str
+    done: bool = False
+
+
+class TaskOut(Schema):
+    id: int
+    project_id: int
+    key: str
+    title: str
+    title_en: str
+    description: str
+    phase: str
+    status: str
+    role: str | None
+    assignee_id: int | None
+    start_date: dt.date | None
+    due_date: dt.date | None
+    depends_on: list[int]
+    blocked: bool = Field(description="a task it depends on is neither done nor skipped")
+    approval_levels: int
+    document_types: list[str]
+    checklist: list[ChecklistItem]
+    sets_stage: str | None
+    skip_reason: str
+    overdue: bool
+    version: int
+
+
+class TaskList(Schema):
+    items: list[TaskOut]
+    count: int
+
+
+class TaskPatch(Schema):
+    assignee_id: int | None = None
+    due_date: dt.date | None = None
+    start_date: dt.date | None = None
+    status: str | None = None
+    checklist: list[ChecklistItem] | None = None
+    version: int | None = None
+
+
+class SkipIn(Schema):
+    reason: str
+    version: int | None = None
+
+
+class CommentIn(Schema):
+    body: str
+
+
+class CommentOut(Schema):
+    id: int
+    project_id: int
+    task_id: int | None
+    author_id: int | None
+    author: str
+    body: str
+    mentions: list[int]
+    created_at: dt.datetime
+
+
+class CommentList(Schema):
+    items: list[CommentOut]
+    count: int
+
+
+class StageChangeOut(Schema):
+    from_stage: str | None
+    to_stage: str
+    note: str
+    actor_id: int | None
+    task_id: int | None
+    at: dt.datetime
+
+
+class AuditEventOut(Schema):
+    id: int
+    at: dt.datetime
+    actor: str
+    actor_id: int | None
+    action: str
+    object_type: str
+    object_id: str
+    changes: dict
+
+
+class HistoryOut(Schema):
+    stage_changes: list[StageChangeOut]
+    events: list[AuditEventOut]

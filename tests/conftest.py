@@ -1,0 +1,201 @@
+"""Shared fixtures: the catalog, one organization with the named users, and API clients.
+
+alice the admin (owner), bob the manager, carol the operator, dave and erin reviewers, frank the
+auditor, grace a client of the "Yunfan" entity; mallory is the admin of another organization.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.test import Client
+
+from linkstar.accounts.models import Membership, Organization, User
+from linkstar.accounts.services import add_member, create_organization, create_user, issue_token
+from linkstar.catalog.models import Site
+from linkstar.catalog.services import load_catalog
+from linkstar.core.actors import Actor
+from linkstar.entities.services import create_entity
+from linkstar.playbooks.models import Template
+from linkstar.playbooks.services import load_builtin_templates
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashers(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def catalog(db):
+    """The shipped catalog and built-in templates (loaded once per database)."""
+    if not Site.objects.exists():
+        load_catalog()
+        load_builtin_templates()
+
+
+def make_user(login: str, name: str = "") -> User:
+    return create_user(email=f"{login}@example.com", password=PASSWORD, name=name or login.title())
+
+
+@pytest.fixture
+def alice(db):
+    return make_user("alice", "Alice")
+
+
+@pytest.fixture
+def org(catalog, alice) -> Organization:
+    return create_organization(name="Acme 代运营", slug="acme", owner=alice)
+
+
+def _member(org, login: str, role: str) -> User:
+    actor = actor_of(org, org.memberships.get(is_owner=True).user)
+    membership = add_member(
+        actor=actor, email=f"{login}@example.com", role=role, name=login.title(), password=PASSWORD
+    )
+    return membership.user
+
+
+@pytest.fixture
+def bob(org):
+    return _member(org, "bob", "manager")
+
+
+@pytest.fixture
+def carol(org):
+    return _member(org, "carol", "operator")
+
+
+@pytest.fixture
+def dave(org):
+    return _member(org, "dave", "reviewer")
+
+
+@pytest.fixture
+def erin(org):
+    return _member(org, "erin", "reviewer")
+
+
+@pytest.fixture
+def frank(org):
+    return _member(org, "frank", "auditor")
+
+
+@pytest.fixture
+def grace(org, entity_yunfan):
+    user = _member(org, "grace", "client")
+    Membership.objects.filter(organization=org, user=user).update(entity=entity_yunfan)
+    return user
+
+
+@pytest.fixture
+def other_org(catalog, db) -> Organization:
+    mallory = make_user("mallory", "Mallory")
+    return create_organization(name="Evil Corp", slug="evil", owner=mallory)
+
+
+@pytest.fixture
+def mallory(other_org):
+    return User.objects.get(email="mallory@example.com")
+
+
+def actor_of(org: Organization, user: User, *, ip: str | None = None) -> Actor:
+    membership = Membership.objects.select_related("organization", "user").get(
+        organization=org, user=user
+    )
+    return Actor.from_membership(membership, ip=ip, via="test")
+
+
+@pytest.fixture
+def as_alice(org, alice):
+    return actor_of(org, alice)
+
+
+@pytest.fixture
+def as_bob(org, bob):
+    return actor_of(org, bob)
+
+
+@pytest.fixture
+def as_carol(org, carol):
+    return actor_of(org, carol)
+
+
+@pytest.fixture
+def entity(org, as_alice):
+    return create_entity(
+        actor=as_alice,
+        name="深圳市星河跨境电子商务有限公司",
+        name_en="Shenzhen Xinghe",
+        registration_number="91440300MA5G8ABCD1",
+        legal_rep_name="张伟",
+        legal_rep_id_number="440301198805121234",
+    )
+
+
+@pytest.fixture
+def entity_yunfan(org, as_alice):
+    return create_entity(actor=as_alice, name="杭州云帆贸易有限公司", name_en="Hangzhou Yunfan")
+
+
+@pytest.fixture
+def amazon_na(catalog) -> Template:
+    return Template.objects.get(organization__isnull=True, key="amazon-na")
+
+
+@pytest.fixture
+def project(as_bob, amazon_na, entity, carol):
+    from linkstar.projects.services import create_project
+
+    return create_project(
+        actor=as_bob,
+        template_id=amazon_na.pk,
+        store_name="Xinghe Home US",
+        entity_id=entity.pk,
+        start_date=dt.date(2026, 11, 2),
+        members=[carol.pk],
+    )
+
+
+class ApiClient:
+    """The REST API as a client program sees it: JSON in and out, a bearer token."""
+
+    def __init__(self, user: User | None = None, token: str | None = None) -> None:
+        self.client = Client()
+        self.token = token or (issue_token(user=user)[1] if user is not None else None)
+
+    def _headers(self) -> dict:
+        return {"HTTP_AUTHORIZATION": f"Bearer {self.token}"} if self.token else {}
+
+    def request(self, method: str, path: str, body=None, **params):
+        url = "/api/v1" + path
+        kwargs = self._headers()
+        if body is not None:
+            kwargs.update(data=json.dumps(body), content_type="application/json")
+        elif params:
+            kwargs["data"] = params
+        return getattr(self.client, method)(url, **kwargs)
+
+    def get(self, path: str, **params):
+        return self.request("get", path, **params)
+
+    def post(self, path: str, body=None):
+        return self.request("post", path, body if body is not None else {})
+
+    def put(self, path: str, body):
+        return self.request("put", path, body)
+
+    def patch(self, path: str, body):
+        return self.request("patch", path, body)
+
+    def delete(self, path: str):
+        return self.request("delete", path)
+
+
+@pytest.fixture
+def api():
+    """``api(user)`` → an API client authenticated as that user."""
+    return ApiClient
