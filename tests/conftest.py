@@ -204,3 +204,11 @@ class ApiClient:
 def api():
     """``api(user)`` → an API client authenticated as that user."""
     return ApiClient
+
+
+def pytest_configure(config):
+    if hasattr(config, "workerinput"):
+        return  # xdist workers: the controller compiled them already
+    from linkstar.core.i18n import compile_messages
+
+    compile_messages()

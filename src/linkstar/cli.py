@@ -27,8 +27,10 @@ def cmd_init(args) -> int:
     from django.core.management import call_command
 
     from linkstar.catalog.services import load_catalog
+    from linkstar.core.i18n import compile_messages
     from linkstar.playbooks.services import load_builtin_templates
 
+    compile_messages()
     call_command("migrate", interactive=False, verbosity=0)
     counts = load_catalog()
     outcome = load_builtin_templates()

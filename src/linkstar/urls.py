@@ -1,6 +1,9 @@
+from django.contrib.auth.views import LogoutView
 from django.http import JsonResponse
-from django.urls import path
+from django.urls import include, path
+from django.views.i18n import set_language
 
+from linkstar.accounts import views as account_views
 from linkstar.api.main import api
 
 
@@ -8,7 +11,20 @@ def health(request):
     return JsonResponse({"ok": True})
 
 
+org_pages = [
+    path("", include("linkstar.projects.urls")),
+    path("", include("linkstar.approvals.urls")),
+    path("", include("linkstar.playbooks.urls")),
+    path("", include("linkstar.audit.urls")),
+    path("", include("linkstar.accounts.urls")),
+]
+
 urlpatterns = [
     path("api/v1/", api.urls),
     path("healthz", health),
+    path("", account_views.home, name="home"),
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("o/<slug:org>/", include(org_pages)),
 ]

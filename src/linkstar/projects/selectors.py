@@ -142,3 +142,64 @@ def comment_list(
     )
     qs = qs.filter(task=task) if task is not None else qs.filter(project=project)
     return qs.order_by("created_at", "id")
+
+
+# --- workbench ---------------------------------------------------------------------------------
+
+
+def workbench(*, actor: Actor, soon_days: int = 3) -> dict:
+    """Everything the home page shows, in a fixed number of queries."""
+    from django.db.models import Count
+
+    from linkstar.approvals.selectors import approval_list
+
+    today = org_today(actor.organization)
+    projects = policy.visible_projects(actor)
+    open_tasks = (
+        policy.visible_tasks(actor)
+        .exclude(status__in=FINISHED_TASK_STATUSES)
+        .filter(project__status="active")
+    )
+    mine = (
+        open_tasks.filter(
+            assignee_id=actor.user_id, due_date__lte=today + dt.timedelta(days=soon_days)
+        )
+        .select_related("project")
+        .order_by("due_date", "project_id", "position")[:20]
+    )
+    by_stage = dict(
+        projects.filter(status="active").values_list("stage").annotate(n=Count("id")).order_by()
+    )
+    funnel_rows = (
+        projects.values_list("site__platform__code", "site__platform__name", "stage")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    funnel: dict[str, dict] = {}
+    for code, name, stage, n in funnel_rows:
+        row = funnel.setdefault(
+            code, {"name": name, "preparing": 0, "under_review": 0, "opened": 0, "rejected": 0}
+        )
+        bucket = {"needs_info": "under_review", "cancelled": None}.get(stage, stage)
+        if bucket:
+            row[bucket] += n
+    overdue_by_assignee = list(
+        open_tasks.filter(due_date__lt=today)
+        .values("assignee_id", "assignee__name", "assignee__email")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:10]
+    )
+    activity = list(
+        AuditEvent.objects.filter(
+            organization_id=actor.organization.pk, project_id__in=projects.values("pk")
+        ).order_by("-seq")[:12]
+    )
+    return {
+        "today": today,
+        "my_tasks": list(mine),
+        "approvals": approval_list(actor=actor, mine=True)[:10],
+        "by_stage": by_stage,
+        "funnel": funnel,
+        "overdue_by_assignee": overdue_by_assignee,
+        "activity": activity,
+    }

@@ -1,0 +1,91 @@
+"""Web pages of projects and tasks: thin, over the same services and selectors as the API."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from linkstar.accounts.models import Membership
+from linkstar.catalog.models import Platform, Site
+from linkstar.core import policy
+from linkstar.core.web import web_actor
+from linkstar.projects import selectors
+from linkstar.projects.forms import ProjectFilterForm
+from linkstar.projects.models import Stage
+
+PAGE_SIZE = 25
+
+
+def workbench(request, org: str):
+    actor = web_actor(request, org)
+    data = selectors.workbench(actor=actor)
+    stages = [(value, label, data["by_stage"].get(value, 0)) for value, label in Stage.choices]
+    funnel = data["funnel"]
+    chart = {
+        "labels": [row["name"] for row in funnel.values()],
+        "series": [
+            {"key": key, "label": str(label), "data": [row[key] for row in funnel.values()]}
+            for key, label in (
+                ("preparing", Stage.PREPARING.label),
+                ("under_review", Stage.UNDER_REVIEW.label),
+                ("opened", Stage.OPENED.label),
+                ("rejected", Stage.REJECTED.label),
+            )
+        ],
+    }
+    return render(
+        request,
+        "projects/workbench.html",
+        {
+            "actor": actor,
+            **data,
+            "stages": stages,
+            "funnel_json": json.dumps(chart, ensure_ascii=False),
+        },
+    )
+
+
+def filter_form(actor, params) -> ProjectFilterForm:
+    """The list/kanban filter form with choices from this organization (four small queries)."""
+    return ProjectFilterForm(
+        params or None,
+        platforms=[(p.code, p.display_name) for p in Platform.objects.all()],
+        sites=[(s.code, s.display_name) for s in Site.objects.select_related("platform")],
+        managers=[
+            (m.user_id, m.user.display_name)
+            for m in Membership.objects.filter(
+                organization=actor.organization, role__in=["admin", "manager"]
+            ).select_related("user")
+        ],
+        entities=[(e.pk, e.name) for e in policy.visible_entities(actor)],
+    )
+
+
+def project_list(request, org: str):
+    actor = web_actor(request, org)
+    form = filter_form(actor, request.GET)
+    projects = selectors.project_list(actor=actor, **form.filters())
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "projects/list.html",
+        {
+            "actor": actor,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_create": policy.can(actor, "project.create"),
+        },
+    )
+
+
+def _todo(request, org: str, **kwargs):
+    actor = web_actor(request, org)
+    return render(request, "projects/todo.html", {"actor": actor})
+
+
+project_create = project_batch = project_detail = kanban = my_tasks = task_detail = _todo
