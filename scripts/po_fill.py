@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import polib
 
 
 def main(po_path: str, json_path: str | None = None) -> int:
     po = polib.pofile(po_path)
-    table = json.load(open(json_path, encoding="utf-8")) if json_path else {}
+    table = json.loads(Path(json_path).read_text(encoding="utf-8")) if json_path else {}
     for entry in po:
         if entry.msgid in table:
             value = table[entry.msgid]
