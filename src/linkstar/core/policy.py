@@ -63,6 +63,15 @@ def _project_of(obj):
     return obj if hasattr(obj, "stage") else obj.project
 
 
+def _client_of(actor: Actor, project) -> bool:
+    """A client acts only on the projects of its own seller entity."""
+    return (
+        actor.role == CLIENT
+        and actor.entity_id is not None
+        and project.entity_id == actor.entity_id
+    )
+
+
 RULES = {
     # organization
     "org.view": lambda a, o: True,
@@ -77,12 +86,12 @@ RULES = {
     "project.update": lambda a, o: _manages(a, o),
     "project.stage": lambda a, o: _manages(a, o),
     "project.close": lambda a, o: _manages(a, o),
-    "project.comment": lambda a, o: _works_on(a, o) or a.role == CLIENT,
+    "project.comment": lambda a, o: _works_on(a, o) or _client_of(a, o),
     # tasks: the object is a task
     "task.work": lambda a, o: _works_on(a, _project_of(o)),
     "task.plan": lambda a, o: _manages(a, _project_of(o)),
     "task.skip": lambda a, o: _manages(a, _project_of(o)),
-    "task.comment": lambda a, o: _works_on(a, _project_of(o)) or a.role == CLIENT,
+    "task.comment": lambda a, o: _works_on(a, _project_of(o)) or _client_of(a, _project_of(o)),
     # approvals: the object is the approval request
     "approval.decide": lambda a, o: (
         a.role in {ADMIN, REVIEWER}

@@ -112,3 +112,31 @@ def navigation(request) -> dict:
         "current_org": current.organization if current else None,
         "current_path": urlparse(request.get_full_path()).path,
     }
+
+
+class LanguageMiddleware:
+    """Chinese unless the person chose otherwise: the language switch's cookie, then the user's
+    saved language, then zh-hans. The browser's Accept-Language is honoured only by the API, whose
+    clients set it on purpose."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in supported and request.path.startswith("/api/"):
+            language = translation.get_language_from_request(request)
+        if language not in supported:
+            user = getattr(request, "user", None)
+            language = getattr(user, "language", None) if user and user.is_authenticated else None
+        if language not in supported:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -416,8 +416,8 @@ def update_project(
 ) -> StoreProject:
     """Change a project's store name, manager, team or dates (its manager or an admin).
     Moving the start date moves the dates of the tasks not started yet by the same days."""
-    policy.require(actor, "project.update", project)
     project = _lock_project(project)
+    policy.require(actor, "project.update", project)  # on the locked row, not a stale copy
     check_version(project, version)
     _require_active(project)
     before = {
@@ -455,6 +455,8 @@ def update_project(
         after["member_ids"] = sorted(set(members))
     if start_date is not None:
         after["start_date"] = start_date
+        if planned_finish is None:  # the finish follows the start, before it is checked
+            after["planned_finish"] = before["planned_finish"] + (start_date - before["start_date"])
     if planned_finish is not None:
         after["planned_finish"] = planned_finish
     if after["planned_finish"] < after["start_date"]:
@@ -473,9 +475,6 @@ def update_project(
             due_date=F("due_date") + shift,
             version=F("version") + 1,
         )
-        if planned_finish is None:
-            after["planned_finish"] = before["planned_finish"] + shift
-            changes = diff(before, after)
     project.store_name = after["store_name"]
     project.manager_id = after["manager_id"]
     project.start_date = after["start_date"]
@@ -537,8 +536,8 @@ def change_stage(
 ) -> StoreProject:
     """Move a project's stage: preparing → under_review ⇄ needs_info → opened | rejected;
     rejected → preparing; any open stage → cancelled. Nothing else (409)."""
-    policy.require(actor, "project.stage", project)
     project = _lock_project(project)
+    policy.require(actor, "project.stage", project)
     check_version(project, version)
     _move_stage(actor=actor, project=project, stage=stage, note=(note or "").strip())
     return project
@@ -550,8 +549,8 @@ def close_project(
 ) -> StoreProject:
     """The manager's confirmation (项目闭环): allowed once the project is opened, rejected or
     cancelled and every task is done or skipped."""
-    policy.require(actor, "project.close", project)
     project = _lock_project(project)
+    policy.require(actor, "project.close", project)
     check_version(project, version)
     _require_active(project)
     if project.stage not in CLOSABLE_STAGES:
@@ -717,8 +716,8 @@ def update_task(
 @transaction.atomic
 def skip_task(*, actor: Actor, task: Task, reason: str, version: int | None = None) -> Task:
     """Mark a task not applicable (不适用): manager or admin, with a reason; counts as finished."""
-    policy.require(actor, "task.skip", task)
     task = _lock_task(task)
+    policy.require(actor, "task.skip", task)
     check_version(task, version)
     _require_active(task.project)
     reason = (reason or "").strip()
@@ -750,16 +749,25 @@ def skip_task(*, actor: Actor, task: Task, reason: str, version: int | None = No
 
 
 def find_mentions(body: str, memberships) -> list[int]:
-    """Members named in ``body`` as ``@email`` or ``@name`` (names may contain spaces)."""
+    """Members named in ``body`` as ``@email`` or ``@name`` (names may contain spaces).
+    At each ``@`` the longest handle wins, so ``@Alice`` does not also mention a member ``Al``
+    (no word-boundary test: Chinese text often runs on straight after ``@张伟``)."""
     lowered = body.lower()
-    found = []
-    for m in memberships:
-        user = m.user
-        if f"@{user.email.lower()}" in lowered or (
-            user.name and f"@{user.name.lower()}" in lowered
-        ):
-            found.append(user.pk)
-    return found
+    users = [m.user for m in memberships]
+    best: dict[int, tuple[int, set[int]]] = {}  # position of the "@" → (length, user ids)
+    for user in users:
+        for handle in {user.email.lower(), (user.name or "").lower()} - {""}:
+            token = f"@{handle}"
+            at = lowered.find(token)
+            while at != -1:
+                length, ids = best.get(at, (0, set()))
+                if len(token) > length:
+                    best[at] = (len(token), {user.pk})
+                elif len(token) == length:
+                    ids.add(user.pk)
+                at = lowered.find(token, at + 1)
+    winners = set().union(*(ids for _length, ids in best.values()))
+    return [user.pk for user in users if user.pk in winners]
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""Web pages of projects and tasks: thin, over the same services and selectors as the API."""
+"""Workbench and project list pages."""
 
 from __future__ import annotations
 
@@ -81,11 +81,3 @@ def project_list(request, org: str):
             "can_create": policy.can(actor, "project.create"),
         },
     )
-
-
-def _todo(request, org: str, **kwargs):
-    actor = web_actor(request, org)
-    return render(request, "projects/todo.html", {"actor": actor})
-
-
-project_create = project_batch = project_detail = kanban = my_tasks = task_detail = _todo
