@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
@@ -67,6 +67,15 @@ def authentication_error(request, exc):
     )
 
 
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    # Ninja raises 400 for a body that is not JSON: invalid input, answered as API.md says.
+    if exc.status_code == 400:
+        errors = [{"field": "body", "message": str(exc)}]
+        return _error(request, 422, f"body: {exc}", "invalid", errors)
+    return _error(request, exc.status_code, str(exc), f"http_{exc.status_code}")
+
+
 @api.exception_handler(Http404)
 def not_found(request, exc):
     return _error(request, 404, _("Not found."), "not_found")
@@ -86,6 +95,7 @@ def _mount() -> None:
     api.add_router("", entities_router)
     api.add_router("", playbooks_router)
     api.add_router("", projects_router)
+    api.add_router("", "linkstar.projects.upgrade_api.router")
     api.add_router("", approvals_router)
     api.add_router("", audit_router)
 

@@ -68,7 +68,8 @@ def _normalise(raw: dict) -> dict:
         "duration_days": int(
             raw.get("duration_days") if raw.get("duration_days") is not None else 1
         ),
-        "depends_on": [str(k) for k in raw.get("depends_on") or []],
+        # A key listed twice would give a project task the same dependency twice.
+        "depends_on": list(dict.fromkeys(str(k) for k in raw.get("depends_on") or [])),
         "role": raw.get("role") or None,
         "document_types": [str(c) for c in raw.get("document_types") or []],
         "approval_levels": int(raw.get("approval_levels") or 0),
@@ -120,9 +121,13 @@ def create_template(
     """Create an organization template with a draft version 1, empty or copied from another
     template's latest version (built-in or the organization's own)."""
     policy.require(actor, "template.manage")
+    if clone_from is not None and clone_from.organization_id not in (None, actor.organization.pk):
+        raise NotFound()  # another organization's template: as if it did not exist
     name = (name or "").strip()
     if not name:
         raise InvalidInput(FieldError("name", _("A template needs a name.")))
+    if len(name) > 200:
+        raise InvalidInput(FieldError("name", _("A template name has at most 200 characters.")))
     if clone_from is None and not site:
         raise InvalidInput(FieldError("site", _("Choose the site the template is for.")))
     site_obj = _site(site) if site else clone_from.site

@@ -14,6 +14,7 @@ ROLES = ("admin", "manager", "operator", "reviewer", "auditor", "client")
 STAGES = ("preparing", "under_review", "needs_info", "opened", "rejected", "cancelled")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 MAX_TASKS = 200
+MAX_DAYS = 3650  # ten years: keeps task dates computable and within the database column
 
 
 def _name(index: int, bp: dict) -> str:
@@ -40,6 +41,14 @@ def field_errors(blueprints: list[dict], *, document_type_codes: Iterable[str]) 
             )
         if not (bp.get("title") or "").strip():
             errors.append(FieldError(f"{where}.title", _("A task needs a title.")))
+        for name in ("title", "title_en"):
+            if len(bp.get(name) or "") > 200:
+                errors.append(FieldError(f"{where}.{name}", _("At most 200 characters.")))
+        for name in ("offset_days", "duration_days"):
+            if abs(bp.get(name) or 0) > MAX_DAYS:
+                errors.append(
+                    FieldError(f"{where}.{name}", _("At most %(n)d days.") % {"n": MAX_DAYS})
+                )
         if bp.get("phase") not in PHASES:
             errors.append(
                 FieldError(
