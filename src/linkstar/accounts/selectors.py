@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from linkstar.accounts.models import Membership
+from linkstar.accounts.models import ApiToken, Membership
+from linkstar.core import policy
 from linkstar.core.actors import Actor
 
 
@@ -19,4 +20,22 @@ def memberships_of(user) -> QuerySet[Membership]:
         Membership.objects.filter(user=user)
         .select_related("organization")
         .order_by("organization__name")
+    )
+
+
+def token_list(*, actor: Actor) -> QuerySet[ApiToken]:
+    """The actor's own API tokens, newest first."""
+    return ApiToken.objects.filter(user_id=actor.user_id).order_by("-created_at", "-pk")
+
+
+def member_token_list(*, actor: Actor) -> QuerySet[ApiToken]:
+    """For an administrator: the usable tokens of the organization's other members."""
+    if not policy.can(actor, "member.manage"):
+        return ApiToken.objects.none()
+    members = Membership.objects.filter(organization=actor.organization).values("user_id")
+    return (
+        ApiToken.objects.filter(user_id__in=members, revoked_at__isnull=True)
+        .exclude(user_id=actor.user_id)
+        .select_related("user")
+        .order_by("user__email", "-created_at")
     )

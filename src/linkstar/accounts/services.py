@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
+import zoneinfo
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -17,7 +19,14 @@ from linkstar.audit.models import AuditChainHead
 from linkstar.audit.services import record
 from linkstar.core import policy
 from linkstar.core.actors import Actor
-from linkstar.core.exceptions import Conflict, DomainError, FieldError, InvalidInput, NotFound
+from linkstar.core.exceptions import (
+    Conflict,
+    DomainError,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 
 TOKEN_PREFIX = "lsk_"
 
@@ -30,6 +39,8 @@ class AuthenticationFailed(DomainError):
 def _clean_email(email: str) -> str:
     email = (email or "").strip().lower()
     try:
+        if len(email) > User._meta.get_field("email").max_length:
+            raise DjangoValidationError("too long")
         validate_email(email)
     except DjangoValidationError:
         raise InvalidInput(
@@ -48,6 +59,8 @@ def create_user(*, email: str, password: str | None, name: str = "") -> User:
     """Create a login. Emails are unique (case-insensitive); passwords are hashed with Argon2."""
     email = _clean_email(email)
     _check_password(password)
+    if len((name or "").strip()) > User._meta.get_field("name").max_length:
+        raise InvalidInput(FieldError("name", _("A name has at most 150 characters.")))
     if User.objects.filter(email__iexact=email).exists():
         raise InvalidInput(FieldError("email", _("A user with this email already exists.")))
     return User.objects.create_user(email=email, password=password, name=(name or "").strip())
@@ -161,6 +174,8 @@ def change_member_role(
     policy.require(actor, "member.manage")
     membership = _membership(actor, user_id)
     role = _role(role)
+    if entity_id is not None and not policy.visible_entities(actor).filter(pk=entity_id).exists():
+        raise InvalidInput(FieldError("entity_id", _("Unknown seller entity.")))
     if role != Role.ADMIN:
         _keep_an_admin(actor, membership)
     before = membership.role
@@ -230,3 +245,79 @@ def user_for_token(raw: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def _token_expiry(actor: Actor, expires_at) -> dt.datetime | None:
+    """A date means "usable through that day" in the organization's time zone."""
+    if expires_at is None:
+        return None
+    if isinstance(expires_at, dt.datetime):
+        when = expires_at if timezone.is_aware(expires_at) else timezone.make_aware(expires_at)
+    else:
+        zone = zoneinfo.ZoneInfo(actor.organization.time_zone or "UTC")
+        when = dt.datetime.combine(expires_at + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    if when <= timezone.now():
+        raise InvalidInput(FieldError("expires_at", _("The expiry date must be in the future.")))
+    return when
+
+
+def _token_changes(token: ApiToken) -> dict:
+    # Never the raw token nor its hash: the prefix is enough to recognise it.
+    return {
+        "name": {"before": None, "after": token.name},
+        "prefix": {"before": None, "after": token.prefix},
+        "owner": {"before": None, "after": token.user.email},
+        "expires_at": {"before": None, "after": token.expires_at},
+    }
+
+
+@transaction.atomic
+def create_api_token(*, actor: Actor, name: str, expires_at=None) -> tuple[ApiToken, str]:
+    """A member creates an API token for themselves (it acts with their own roles). The raw value
+    is returned once; only its hash is stored and the audit event holds neither."""
+    if actor.user is None:
+        raise PermissionDenied(_("Only a signed-in person can hold an API token."))
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput(
+            FieldError("name", _("Give the token a name, e.g. the script using it."))
+        )
+    if len(name) > 100:
+        raise InvalidInput(FieldError("name", _("A token name has at most 100 characters.")))
+    token, raw = issue_token(
+        user=actor.user, name=name, expires_at=_token_expiry(actor, expires_at)
+    )
+    record(actor=actor, action="token.created", obj=token, changes=_token_changes(token))
+    return token, raw
+
+
+@transaction.atomic
+def revoke_api_token(*, actor: Actor, token_id: int) -> ApiToken:
+    """Revoke one of one's own tokens; an administrator may also revoke any token of a member of
+    the organization. Anyone else's token is not found."""
+    token = ApiToken.objects.select_for_update().select_related("user").filter(pk=token_id).first()
+    if token is None:
+        raise NotFound()
+    own = actor.user_id is not None and token.user_id == actor.user_id
+    if not own:
+        is_member = Membership.objects.filter(
+            organization=actor.organization, user_id=token.user_id
+        ).exists()
+        if not is_member or not policy.can(actor, "member.manage"):
+            raise NotFound()
+    if token.revoked_at is not None:
+        raise Conflict(_("This token is already revoked."), code="already_revoked")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    record(
+        actor=actor,
+        action="token.revoked",
+        obj=token,
+        changes={
+            "name": {"before": token.name, "after": token.name},
+            "prefix": {"before": token.prefix, "after": token.prefix},
+            "owner": {"before": token.user.email, "after": token.user.email},
+            "revoked_at": {"before": None, "after": token.revoked_at},
+        },
+    )
+    return token

@@ -1,12 +1,21 @@
-"""Sign in and out, the start page, and the organization settings pages."""
+"""Sign in and out, the start page, and the organization settings pages (members, API tokens)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from linkstar.accounts import selectors, services
+from linkstar.accounts.forms import AddMemberForm, ChangeRoleForm, TokenForm, apply_errors
+from linkstar.accounts.models import Role
 from linkstar.accounts.selectors import memberships_of
+from linkstar.core import policy
+from linkstar.core.exceptions import Conflict, InvalidInput
 from linkstar.core.web import web_actor
 
 
@@ -24,6 +33,166 @@ def home(request):
     return render(request, "accounts/choose_org.html", {"choices": memberships})
 
 
+# --- helpers shared by the settings, entity and audit pages ------------------------------------
+
+
+def render_in_org_time(request, actor, template: str, context: dict, status: int = 200):
+    """Render with times shown in the organization's time zone."""
+    with timezone.override(actor.organization.time_zone or "UTC"):
+        return render(request, template, {"actor": actor, **context}, status=status)
+
+
+def forbidden(request, actor, reason: str, *, section: str = "settings"):
+    """A page the role may not open: a 403 that says why, never a stack trace."""
+    return render(
+        request,
+        "accounts/forbidden.html",
+        {"actor": actor, "reason": reason, "section": section},
+        status=403,
+    )
+
+
+def entity_choices(actor) -> list[tuple[int, str]]:
+    return [(e.pk, e.name) for e in policy.visible_entities(actor).only("pk", "name")]
+
+
+# --- members -----------------------------------------------------------------------------------
+
+
 def org_members(request, org: str):
+    """Everyone sees the members and their roles; administrators add, re-role and remove."""
     actor = web_actor(request, org)
-    return render(request, "accounts/members.html", {"actor": actor})
+    can_manage = policy.can(actor, "member.manage")
+    entities = entity_choices(actor) if can_manage else []
+    form = AddMemberForm(entities=entities)
+    if request.method == "POST":
+        policy.require(actor, "member.manage")
+        form = AddMemberForm(request.POST, entities=entities)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                membership = services.add_member(
+                    actor=actor,
+                    email=data["email"],
+                    role=data["role"],
+                    name=data["name"],
+                    password=data["password"] or None,
+                    entity_id=data["entity"] if data["role"] == Role.CLIENT else None,
+                )
+            except InvalidInput as exc:
+                apply_errors(form, exc, {"entity_id": "entity"})
+            except Conflict as exc:
+                form.add_error("email", exc.detail)
+            else:
+                messages.success(
+                    request,
+                    _("%(email)s is now a member (%(role)s).")
+                    % {"email": membership.user.email, "role": membership.get_role_display()},
+                )
+                return redirect("org_members", org)
+    members = list(selectors.member_list(actor=actor).select_related("entity"))
+    rows = [
+        (
+            m,
+            ChangeRoleForm(
+                initial={"role": m.role, "entity": m.entity_id},
+                entities=entities,
+                prefix=f"m{m.user_id}",
+            )
+            if can_manage
+            else None,
+        )
+        for m in members
+    ]
+    return render_in_org_time(
+        request,
+        actor,
+        "accounts/members.html",
+        {"rows": rows, "form": form, "can_manage": can_manage, "tab": "members"},
+        status=422 if form.errors else 200,
+    )
+
+
+def member_role(request, org: str, user_id: int):
+    actor = web_actor(request, org)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    policy.require(actor, "member.manage")
+    form = ChangeRoleForm(request.POST, entities=entity_choices(actor), prefix=f"m{user_id}")
+    if not form.is_valid():
+        messages.error(request, _("Choose a role."))
+        return redirect("org_members", org)
+    role, entity_id = form.cleaned_data["role"], form.cleaned_data["entity"]
+    membership = services.change_member_role(
+        actor=actor,
+        user_id=user_id,
+        role=role,
+        entity_id=entity_id if role == Role.CLIENT else None,
+    )
+    messages.success(
+        request,
+        _("%(email)s is now %(role)s.")
+        % {"email": membership.user.email, "role": membership.get_role_display()},
+    )
+    return redirect("org_members", org)
+
+
+def member_remove(request, org: str, user_id: int):
+    actor = web_actor(request, org)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    services.remove_member(actor=actor, user_id=user_id)
+    if user_id == actor.user_id:
+        return redirect("home")
+    messages.success(request, _("The member was removed from the organization."))
+    return redirect("org_members", org)
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+
+def api_tokens(request, org: str):
+    """My tokens; a new token's value is shown once, in the answer to the form that created it."""
+    actor = web_actor(request, org)
+    form = TokenForm()
+    created = None
+    if request.method == "POST":
+        form = TokenForm(request.POST)
+        if form.is_valid():
+            try:
+                token, raw = services.create_api_token(
+                    actor=actor,
+                    name=form.cleaned_data["name"],
+                    expires_at=form.cleaned_data["expires_on"],
+                )
+            except InvalidInput as exc:
+                apply_errors(form, exc, {"expires_at": "expires_on"})
+            else:
+                created = {"token": token, "raw": raw}
+                form = TokenForm()
+    response = render_in_org_time(
+        request,
+        actor,
+        "accounts/tokens.html",
+        {
+            "form": form,
+            "created": created,
+            "tokens": selectors.token_list(actor=actor),
+            "member_tokens": selectors.member_token_list(actor=actor),
+            "now": timezone.now(),
+            "tab": "tokens",
+        },
+        status=422 if form.errors else 200,
+    )
+    if created:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+def token_revoke(request, org: str, token_id: int):
+    actor = web_actor(request, org)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    token = services.revoke_api_token(actor=actor, token_id=token_id)
+    messages.success(request, _("The token %(prefix)s… was revoked.") % {"prefix": token.prefix})
+    return redirect("api_tokens", org)

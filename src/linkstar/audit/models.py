@@ -27,8 +27,10 @@ class AuditEvent(models.Model):
     )
     seq = models.PositiveBigIntegerField()
     at = models.DateTimeField()
+    # PROTECT, not SET_NULL: deleting a user would rewrite actor_id on their events behind the
+    # append-only guard and break the chain; deactivate users instead.
     actor = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_label = models.CharField(max_length=254)
     ip = models.CharField(max_length=64, blank=True)

@@ -38,3 +38,14 @@ def audit_list(
     if until:
         qs = qs.filter(at__date__lte=until)
     return qs.order_by("-seq")
+
+
+def audit_actions(*, actor: Actor) -> list[str]:
+    """The distinct actions recorded in the actor's organization (for the filter's choices)."""
+    policy.require(actor, "audit.view")
+    return sorted(
+        AuditEvent.objects.filter(organization_id=actor.organization.pk)
+        .order_by()
+        .values_list("action", flat=True)
+        .distinct()
+    )

@@ -150,6 +150,8 @@ class VerifyResult:
     first_bad_id: int | None = None
     first_bad_seq: int | None = None
     reason: str = ""
+    # What went wrong, for a translated message: missing, out_of_order, altered, truncated.
+    kind: str = ""
 
     def as_dict(self) -> dict:
         return {
@@ -176,6 +178,7 @@ def verify_chain(*, organization_id: int) -> VerifyResult:
                 event.pk,
                 event.seq,
                 f"event #{expected_seq} is missing before #{event.seq}",
+                kind="missing",
             )
         if event.prev_hash != prev:
             return VerifyResult(
@@ -184,10 +187,16 @@ def verify_chain(*, organization_id: int) -> VerifyResult:
                 event.pk,
                 event.seq,
                 f"event #{event.seq} does not follow its predecessor",
+                kind="out_of_order",
             )
         if _digest(event) != event.hash:
             return VerifyResult(
-                False, checked, event.pk, event.seq, f"event #{event.seq} was altered"
+                False,
+                checked,
+                event.pk,
+                event.seq,
+                f"event #{event.seq} was altered",
+                kind="altered",
             )
         prev, expected_seq = event.hash, expected_seq + 1
     head = AuditChainHead.objects.filter(organization_id=organization_id).first()
@@ -198,5 +207,6 @@ def verify_chain(*, organization_id: int) -> VerifyResult:
             None,
             expected_seq,
             f"the newest events after #{expected_seq - 1} were removed (chain head is #{head.last_seq})",
+            kind="truncated",
         )
     return VerifyResult(True, checked)

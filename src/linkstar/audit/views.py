@@ -1,10 +1,101 @@
+"""The audit log page (admins and auditors) and its chain verification."""
+
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import timezone
 
+from linkstar.accounts import selectors as account_selectors
+from linkstar.accounts.views import forbidden, render_in_org_time
+from linkstar.audit import selectors
+from linkstar.audit.forms import AuditFilterForm
+from linkstar.audit.labels import (
+    action_label,
+    change_lines,
+    object_type_label,
+    referenced_ids,
+    verify_reason,
+)
+from linkstar.audit.models import AuditEvent
+from linkstar.audit.services import verify_chain
+from linkstar.core import policy
 from linkstar.core.web import web_actor
+
+PAGE_SIZE = 50
+
+
+def _rows(actor, events: list[AuditEvent], users: dict[int, str]) -> list[dict]:
+    """The events as table rows; the seller entities they name are looked up in one query."""
+    entity_ids = referenced_ids([e.changes for e in events], "entity")
+    entities = (
+        dict(policy.visible_entities(actor).filter(pk__in=entity_ids).values_list("pk", "name"))
+        if entity_ids
+        else {}
+    )
+    names = {"user": users, "entity": entities}
+    return [
+        {
+            "event": event,
+            "action_label": action_label(event.action),
+            "known_action": action_label(event.action) != event.action,
+            "object_label": object_type_label(event.object_type),
+            "changes": change_lines(event.changes, names=names),
+        }
+        for event in events
+    ]
 
 
 def audit_log(request, org: str):
+    """Events newest first, filtered by object, actor, action and date (organization time)."""
     actor = web_actor(request, org)
-    return render(request, "audit/log.html", {"actor": actor})
+    if not policy.can(actor, "audit.view"):
+        return forbidden(request, actor, str(policy.DENIED_MESSAGES["audit.view"]), section="audit")
+    members = list(account_selectors.member_list(actor=actor))
+    users = {m.user_id: m.user.display_name for m in members}
+    form = AuditFilterForm(
+        request.GET or None,
+        members=[(m.user_id, f"{m.user.display_name} <{m.user.email}>") for m in members],
+        actions=selectors.audit_actions(actor=actor),
+    )
+    with timezone.override(actor.organization.time_zone or "UTC"):
+        # Dates in the filter are days of the organization's calendar.
+        events = selectors.audit_list(actor=actor, **form.filters()).select_related("actor")
+        page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = _rows(actor, list(page), users)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render_in_org_time(
+        request,
+        actor,
+        "audit/log.html",
+        {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
+    )
+
+
+def audit_verify(request, org: str):
+    """Recompute the organization's hash chain (an HTMX fragment)."""
+    actor = web_actor(request, org)
+    if request.htmx:
+        policy.require(actor, "audit.view")  # the refusal comes back as a toast's text
+    elif not policy.can(actor, "audit.view"):
+        return forbidden(request, actor, str(policy.DENIED_MESSAGES["audit.view"]), section="audit")
+    result = verify_chain(organization_id=actor.organization.pk)
+    bad_event = None
+    if result.first_bad_id is not None:
+        bad_event = (
+            AuditEvent.objects.filter(organization_id=actor.organization.pk, pk=result.first_bad_id)
+            .select_related("actor")
+            .first()
+        )
+    context = {
+        "result": result,
+        "reason": verify_reason(result),
+        "bad": _rows(actor, [bad_event], {})[0] if bad_event else None,
+        "checked_at": timezone.now(),
+    }
+    template = "audit/_verify_result.html" if request.htmx else "audit/verify.html"
+    if request.htmx:
+        with timezone.override(actor.organization.time_zone or "UTC"):
+            return render(request, template, {"actor": actor, **context})
+    return render_in_org_time(request, actor, template, context)

@@ -38,6 +38,15 @@ def _clean(values: dict) -> dict:
     }
     if "name" in cleaned and not cleaned["name"]:
         raise InvalidInput(FieldError("name", _("A seller entity needs a name.")))
+    too_long = [
+        FieldError(k, _("At most %(n)d characters.") % {"n": limit})
+        for k, v in cleaned.items()
+        if isinstance(v, str)
+        and (limit := SellerEntity._meta.get_field(k).max_length)
+        and len(v) > limit
+    ]
+    if too_long:
+        raise InvalidInput(too_long)
     return cleaned
 
 

@@ -1,0 +1,94 @@
+"""Forms of the organization settings pages: they parse input; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from linkstar.accounts.models import Role
+from linkstar.core.exceptions import InvalidInput
+
+
+class StyledForm(forms.Form):
+    """Bootstrap classes on every widget, and ``is-invalid`` on a field with an error."""
+
+    small = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select" + (" form-select-sm" if self.small else "")
+            else:
+                css = "form-control" + (" form-control-sm" if self.small else "")
+            widget.attrs.setdefault("class", css)
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        if field in self.fields:
+            widget = self.fields[field].widget
+            widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
+
+
+def apply_errors(
+    form: forms.Form, exc: InvalidInput, aliases: dict[str, str] | None = None
+) -> None:
+    """Put a service's field errors on the form's fields (unknown fields: on the form itself)."""
+    aliases = aliases or {}
+    for error in exc.errors:
+        name = aliases.get(error.field, error.field)
+        form.add_error(name if name in form.fields else None, str(error.message))
+
+
+class AddMemberForm(StyledForm):
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    password = forms.CharField(
+        label=_("Password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Only for a new user: at least 8 characters."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.OPERATOR)
+    entity = forms.TypedChoiceField(
+        label=_("Seller entity"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("For the client role: the entity whose projects the client sees."),
+    )
+
+    def __init__(self, *args, entities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["entity"].choices = [("", "—"), *entities]
+
+
+class ChangeRoleForm(StyledForm):
+    small = True
+
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    entity = forms.TypedChoiceField(
+        label=_("Seller entity"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, entities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["entity"].choices = [("", "—"), *entities]
+
+
+class TokenForm(StyledForm):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. ERP sync")}),
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Optional. The token works through this day (organization time)."),
+    )
