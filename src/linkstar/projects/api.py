@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Query, Router, Schema, Status
+from pydantic import Field
 
 from linkstar.api.common import ERRORS, actor_for, page
 from linkstar.api.paging import Paging
@@ -43,7 +44,7 @@ class ProjectFilters(Schema):
 
 
 class TaskFilters(Schema):
-    assignee: str | None = None
+    assignee: str | None = Field(None, pattern=r"^(me|\d+)$", description="me, or a user id")
     status: str | None = None
     due_before: dt.date | None = None
     project: int | None = None
