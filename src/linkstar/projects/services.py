@@ -195,9 +195,14 @@ def _materialise(
     """Create the projects of ``rows`` with all their tasks and dependencies in bulk inserts."""
     org = actor.organization
     blueprints: list[TaskBlueprint] = list(version.blueprints.order_by("position"))
-    finish = start_date + dt.timedelta(
-        days=max((bp.offset_days + bp.duration_days for bp in blueprints), default=0)
-    )
+    try:
+        finish = start_date + dt.timedelta(
+            days=max((bp.offset_days + bp.duration_days for bp in blueprints), default=0)
+        )
+    except OverflowError:
+        raise InvalidInput(
+            FieldError("start_date", _("The plan would end after the year 9999."))
+        ) from None
     by_prefix: dict[str, list[int]] = {}
     for i, row in enumerate(rows):
         by_prefix.setdefault(sites[row.site].code_prefix, []).append(i)
@@ -348,18 +353,15 @@ def create_project(
     )[0]
 
 
-@transaction.atomic
-def create_projects_batch(
+def _check_batch(
     *,
     actor: Actor,
     template_id: int,
     rows: list[ProjectRow],
-    start_date: dt.date | None = None,
-    members: list[int] | None = None,
-    version: int | None = None,
-) -> list[StoreProject]:
-    """Create many projects at once: all rows or none. Every row's errors are named (422 with
-    ``row``); nothing is written unless every row is valid. ``members`` join every project."""
+    members: list[int] | None,
+    version: int | None,
+) -> tuple[TemplateVersion, dict[str, Site]]:
+    """Every check of a batch, writing nothing: shared by the creation and its preview."""
     from django.conf import settings
 
     policy.require(actor, "project.create")
@@ -376,6 +378,40 @@ def create_projects_batch(
     for row in rows:
         row.members = sorted(set(row.members) | set(shared))
     sites = _prepare_rows(actor, template_version, rows, batch=True)
+    return template_version, sites
+
+
+def validate_projects_batch(
+    *,
+    actor: Actor,
+    template_id: int,
+    rows: list[ProjectRow],
+    members: list[int] | None = None,
+    version: int | None = None,
+) -> TemplateVersion:
+    """The dry run of ``create_projects_batch`` (the batch wizard's preview): the same checks,
+    raising the same ``InvalidInput`` naming every bad row, and nothing written. Rows get the
+    defaults creation would give them (site, manager, shared members)."""
+    return _check_batch(
+        actor=actor, template_id=template_id, rows=rows, members=members, version=version
+    )[0]
+
+
+@transaction.atomic
+def create_projects_batch(
+    *,
+    actor: Actor,
+    template_id: int,
+    rows: list[ProjectRow],
+    start_date: dt.date | None = None,
+    members: list[int] | None = None,
+    version: int | None = None,
+) -> list[StoreProject]:
+    """Create many projects at once: all rows or none. Every row's errors are named (422 with
+    ``row``); nothing is written unless every row is valid. ``members`` join every project."""
+    template_version, sites = _check_batch(
+        actor=actor, template_id=template_id, rows=rows, members=members, version=version
+    )
     return _materialise(
         actor=actor,
         version=template_version,
@@ -433,6 +469,8 @@ def update_project(
     if store_name is not None:
         if not store_name.strip():
             errors.append(FieldError("store_name", _("A store name is required.")))
+        elif len(store_name.strip()) > 200:
+            errors.append(FieldError("store_name", _("A store name has at most 200 characters.")))
         after["store_name"] = store_name.strip()
     if manager_id is not ...:
         m = memberships.get(manager_id) if manager_id is not None else None

@@ -1,14 +1,355 @@
+"""New project (开店项目) and the batch creation wizard (批量开店).
+
+Both pages call the project services; what they add is turning what a person typed or pasted into
+the services' arguments and showing the services' errors on the fields and rows they are about,
+with the input kept. The wizard keeps its state in its own form posts, never in the session.
+"""
+
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 
+from linkstar.accounts.models import Membership
+from linkstar.catalog.models import Site
+from linkstar.core import policy
+from linkstar.core.exceptions import InvalidInput
 from linkstar.core.web import web_actor
+from linkstar.playbooks.selectors import template_list
+from linkstar.projects import selectors, services
+from linkstar.projects.forms import (
+    ROW_ERROR_COLUMNS,
+    BatchRowInput,
+    BatchStartForm,
+    ProjectCreateForm,
+    RowResolver,
+    parse_pasted_rows,
+    rows_from_post,
+)
+
+BLANK_ROWS = 3
 
 
-def _todo(request, org: str, **kwargs):
+# --- what both pages offer to choose from ----------------------------------------------------
+
+
+class Choices:
+    """The organization's templates (published, with their sites), members and entities, each
+    read once (a fixed number of queries)."""
+
+    def __init__(self, actor) -> None:
+        self.actor = actor
+        self.templates = list(
+            template_list(actor=actor)
+            .filter(published_version_number__isnull=False)
+            .select_related("site__platform")
+            .prefetch_related(Prefetch("sites", queryset=Site.objects.select_related("platform")))
+        )
+        self.memberships = list(
+            Membership.objects.filter(organization=actor.organization)
+            .select_related("user")
+            .order_by("user__name", "user__email")
+        )
+        self.entities = list(policy.visible_entities(actor))
+
+    def template(self, value) -> object | None:
+        try:
+            pk = int(value)
+        except (TypeError, ValueError):
+            return None
+        return next((t for t in self.templates if t.pk == pk), None)
+
+    def template_choices(self) -> list:
+        """Grouped by platform, built-in templates before the organization's own."""
+        groups: dict[str, list] = {}
+        ordered = sorted(
+            self.templates,
+            key=lambda t: (
+                t.site.platform.position,
+                t.site.platform.code,
+                not t.builtin,
+                t.display_name,
+            ),
+        )
+        for t in ordered:
+            label = (
+                t.display_name if t.builtin else _("%(name)s (our own)") % {"name": t.display_name}
+            )
+            groups.setdefault(t.site.platform.display_name, []).append((t.pk, label))
+        return list(groups.items())
+
+    @staticmethod
+    def sites_of(template) -> list[Site]:
+        if template is None:
+            return []
+        sites = {template.site.code: template.site}
+        for site in template.sites.all():
+            sites.setdefault(site.code, site)
+        return sorted(sites.values(), key=lambda s: (s.position, s.code))
+
+    def site_choices(self, template) -> list[tuple[str, str]]:
+        return [(s.code, f"{s.display_name} · {s.currency}") for s in self.sites_of(template)]
+
+    def managers(self) -> list[Membership]:
+        return [m for m in self.memberships if m.role in services.MANAGER_ROLES or m.is_owner]
+
+    def manager_choices(self) -> list[tuple[int, str]]:
+        return [(m.user_id, m.user.display_name) for m in self.managers()]
+
+    def member_choices(self) -> list[tuple[int, str]]:
+        return [
+            (m.user_id, f"{m.user.display_name} · {m.get_role_display()}") for m in self.memberships
+        ]
+
+    def entity_choices(self) -> list[tuple[int, str]]:
+        return [(e.pk, e.name) for e in self.entities]
+
+
+def _entity_list_url(org: str) -> str | None:
+    """Where seller entities are created, once that page exists."""
+    try:
+        return reverse("entity_list", args=[org])
+    except NoReverseMatch:
+        return None
+
+
+def _denied(request, actor, *, title: str, section: str):
+    return render(
+        request,
+        "projects/create_denied.html",
+        {
+            "actor": actor,
+            "title": title,
+            "section": section,
+            "reason": policy.DENIED_MESSAGES["project.create"],
+        },
+        status=403,
+    )
+
+
+# --- one project -------------------------------------------------------------------------------
+
+
+def project_create(request, org: str):
     actor = web_actor(request, org)
-    return render(request, "projects/todo.html", {"actor": actor})
+    if not policy.can(actor, "project.create"):
+        return _denied(request, actor, title=_("New project"), section="projects")
+    choices = Choices(actor)
+    data = request.POST if request.method == "POST" else None
+    template = choices.template((data or request.GET).get("template"))
+    form = ProjectCreateForm(
+        data,
+        initial={
+            "template": template.pk if template else None,
+            "site": template.site.code if template else "",
+            "start_date": services.org_today(actor.organization),
+            "manager": actor.user_id if actor.role == "manager" else None,
+        },
+        templates=choices.template_choices(),
+        members=choices.member_choices(),
+        sites=choices.site_choices(template),
+        entities=choices.entity_choices(),
+        managers=choices.manager_choices(),
+    )
+    if data is not None and form.is_valid():
+        values = form.cleaned_data
+        try:
+            project = services.create_project(
+                actor=actor,
+                template_id=values["template"],
+                store_name=values["store_name"],
+                entity_id=values["entity"],
+                site=values["site"] or None,
+                manager_id=values["manager"],
+                start_date=values["start_date"],
+                members=values["members"],
+            )
+        except InvalidInput as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            messages.success(
+                request,
+                _("Project %(code)s created with %(n)d tasks.")
+                % {"code": project.code, "n": project.task_count},
+            )
+            return redirect("project_detail", org, project.pk)
+    form.flag_errors()
+    # Choosing another template redraws the site choices and the template's description.
+    form.fields["template"].widget.attrs.update(
+        {
+            "hx-get": request.path,
+            "hx-trigger": "change",
+            "hx-target": "#site-field",
+            "hx-select": "#site-field",
+            "hx-swap": "outerHTML",
+            "hx-select-oob": "#template-info",
+        }
+    )
+    return render(
+        request,
+        "projects/create.html",
+        {
+            "actor": actor,
+            "form": form,
+            "template": template,
+            "template_sites": choices.sites_of(template),
+            "has_entities": bool(choices.entities),
+            "entity_list_url": _entity_list_url(org),
+        },
+        status=422 if form.errors else 200,
+    )
 
 
-project_create = _todo
-project_batch = _todo
+# --- the batch wizard --------------------------------------------------------------------------
+
+
+def project_batch(request, org: str):
+    """Step 1 template, start date and team → step 2 rows (typed, or pasted from Excel) →
+    step 3 preview, every row checked by the service's dry run → step 4 create, list them."""
+    actor = web_actor(request, org)
+    if not policy.can(actor, "project.create"):
+        return _denied(request, actor, title=_("Batch creation"), section="batch")
+    if request.method != "POST" and request.GET.get("done"):
+        return _batch_done(request, actor, request.GET["done"])
+    choices = Choices(actor)
+    if request.method != "POST":
+        template = choices.template(request.GET.get("template"))
+        start = _start_form(
+            choices,
+            None,
+            initial={
+                "template": template.pk if template else None,
+                "start_date": services.org_today(actor.organization),
+            },
+        )
+        return _render_step(request, actor, choices, 1, start, [])
+
+    start = _start_form(choices, request.POST)
+    rows = rows_from_post(request.POST)
+    action = request.POST.get("action", "rows")
+    if action == "back" or not start.is_valid():
+        return _render_step(request, actor, choices, 1, start, rows)
+    if choices.template(start.cleaned_data["template"]) is None:
+        start.add_error("template", _("Choose a template."))
+        return _render_step(request, actor, choices, 1, start, rows)
+    if action.startswith("remove:"):
+        index = action.partition(":")[2]
+        if index.isdigit() and int(index) < len(rows):
+            del rows[int(index)]
+        return _render_step(request, actor, choices, 2, start, rows or [BatchRowInput()])
+    if action == "add_row":
+        return _render_step(request, actor, choices, 2, start, [*rows, BatchRowInput()])
+    if action == "paste":
+        pasted = parse_pasted_rows(request.POST.get("paste", ""))
+        notes = [] if pasted else [_("Nothing to add: paste lines copied from Excel first.")]
+        kept = [r for r in rows if not r.is_blank]
+        return _render_step(request, actor, choices, 2, start, kept + pasted or rows, errors=notes)
+    if action in ("preview", "create"):
+        return _check_and_create(request, actor, choices, start, rows, create=action == "create")
+    return _render_step(
+        request, actor, choices, 2, start, rows or [BatchRowInput() for _ in range(BLANK_ROWS)]
+    )
+
+
+def _start_form(choices: Choices, data, initial=None) -> BatchStartForm:
+    return BatchStartForm(
+        data,
+        initial=initial,
+        templates=choices.template_choices(),
+        members=choices.member_choices(),
+    )
+
+
+def _check_and_create(request, actor, choices, start, rows, *, create: bool):
+    rows = [r for r in rows if not r.is_blank]
+    if not rows:
+        return _render_step(
+            request,
+            actor,
+            choices,
+            2,
+            start,
+            [BatchRowInput() for _ in range(BLANK_ROWS)],
+            errors=[_("Give at least one row.")],
+        )
+    resolver = RowResolver(
+        sites=Site.objects.all(), entities=choices.entities, memberships=choices.memberships
+    )
+    project_rows = [services.ProjectRow(**resolver.resolve(row)) for row in rows]
+    unresolved = [set(row.errors) for row in rows]
+    values = start.cleaned_data
+    arguments = {
+        "actor": actor,
+        "template_id": values["template"],
+        "rows": project_rows,
+        "members": values["members"],
+    }
+    errors: list[str] = []
+    try:
+        if not create or any(unresolved):
+            services.validate_projects_batch(**arguments)
+        else:
+            projects = services.create_projects_batch(**arguments, start_date=values["start_date"])
+            done = ",".join(str(p.pk) for p in projects)
+            return HttpResponseRedirect(f"{request.path}?done={done}")
+    except InvalidInput as exc:
+        for error in exc.errors:
+            if error.row is None or error.row >= len(rows):
+                label = {"template_id": _("Template"), "version": _("Template")}.get(
+                    error.field, error.field
+                )
+                errors.append(
+                    f"{label}: {error.message}" if error.field != "rows" else error.message
+                )
+                continue
+            column = ROW_ERROR_COLUMNS.get(error.field, "row")
+            if column in unresolved[error.row]:
+                continue  # the name typed is unknown: that says more than "required"
+            rows[error.row].add_error(column, error.message)
+    return _render_step(request, actor, choices, 3, start, rows, errors=errors)
+
+
+def _render_step(request, actor, choices, step, start, rows, *, errors=()):
+    template = choices.template(start["template"].value())
+    bad_rows = sum(1 for r in rows if r.errors)
+    context = {
+        "actor": actor,
+        "step": step,
+        "start": start,
+        "rows": rows,
+        "errors": list(errors),
+        "template": template,
+        "template_sites": choices.sites_of(template),
+        "entities": choices.entities,
+        "managers": choices.managers(),
+        "members_chosen": [
+            label
+            for value, label in choices.member_choices()
+            if str(value) in {str(v) for v in (start["members"].value() or [])}
+        ],
+        "bad_rows": bad_rows,
+        "clean": step == 3 and not bad_rows and not errors,
+        "max_rows": settings.LINKSTAR_BATCH_MAX_ROWS,
+        "has_entities": bool(choices.entities),
+        "entity_list_url": _entity_list_url(actor.organization.slug),
+        "default_manager": actor.user if actor.role == "manager" else None,
+    }
+    status = 422 if step == 3 and (bad_rows or errors) else 200
+    return render(request, "projects/batch.html", context, status=status)
+
+
+def _batch_done(request, actor, done: str):
+    ids = [int(v) for v in done.split(",")[: settings.LINKSTAR_BATCH_MAX_ROWS] if v.isdigit()]
+    projects = list(
+        selectors.project_queryset(actor).prefetch_related(None).filter(pk__in=ids).order_by("id")
+    )
+    return render(
+        request,
+        "projects/batch_done.html",
+        {"actor": actor, "projects": projects, "step": 4},
+    )
