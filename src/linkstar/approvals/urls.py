@@ -4,4 +4,5 @@ from linkstar.approvals import views
 
 urlpatterns = [
     path("approvals/", views.approval_inbox, name="approval_inbox"),
+    path("approvals/<int:approval_id>/decide/", views.approval_decide, name="approval_decide"),
 ]

@@ -203,3 +203,165 @@ def workbench(*, actor: Actor, soon_days: int = 3) -> dict:
         "overdue_by_assignee": overdue_by_assignee,
         "activity": activity,
     }
+
+
+# --- project page, task page, my tasks (web) -----------------------------------------------------
+
+_DEPENDENCY_FIELDS = ("id", "key", "title", "title_en", "status", "position", "project_id")
+
+
+def _plan_queryset(actor: Actor) -> QuerySet[Task]:
+    return (
+        policy.visible_tasks(actor)
+        .select_related("assignee")
+        .prefetch_related(
+            Prefetch(
+                "depends_on",
+                queryset=Task.objects.only(*_DEPENDENCY_FIELDS).order_by("position", "id"),
+                to_attr="dependency_list",
+            )
+        )
+    )
+
+
+def _mark_waiting(tasks: list[Task]) -> list[Task]:
+    """``waiting_on``: the open tasks an open task depends on (it cannot start or finish)."""
+    for task in tasks:
+        task.waiting_on = (
+            [d for d in task.dependency_list if d.status not in FINISHED_TASK_STATUSES]
+            if task.is_open
+            else []
+        )
+    return tasks
+
+
+def project_plan(*, actor: Actor, project: StoreProject) -> list[Task]:
+    """The project's tasks in plan order, with assignee, dependencies (``dependency_list``) and
+    what each waits on (``waiting_on``): three queries whatever the size of the plan."""
+    return _mark_waiting(list(_plan_queryset(actor).filter(project=project).order_by("position")))
+
+
+def plan_task(*, actor: Actor, task_id: int) -> Task:
+    """One task as the project page's row shows it."""
+    return _mark_waiting([policy.get_visible(_plan_queryset(actor), pk=task_id)])[0]
+
+
+def days_late(tasks: list[Task], today: dt.date) -> int:
+    """How many days the latest due date of the open tasks is past (0 when on time)."""
+    due = [t.due_date for t in tasks if t.is_open and t.due_date is not None]
+    if not due or max(due) >= today:
+        return 0
+    return (today - max(due)).days
+
+
+def project_team(*, project: StoreProject) -> list:
+    """The manager and the members with their organization roles (one query)."""
+    from linkstar.accounts.models import Membership
+
+    members = getattr(project, "member_list", None)
+    if members is None:
+        members = list(project.members.all())
+    ids = {u.pk for u in members} | ({project.manager_id} if project.manager_id else set())
+    memberships = {
+        m.user_id: m
+        for m in Membership.objects.filter(
+            organization_id=project.organization_id, user_id__in=ids
+        ).select_related("user")
+    }
+    team = []
+    if project.manager_id in memberships:
+        team.append({"membership": memberships[project.manager_id], "is_manager": True})
+    for user in sorted(members, key=lambda u: (u.name or u.email).lower()):
+        if user.pk in memberships and user.pk != project.manager_id:
+            team.append({"membership": memberships[user.pk], "is_manager": False})
+    return team
+
+
+def task_page(*, actor: Actor, task_id: int) -> Task:
+    """A task with its project (site, entity, manager, members), assignee and dependencies."""
+    qs = (
+        policy.visible_tasks(actor)
+        .select_related(
+            "assignee",
+            "project__site__platform",
+            "project__entity",
+            "project__manager",
+            "project__organization",
+        )
+        .prefetch_related(
+            Prefetch(
+                "depends_on",
+                queryset=Task.objects.only(*_DEPENDENCY_FIELDS).order_by("position", "id"),
+                to_attr="dependency_list",
+            ),
+            Prefetch(
+                "dependants",
+                queryset=Task.objects.only(*_DEPENDENCY_FIELDS).order_by("position", "id"),
+                to_attr="dependant_list",
+            ),
+            Prefetch("project__members", to_attr="member_list"),
+        )
+    )
+    return _mark_waiting([policy.get_visible(qs, pk=task_id)])[0]
+
+
+def task_approvals(*, task: Task) -> list:
+    """The task's approval requests, newest first, with requester and each level's decider."""
+    from linkstar.approvals.models import ApprovalDecision, ApprovalRequest
+
+    return list(
+        ApprovalRequest.objects.filter(organization_id=task.organization_id, task=task)
+        .select_related("requested_by")
+        .prefetch_related(
+            Prefetch(
+                "decisions",
+                queryset=ApprovalDecision.objects.select_related("decided_by").order_by("level"),
+                to_attr="decision_list",
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def task_history(*, task: Task, approval_ids: list[int]) -> list[AuditEvent]:
+    """The audit events of the task and of its approval requests, oldest first."""
+    return list(
+        AuditEvent.objects.filter(organization_id=task.organization_id)
+        .filter(
+            Q(object_type="task", object_id=str(task.pk))
+            | Q(object_type="approvalrequest", object_id__in=[str(i) for i in approval_ids])
+        )
+        .select_related("actor")
+        .order_by("seq")
+    )
+
+
+def my_open_tasks(*, actor: Actor, status: str | None = None) -> QuerySet[Task]:
+    """The open tasks assigned to the actor on active projects, the most overdue first (tasks
+    without a due date last)."""
+    from django.db.models import F
+
+    qs = (
+        policy.visible_tasks(actor)
+        .filter(assignee_id=actor.user_id, project__status="active")
+        .exclude(status__in=FINISHED_TASK_STATUSES)
+        .select_related("project__site")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by(F("due_date").asc(nulls_last=True), "project_id", "position", "id")
+
+
+def users_by_id(*, actor: Actor, ids) -> dict:
+    """Members of the actor's organization by user id (for names in histories), one query."""
+    from linkstar.accounts.models import User
+
+    ids = {int(i) for i in ids if isinstance(i, int) or (isinstance(i, str) and i.isdigit())}
+    if not ids:
+        return {}
+    return {
+        u.pk: u
+        for u in User.objects.filter(
+            pk__in=ids, memberships__organization_id=actor.organization.pk
+        ).distinct()
+    }

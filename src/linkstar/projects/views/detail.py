@@ -1,13 +1,445 @@
+"""The project page: header, stage and close actions, and the tasks / Gantt / team / history tabs."""
+
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
+from linkstar.accounts.models import Role
+from linkstar.accounts.selectors import member_list
+from linkstar.approvals.models import ApprovalRequest, ApprovalStatus, Decision
+from linkstar.core import policy
+from linkstar.core.exceptions import FieldError, InvalidInput
 from linkstar.core.web import web_actor
+from linkstar.playbooks.models import Phase, Template
+from linkstar.projects import selectors, services
+from linkstar.projects.gantt import PHASE_ORDER, render_gantt
+from linkstar.projects.models import Stage, TaskStatus
+from linkstar.projects.rules import CLOSABLE_STAGES, SKIPPABLE, STAGE_TRANSITIONS, TASK_TRANSITIONS
+
+TABS = ("tasks", "gantt", "team", "history")
 
 
-def _todo(request, org: str, **kwargs):
+# --- small helpers shared with the task pages ----------------------------------------------------
+
+
+def flag_emoji(country: str) -> str:
+    """🇺🇸 from ``US``; a globe for multi-country sites (``GLOBAL``)."""
+    code = (country or "").upper()
+    if len(code) != 2 or not code.isalpha():
+        return "🌐"
+    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in code)
+
+
+def int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+def require_version(request) -> int:
+    version = int_or_none(request.POST.get("version"))
+    if version is None:
+        raise InvalidInput(FieldError("version", _("The form is missing the version; reload.")))
+    return version
+
+
+def task_moves(task) -> list[tuple[str, str]]:
+    """The status moves a person may ask for on this task, with their button labels."""
+    moves = []
+    for target in sorted(TASK_TRANSITIONS[task.status]):
+        if target == TaskStatus.IN_PROGRESS:
+            moves.append((target, _("Start")))
+        elif target == TaskStatus.DONE:
+            moves.append(
+                (target, _("Request approval") if task.approval_levels else _("Mark done"))
+            )
+    return moves
+
+
+def decorate_tasks(tasks, *, today: dt.date) -> None:
+    for task in tasks:
+        task.moves = task_moves(task)
+        task.skippable = task.status in SKIPPABLE
+        task.is_late = task.is_open and task.due_date is not None and task.due_date < today
+
+
+def phase_groups(tasks) -> list[dict]:
+    labels = dict(Phase.choices)
+    groups: dict[str, list] = {}
+    for task in tasks:
+        groups.setdefault(task.phase, []).append(task)
+    order = [p for p in PHASE_ORDER if p in groups] + [p for p in groups if p not in PHASE_ORDER]
+    return [
+        {
+            "phase": p,
+            "label": labels.get(p, p),
+            "tasks": groups[p],
+            "finished": sum(1 for t in groups[p] if not t.is_open),
+        }
+        for p in order
+    ]
+
+
+def row_permissions(actor, project) -> dict:
+    """What the actor may do to the tasks of ``project`` (the rules are per project)."""
+    active = project.status == "active"
+    return {
+        "can_work": active and policy.can(actor, "task.work", project),
+        "can_plan": active and policy.can(actor, "task.plan", project),
+        "can_skip": active and policy.can(actor, "task.skip", project),
+    }
+
+
+# --- history: audit events in words ---------------------------------------------------------------
+
+FIELD_LABELS = {
+    "status": gettext_lazy("Status"),
+    "assignee_id": gettext_lazy("Assignee"),
+    "start_date": gettext_lazy("Start date"),
+    "due_date": gettext_lazy("Due date"),
+    "checklist": gettext_lazy("Checklist"),
+    "store_name": gettext_lazy("Store name"),
+    "manager_id": gettext_lazy("Manager"),
+    "member_ids": gettext_lazy("Team"),
+    "planned_finish": gettext_lazy("Planned finish"),
+    "stage": gettext_lazy("Stage"),
+    "note": gettext_lazy("Note"),
+    "reason": gettext_lazy("Reason"),
+    "comment": gettext_lazy("Comment"),
+    "body": gettext_lazy("Comment"),
+    "code": gettext_lazy("Code"),
+    "site": gettext_lazy("Site"),
+    "entity_id": gettext_lazy("Seller entity"),
+    "template": gettext_lazy("Template"),
+    "tasks": gettext_lazy("Tasks"),
+    "levels": gettext_lazy("Approval levels"),
+    "by_task": gettext_lazy("By task"),
+    "approval_request": gettext_lazy("Approval request"),
+    "mentions": gettext_lazy("Mentioned"),
+}
+# Shown in the sentence itself, or internal.
+HIDDEN_FIELDS = {"level", "decision", "task_id"}
+# Events that change existing values: an empty "before" is worth showing ("— → Carol"); in
+# the others (created, requested, decided) an empty "before" just means "new".
+UPDATE_ACTIONS = {"task.updated", "project.updated"}
+USER_FIELDS = {"assignee_id", "manager_id", "requested_by"}
+
+
+def _user_ids(events) -> set:
+    ids = set()
+    for e in events:
+        if e.actor_id:
+            ids.add(e.actor_id)
+        for key, change in (e.changes or {}).items():
+            if not isinstance(change, dict):
+                continue
+            for value in (change.get("before"), change.get("after")):
+                if key in USER_FIELDS and isinstance(value, int):
+                    ids.add(value)
+                elif key in ("member_ids", "mentions") and isinstance(value, list):
+                    ids.update(v for v in value if isinstance(v, int))
+    return ids
+
+
+def _format_value(
+    key: str, value, users: dict, object_type: str = "", names: dict | None = None
+) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    known = (names or {}).get(key)
+    if known:
+        lookup = tuple(value) if isinstance(value, list) else value
+        with contextlib.suppress(TypeError):  # unhashable values are never in ``names``
+            if lookup in known:
+                return known[lookup]
+    if key == "status" and object_type == "approvalrequest":
+        try:
+            return str(ApprovalStatus(value).label)
+        except ValueError:
+            return str(value)
+    if key == "decision":
+        try:
+            return str(Decision(value).label)
+        except ValueError:
+            return str(value)
+    if key in USER_FIELDS:
+        user = users.get(value)
+        return user.display_name if user else f"#{value}"
+    if key in ("member_ids", "mentions") and isinstance(value, list):
+        return ", ".join(users[v].display_name if v in users else f"#{v}" for v in value)
+    if key == "status":
+        try:
+            return str(TaskStatus(value).label)
+        except ValueError:
+            return str(value)
+    if key == "stage":
+        try:
+            return str(Stage(value).label)
+        except ValueError:
+            return str(value)
+    if key == "checklist" and isinstance(value, list):
+        done = sum(1 for item in value if isinstance(item, dict) and item.get("done"))
+        return _("%(done)d of %(total)d ticked") % {"done": done, "total": len(value)}
+    if key == "template" and isinstance(value, list) and len(value) == 2:
+        return _("template %(id)s, version %(n)s") % {"id": value[0], "n": value[1]}
+    if key == "approval_request":
+        return f"#{value}"
+    text = str(value)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def describe_events(
+    events, *, actor, tasks_by_id: dict, approval_tasks: dict, names: dict | None = None
+) -> list[dict]:
+    """Each audit event as a sentence (who did what to which task) and its changed fields.
+    ``names``: field → {raw value → text} for values the page already knows (entity, site)."""
+    users = selectors.users_by_id(actor=actor, ids=_user_ids(events))
+    described = []
+    for e in events:
+        changes = e.changes or {}
+        task_id = None
+        if e.object_type == "task":
+            task_id = int_or_none(e.object_id)
+        elif e.object_type == "approvalrequest":
+            task_id = approval_tasks.get(int_or_none(e.object_id))
+        elif e.object_type == "comment":
+            task_id = (changes.get("task_id") or {}).get("after")
+        task = tasks_by_id.get(task_id)
+        task_name = task.display_title if task else (e.object_repr or "")
+        level = (changes.get("level") or {}).get("after")
+        text = {
+            "project.created": _("created the project"),
+            "project.updated": _("changed the project"),
+            "project.stage_changed": _("moved the stage"),
+            "project.closed": _("closed the project"),
+            "project.upgraded": _("upgraded the project to a newer template version"),
+            "task.updated": _("updated task “%(task)s”"),
+            "task.skipped": _("marked task “%(task)s” not applicable"),
+            "comment.created": (
+                _("commented on task “%(task)s”") if task_id else _("commented on the project")
+            ),
+            "approval.requested": _("asked for approval of “%(task)s”"),
+            "approval.approved": _("approved level %(level)s of “%(task)s”"),
+            "approval.rejected": _("rejected “%(task)s” at level %(level)s"),
+        }.get(e.action)
+        summary = (
+            text % {"task": task_name, "level": level} if text else f"{e.action} · {e.object_repr}"
+        )
+        details = []
+        for key, change in changes.items():
+            if key in HIDDEN_FIELDS or not isinstance(change, dict):
+                continue
+            before, after = change.get("before"), change.get("after")
+            if before == after:
+                continue
+            label = FIELD_LABELS.get(key, key)
+            if key == "status" and e.object_type == "approvalrequest":
+                label = _("Approval status")
+            details.append(
+                {
+                    "field": label,
+                    "before": (
+                        None
+                        if before is None and e.action not in UPDATE_ACTIONS
+                        else _format_value(key, before, users, e.object_type, names)
+                    ),
+                    "after": _format_value(key, after, users, e.object_type, names),
+                }
+            )
+        actor_user = users.get(e.actor_id)
+        described.append(
+            {
+                "event": e,
+                "at": e.at,
+                "actor": actor_user.display_name if actor_user else e.actor_label,
+                "summary": summary,
+                "details": details,
+                "task_id": task_id if task else None,
+                "action": e.action,
+                "rejected": e.action == "approval.rejected",
+            }
+        )
+    return described
+
+
+# --- the page --------------------------------------------------------------------------------------
+
+
+def _stage_label(value: str) -> str:
+    try:
+        return str(Stage(value).label)
+    except ValueError:
+        return value
+
+
+def _header_context(actor, project, tasks, today) -> dict:
+    can_stage = project.status == "active" and policy.can(actor, "project.stage", project)
+    can_close = (
+        project.status == "active"
+        and project.stage in CLOSABLE_STAGES
+        and policy.can(actor, "project.close", project)
+    )
+    return {
+        "project": project,
+        "flag": flag_emoji(project.site.country),
+        "days_late": selectors.days_late(tasks, today),
+        "open_task_count": sum(1 for t in tasks if t.is_open),
+        "stage_moves": (
+            [(s, Stage(s).label) for s in Stage.values if s in STAGE_TRANSITIONS[project.stage]]
+            if can_stage
+            else []
+        ),
+        "can_stage": can_stage,
+        "can_close": can_close,
+    }
+
+
+def tasks_panel_context(actor, project, tasks, today) -> dict:
+    decorate_tasks(tasks, today=today)
+    return {
+        "phases": phase_groups(tasks),
+        "members": list(member_list(actor=actor).exclude(role=Role.CLIENT)),
+        "today": today,
+        **row_permissions(actor, project),
+    }
+
+
+def project_detail(request, org: str, project_id: int):
     actor = web_actor(request, org)
-    return render(request, "projects/todo.html", {"actor": actor})
+    project = selectors.project_get(actor=actor, project_id=project_id)
+    tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "tasks"
+    today = services.org_today(actor.organization)
+    tasks = selectors.project_plan(actor=actor, project=project)
+    context = {"actor": actor, "tab": tab, **_header_context(actor, project, tasks, today)}
+    if tab == "tasks":
+        context.update(tasks_panel_context(actor, project, tasks, today))
+    elif tab == "gantt":
+        chart = render_gantt(
+            tasks,
+            today=today,
+            phase_labels={k: str(v) for k, v in Phase.choices},
+            status_labels={k: str(v) for k, v in TaskStatus.choices},
+            link=lambda pk: reverse("task_detail", args=[org, pk]),
+        )
+        context.update({"gantt": chart, "task_count": len(tasks), "today": today})
+    elif tab == "team":
+        can_update = project.status == "active" and policy.can(actor, "project.update", project)
+        team = selectors.project_team(project=project)
+        on_team = {row["membership"].user_id for row in team}
+        context.update(
+            {
+                "team": team,
+                "can_update_team": can_update,
+                "candidates": (
+                    [m for m in member_list(actor=actor) if m.user_id not in on_team]
+                    if can_update
+                    else []
+                ),
+            }
+        )
+    else:
+        changes, events = selectors.project_history(project=project)
+        approval_tasks = dict(
+            ApprovalRequest.objects.filter(
+                organization_id=project.organization_id, project_id=project.pk
+            ).values_list("pk", "task_id")
+        )
+        for change in changes:
+            change.from_label = _stage_label(change.from_stage) if change.from_stage else ""
+            change.to_label = _stage_label(change.to_stage)
+        version = project.template_version
+        template = Template.objects.only("name", "name_en").get(pk=version.template_id)
+        names = {
+            "entity_id": {project.entity_id: project.entity.name},
+            "site": {project.site.code: project.site.display_name},
+            "template": {
+                (version.template_id, version.number): f"{template.display_name} v{version.number}"
+            },
+        }
+        context.update(
+            {
+                "stage_changes": list(reversed(changes)),
+                "events": list(
+                    reversed(
+                        describe_events(
+                            events,
+                            actor=actor,
+                            tasks_by_id={t.pk: t for t in tasks},
+                            approval_tasks=approval_tasks,
+                            names=names,
+                        )
+                    )
+                ),
+            }
+        )
+    return render(request, "projects/detail.html", context)
 
 
-project_detail = _todo
+def _project_url(org: str, project_id: int, tab: str | None = None) -> str:
+    url = reverse("project_detail", args=[org, project_id])
+    return f"{url}?tab={tab}" if tab and tab != "tasks" else url
+
+
+@require_POST
+def project_stage(request, org: str, project_id: int):
+    """A stage button: the move goes through the state machine in ``change_stage``."""
+    actor = web_actor(request, org)
+    project = selectors.project_get(actor=actor, project_id=project_id)
+    stage = request.POST.get("stage", "")
+    services.change_stage(
+        actor=actor,
+        project=project,
+        stage=stage,
+        note=request.POST.get("note", ""),
+        version=require_version(request),
+    )
+    try:
+        label = Stage(stage).label
+    except ValueError:
+        label = stage
+    messages.success(request, _("The stage is now %(s)s.") % {"s": label})
+    return HttpResponseRedirect(_project_url(org, project.pk))
+
+
+@require_POST
+def project_close(request, org: str, project_id: int):
+    actor = web_actor(request, org)
+    project = selectors.project_get(actor=actor, project_id=project_id)
+    services.close_project(actor=actor, project=project, version=require_version(request))
+    messages.success(request, _("Project %(c)s is closed.") % {"c": project.code})
+    return HttpResponseRedirect(_project_url(org, project.pk))
+
+
+@require_POST
+def project_team_edit(request, org: str, project_id: int):
+    """Add or remove one team member (``update_project`` with the whole new team)."""
+    actor = web_actor(request, org)
+    project = selectors.project_get(actor=actor, project_id=project_id)
+    user_id = int_or_none(request.POST.get("user_id"))
+    if user_id is None:
+        raise InvalidInput(FieldError("user_id", _("Choose a member.")))
+    current = {u.pk for u in project.member_list}
+    removing = request.POST.get("action") == "remove"
+    members = current - {user_id} if removing else current | {user_id}
+    services.update_project(
+        actor=actor, project=project, members=sorted(members), version=require_version(request)
+    )
+    return HttpResponseRedirect(_project_url(org, project.pk, "team"))

@@ -1,14 +1,363 @@
+"""Task pages: the project page's inline task edits, the task page (or drawer), my tasks."""
+
 from __future__ import annotations
 
+import datetime as dt
+from urllib.parse import unquote
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from linkstar.core.web import web_actor
+from linkstar.accounts.models import Role
+from linkstar.accounts.selectors import member_list
+from linkstar.approvals.services import may_decide
+from linkstar.catalog.models import DocumentType
+from linkstar.core import policy
+from linkstar.core.exceptions import FieldError, InvalidInput, StaleVersion
+from linkstar.core.web import error_text, web_actor
+from linkstar.playbooks.models import Phase
+from linkstar.projects import selectors, services
+from linkstar.projects.models import Stage, TaskStatus
+from linkstar.projects.views.detail import (
+    _header_context,
+    decorate_tasks,
+    describe_events,
+    flag_emoji,
+    int_or_none,
+    require_version,
+    row_permissions,
+    safe_next,
+    tasks_panel_context,
+)
+
+EDITABLE_FIELDS = ("status", "assignee", "due_date")
+MY_TASK_STATUSES = (TaskStatus.TODO, TaskStatus.IN_PROGRESS, TaskStatus.AWAITING_APPROVAL)
 
 
-def _todo(request, org: str, **kwargs):
+def _task_url(org: str, task_id: int) -> str:
+    return reverse("task_detail", args=[org, task_id])
+
+
+# --- inline edits on the project page ----------------------------------------------------------
+
+
+def _row_context(actor, task, *, today, members=None, conflict=None) -> dict:
+    decorate_tasks([task], today=today)
+    return {
+        "actor": actor,
+        "task": task,
+        "members": (
+            members
+            if members is not None
+            else list(member_list(actor=actor).exclude(role=Role.CLIENT))
+        ),
+        "today": today,
+        "conflict": conflict,
+        **row_permissions(actor, task.project),
+    }
+
+
+def _panel_response(request, actor, project_id: int):
+    """The whole tasks panel (and the header, out of band): a status move can unblock other
+    tasks, move the project's stage and its progress."""
+    project = selectors.project_get(actor=actor, project_id=project_id)
+    today = services.org_today(actor.organization)
+    tasks = selectors.project_plan(actor=actor, project=project)
+    context = {
+        "actor": actor,
+        "oob_header": True,
+        **_header_context(actor, project, tasks, today),
+        **tasks_panel_context(actor, project, tasks, today),
+    }
+    response = render(request, "projects/detail_tasks.html", context)
+    response["HX-Retarget"] = "#tasks-panel"
+    response["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def _parse_edit(field: str, raw: str) -> dict:
+    if field == "status":
+        return {"status": raw}
+    if field == "assignee":
+        if raw in ("", "none"):
+            return {"assignee_id": None}
+        value = int_or_none(raw)
+        if value is None:
+            raise InvalidInput(FieldError("assignee_id", _("Choose a member.")))
+        return {"assignee_id": value}
+    if field == "due_date":
+        if not raw:
+            return {"due_date": None}
+        try:
+            return {"due_date": dt.date.fromisoformat(raw)}
+        except ValueError:
+            raise InvalidInput(FieldError("due_date", _("Enter a date as YYYY-MM-DD."))) from None
+    raise InvalidInput(FieldError("field", _("This field cannot be edited here.")))
+
+
+def _attempted_text(field: str, raw: str, members) -> str:
+    """The value the person tried to set, in words, for the conflict warning."""
+    if field == "status":
+        if raw == TaskStatus.DONE:
+            return _("Status: done")
+        try:
+            return _("Status: %(s)s") % {"s": TaskStatus(raw).label}
+        except ValueError:
+            return raw
+    if field == "assignee":
+        uid = int_or_none(raw)
+        name = next((m.user.display_name for m in members if m.user_id == uid), None)
+        return _("Assignee: %(v)s") % {"v": name or _("nobody")}
+    if field == "due_date":
+        return _("Due date: %(v)s") % {"v": raw or "—"}
+    if field == "skip":
+        return _("Not applicable: %(v)s") % {"v": raw}
+    return raw
+
+
+def _conflict_response(request, actor, task_id: int, *, field: str, raw: str):
+    """Someone else changed the task: the row with its current values, the warning, and the
+    person's own value kept (with a button to apply it to the current version)."""
+    task = selectors.plan_task(actor=actor, task_id=task_id)
+    today = services.org_today(actor.organization)
+    members = list(member_list(actor=actor).exclude(role=Role.CLIENT))
+    conflict = {
+        "field": field,
+        "value": raw,
+        "text": _attempted_text(field, raw, members),
+    }
+    return render(
+        request,
+        "projects/_task_row.html",
+        _row_context(actor, task, today=today, members=members, conflict=conflict),
+    )
+
+
+@require_POST
+def task_edit(request, org: str, task_id: int):
+    """One inline edit (status, assignee or due date) against the row's ``version``."""
     actor = web_actor(request, org)
-    return render(request, "projects/todo.html", {"actor": actor})
+    task = selectors.plan_task(actor=actor, task_id=task_id)
+    field = request.POST.get("field", "")
+    if field not in EDITABLE_FIELDS:
+        raise InvalidInput(FieldError("field", _("This field cannot be edited here.")))
+    raw = request.POST.get("value", "").strip()
+    changes = _parse_edit(field, raw)
+    version = require_version(request)
+    try:
+        services.update_task(actor=actor, task=task, version=version, **changes)
+    except StaleVersion:
+        if not request.htmx:
+            raise
+        return _conflict_response(request, actor, task_id, field=field, raw=raw)
+    if not request.htmx:
+        return HttpResponseRedirect(safe_next(request, _task_url(org, task_id)))
+    if field == "status":
+        return _panel_response(request, actor, task.project_id)
+    today = services.org_today(actor.organization)
+    task = selectors.plan_task(actor=actor, task_id=task_id)
+    return render(request, "projects/_task_row.html", _row_context(actor, task, today=today))
 
 
-my_tasks = _todo
-task_detail = _todo
+@require_POST
+def task_skip(request, org: str, task_id: int):
+    """Mark a task not applicable, with the reason asked for by a prompt (or a form field)."""
+    actor = web_actor(request, org)
+    task = selectors.plan_task(actor=actor, task_id=task_id)
+    reason = request.headers.get("HX-Prompt") or ""
+    if request.headers.get("HX-Prompt-URI-AutoEncoded") == "true":
+        reason = unquote(reason)  # htmx encodes a header that is not Latin-1 (Chinese)
+    reason = (reason or request.POST.get("reason") or "").strip()
+    try:
+        services.skip_task(actor=actor, task=task, reason=reason, version=require_version(request))
+    except StaleVersion:
+        if not request.htmx:
+            raise
+        return _conflict_response(request, actor, task_id, field="skip", raw=reason)
+    if request.htmx:
+        return _panel_response(request, actor, task.project_id)
+    return HttpResponseRedirect(safe_next(request, _task_url(org, task_id)))
+
+
+# --- the task page -------------------------------------------------------------------------------
+
+
+def _approval_panels(actor, task, approvals) -> list[dict]:
+    panels = []
+    for approval in approvals:
+        approval.project = task.project  # the policy reads the manager from it; no query
+        decided = {d.level: d for d in approval.decision_list}
+        levels = [
+            {
+                "level": n,
+                "decision": decided.get(n),
+                "current": approval.status == "pending" and n == approval.current_level,
+            }
+            for n in range(1, approval.levels + 1)
+        ]
+        panels.append(
+            {
+                "approval": approval,
+                "levels": levels,
+                "may_decide": may_decide(
+                    actor, approval, {d.decided_by_id for d in approval.decision_list}
+                ),
+            }
+        )
+    return panels
+
+
+def _mention_team(task) -> list[dict]:
+    project = task.project
+    users = list(project.member_list)
+    if project.manager is not None and all(u.pk != project.manager_id for u in users):
+        users.insert(0, project.manager)
+    return [
+        {"id": u.pk, "name": u.name or "", "email": u.email, "handle": u.name or u.email}
+        for u in users
+    ]
+
+
+def task_page_context(request, actor, task_id: int, **extra) -> dict:
+    task = selectors.task_page(actor=actor, task_id=task_id)
+    project = task.project
+    today = services.org_today(actor.organization)
+    perms = row_permissions(actor, project)
+    decorate_tasks([task], today=today)
+    doc_types = {d.code: d for d in DocumentType.objects.filter(code__in=task.document_types)}
+    approvals = selectors.task_approvals(task=task)
+    history = describe_events(
+        selectors.task_history(task=task, approval_ids=[a.pk for a in approvals]),
+        actor=actor,
+        tasks_by_id={task.pk: task},
+        approval_tasks={a.pk: task.pk for a in approvals},
+    )
+    checklist_done = sum(1 for item in task.checklist if item.get("done"))
+    english = (get_language() or "").startswith("en")
+    context = {
+        "phase_label": dict(Phase.choices).get(task.phase, task.phase),
+        "role_label": dict(Role.choices).get(task.role, task.role),
+        "sets_stage_label": (
+            Stage(task.sets_stage).label if task.sets_stage in Stage.values else task.sets_stage
+        ),
+        "task_description": (task.description_en if english else "") or task.description,
+        "next_url": (
+            request.htmx.current_url_abs_path
+            if request.htmx and request.htmx.current_url_abs_path
+            else request.get_full_path()
+        ),
+        "actor": actor,
+        "task": task,
+        "project": project,
+        "flag": flag_emoji(project.site.country),
+        "today": today,
+        "documents": [
+            {"code": code, "name": doc_types[code].display_name if code in doc_types else code}
+            for code in task.document_types
+        ],
+        "checklist_done": checklist_done,
+        "comments": list(selectors.comment_list(task=task)),
+        "can_comment": project.status == "active" and policy.can(actor, "task.comment", task),
+        "mention_team": _mention_team(task),
+        "approval_panels": _approval_panels(actor, task, approvals),
+        "history": list(reversed(history)),
+        "members": (
+            list(member_list(actor=actor).exclude(role=Role.CLIENT)) if perms["can_plan"] else []
+        ),
+        **perms,
+    }
+    context.update(extra)
+    return context
+
+
+def task_detail(request, org: str, task_id: int):
+    actor = web_actor(request, org)
+    drawer = bool(request.htmx and request.GET.get("drawer"))
+    context = task_page_context(request, actor, task_id, drawer=drawer)
+    template = "projects/_task_body.html" if drawer else "projects/task_detail.html"
+    return render(request, template, context)
+
+
+@require_POST
+def task_checklist(request, org: str, task_id: int):
+    """Tick or untick checklist items: the ticked positions, against the task's ``version``."""
+    actor = web_actor(request, org)
+    task = selectors.plan_task(actor=actor, task_id=task_id)
+    ticked = {int_or_none(v) for v in request.POST.getlist("done")}
+    checklist = [
+        {"text": item.get("text", ""), "done": i in ticked} for i, item in enumerate(task.checklist)
+    ]
+    conflict = False
+    try:
+        services.update_task(
+            actor=actor, task=task, checklist=checklist, version=require_version(request)
+        )
+    except StaleVersion:
+        if not request.htmx:
+            raise
+        conflict = True
+    if not request.htmx:
+        return HttpResponseRedirect(safe_next(request, _task_url(org, task_id)))
+    task = selectors.plan_task(actor=actor, task_id=task_id)
+    context = {
+        "actor": actor,
+        "task": task,
+        "checklist_done": sum(1 for item in task.checklist if item.get("done")),
+        "checklist_conflict": conflict,
+        **row_permissions(actor, task.project),
+    }
+    return render(request, "projects/_task_checklist.html", context)
+
+
+@require_POST
+def task_comment(request, org: str, task_id: int):
+    actor = web_actor(request, org)
+    task = selectors.plan_task(actor=actor, task_id=task_id)
+    body = request.POST.get("body", "")
+    error = None
+    try:
+        services.add_comment(actor=actor, project=task.project, task=task, body=body)
+    except InvalidInput as exc:
+        if not request.htmx:
+            raise
+        error = error_text(exc)
+    if not request.htmx:
+        messages.success(request, _("Comment posted."))
+        return HttpResponseRedirect(safe_next(request, _task_url(org, task_id)) + "#comments")
+    context = task_page_context(
+        request, actor, task_id, comment_error=error, comment_body=body if error else ""
+    )
+    return render(request, "projects/_task_comments.html", context)
+
+
+# --- my tasks ------------------------------------------------------------------------------------
+
+
+def my_tasks(request, org: str):
+    actor = web_actor(request, org)
+    status = request.GET.get("status", "")
+    if status not in MY_TASK_STATUSES:
+        status = ""
+    today = services.org_today(actor.organization)
+    page = Paginator(selectors.my_open_tasks(actor=actor, status=status or None), 50).get_page(
+        request.GET.get("page")
+    )
+    for task in page:
+        task.is_late = task.due_date is not None and task.due_date < today
+    return render(
+        request,
+        "projects/my_tasks.html",
+        {
+            "actor": actor,
+            "page": page,
+            "status": status,
+            "statuses": [(s, TaskStatus(s).label) for s in MY_TASK_STATUSES],
+            "today": today,
+        },
+    )

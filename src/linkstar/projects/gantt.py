@@ -1,0 +1,344 @@
+"""The project page's Gantt chart as server-rendered SVG: no JavaScript library, no queries.
+
+``render_gantt`` is a pure function of the tasks (anything with ``pk``, ``key``, ``phase``,
+``status``, ``start_date``, ``due_date``, ``display_title`` and the ids it depends on) and of
+``today``: one bar per task from its start to its due date, grouped under phase labels, arrows
+from the end of a dependency to the start of its dependant, a line for today, open tasks past
+their due date in red and finished ones greyed. Every bar carries ``data-task-id`` and a
+``<title>`` (the tooltip).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+PHASE_ORDER = ("documents", "registration", "review", "launch")
+
+LABEL_WIDTH = 250
+HEADER_HEIGHT = 44
+ROW_HEIGHT = 26
+PHASE_HEIGHT = 22
+BAR_HEIGHT = 14
+PAD_DAYS = 2
+# How far past the plan the chart stretches to show today's line; further and the line is left
+# out rather than squeezing the plan into a corner.
+TODAY_REACH_DAYS = 60
+
+FINISHED = frozenset({"done", "skipped"})
+
+
+@dataclass
+class GanttTask:
+    pk: int
+    key: str
+    title: str
+    phase: str
+    status: str
+    start_date: dt.date | None
+    due_date: dt.date | None
+    depends_on: list[int] = field(default_factory=list)
+    position: int = 0
+
+    @classmethod
+    def from_task(cls, task) -> GanttTask:
+        deps = getattr(task, "dependency_list", None)
+        dep_ids = [d.pk for d in deps] if deps is not None else []
+        return cls(
+            pk=task.pk,
+            key=task.key,
+            title=task.display_title,
+            phase=task.phase,
+            status=task.status,
+            start_date=task.start_date,
+            due_date=task.due_date,
+            depends_on=dep_ids,
+            position=getattr(task, "position", 0),
+        )
+
+
+@dataclass
+class GanttChart:
+    svg: SafeString  # the chart: grid, bars, arrows, today
+    labels_svg: SafeString  # the phase and task names, as tall as the chart
+    width: int
+    height: int
+    bar_count: int
+    first_day: dt.date | None
+    last_day: dt.date | None
+    today_shown: bool
+    late_count: int
+
+
+def _text_width(text: str, size: float = 11) -> float:
+    """Rough rendered width: CJK and other wide characters take a full em, the rest about 0.6."""
+    return sum(
+        size if unicodedata.east_asian_width(ch) in ("W", "F") else size * 0.6 for ch in text
+    )
+
+
+def _fit(text: str, max_px: float, size: float = 11) -> str:
+    if _text_width(text, size) <= max_px:
+        return text
+    out = ""
+    for ch in text:
+        if _text_width(out + ch + "…", size) > max_px:
+            break
+        out += ch
+    return out + "…"
+
+
+def _day_width(days: int) -> int:
+    if days <= 45:
+        return 28
+    if days <= 100:
+        return 18
+    if days <= 200:
+        return 10
+    return 6
+
+
+def bar_state(task: GanttTask, today: dt.date) -> str:
+    """done | skipped | late | awaiting | active | todo — the bar's colour class."""
+    if task.status in FINISHED:
+        return task.status
+    if task.due_date is not None and task.due_date < today:
+        return "late"
+    if task.status == "awaiting_approval":
+        return "awaiting"
+    if task.status == "in_progress":
+        return "active"
+    return "todo"
+
+
+def render_gantt(
+    tasks: Iterable,
+    *,
+    today: dt.date,
+    phase_labels: dict[str, str] | None = None,
+    status_labels: dict[str, str] | None = None,
+    link: Callable[[int], str] | None = None,
+) -> GanttChart:
+    """The SVG chart of ``tasks`` (Task models or ``GanttTask``) as seen on ``today``."""
+    items = [t if isinstance(t, GanttTask) else GanttTask.from_task(t) for t in tasks]
+    phase_labels = phase_labels or {}
+    status_labels = status_labels or {}
+    order = {p: i for i, p in enumerate(PHASE_ORDER)}
+    items.sort(key=lambda t: (order.get(t.phase, len(order)), t.position, t.pk))
+
+    dates = [d for t in items for d in (t.start_date, t.due_date) if d is not None]
+    if dates:
+        first, last = min(dates), max(dates)
+    else:
+        first = last = today
+    first -= dt.timedelta(days=PAD_DAYS)
+    last += dt.timedelta(days=PAD_DAYS)
+    today_shown = (
+        first - dt.timedelta(days=TODAY_REACH_DAYS)
+        <= today
+        <= last + dt.timedelta(days=TODAY_REACH_DAYS)
+    )
+    if today_shown:
+        first = min(first, today - dt.timedelta(days=1))
+        last = max(last, today + dt.timedelta(days=1))
+    days = (last - first).days + 1
+    day_w = _day_width(days)
+    width = days * day_w
+
+    def x_of(day: dt.date) -> float:
+        return (day - first).days * day_w
+
+    # Rows: a label row per phase present, then its tasks.
+    rows: list[tuple[str, object, float]] = []
+    y = HEADER_HEIGHT
+    current_phase = None
+    for t in items:
+        if t.phase != current_phase:
+            current_phase = t.phase
+            rows.append(("phase", t.phase, y))
+            y += PHASE_HEIGHT
+        rows.append(("task", t, y))
+        y += ROW_HEIGHT
+    height = int(y + 8)
+
+    chart_label = _("Gantt chart")
+    today_label = _("Today")
+    task_label = _("Task")
+    out: list[str] = []
+    w = out.append
+    w(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="ls-gantt-svg" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(chart_label)}">'
+    )
+    w(
+        "<style>"
+        ".ls-gantt-bar rect{fill:#8fb3e0;stroke:#3d6fb3;stroke-width:1}"
+        ".ls-gantt-active rect{fill:#3d8bfd;stroke:#0a58ca}"
+        ".ls-gantt-awaiting rect{fill:#ffc107;stroke:#cc9a06}"
+        ".ls-gantt-late rect{fill:#dc3545;stroke:#a52834}"
+        ".ls-gantt-done rect,.ls-gantt-skipped rect{fill:#ced4da;stroke:#adb5bd}"
+        ".ls-gantt-skipped rect{stroke-dasharray:3 2}"
+        ".ls-gantt-undated rect{fill:#fff;stroke:#6c757d;stroke-dasharray:3 2}"
+        ".ls-gantt-bar a:hover rect{stroke:#212529;stroke-width:2}"
+        ".ls-gantt-svg text{font-size:11px;font-family:system-ui,-apple-system,'Segoe UI','PingFang SC',"
+        "'Microsoft YaHei',sans-serif}"
+        "</style>"
+    )
+    w(
+        '<defs><marker id="ls-arrow" viewBox="0 0 8 8" refX="7" refY="4" '
+        'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+        '<path d="M0,0 L8,4 L0,8 z" fill="#6c757d"/></marker></defs>'
+    )
+    # Day grid: weekends shaded, a line at each Monday, month labels and day numbers.
+    w('<g class="ls-gantt-grid">')
+    for i in range(days):
+        day = first + dt.timedelta(days=i)
+        x = i * day_w
+        if day.weekday() >= 5:
+            w(
+                f'<rect x="{x}" y="{HEADER_HEIGHT}" width="{day_w}" '
+                f'height="{height - HEADER_HEIGHT}" fill="#f3f4f6"/>'
+            )
+        if day.weekday() == 0 or i == 0:
+            w(
+                f'<line x1="{x}" y1="{HEADER_HEIGHT - 18}" x2="{x}" y2="{height}" '
+                'stroke="#dee2e6" stroke-width="1"/>'
+            )
+        month_fits = x + 60 <= width  # "2026-11" needs about 50 px
+        first_label = i == 0 and (days < 4 or (first + dt.timedelta(days=3)).month == day.month)
+        if month_fits and (day.day == 1 or first_label):
+            w(
+                f'<text x="{x + 3}" y="14" fill="#495057" font-weight="600">'
+                f"{day.year}-{day.month:02d}</text>"
+            )
+        if day_w >= 18:
+            w(
+                f'<text x="{x + day_w / 2}" y="{HEADER_HEIGHT - 6}" fill="#6c757d" '
+                f'text-anchor="middle">{day.day}</text>'
+            )
+        elif day.weekday() == 0:
+            w(f'<text x="{x + 2}" y="{HEADER_HEIGHT - 6}" fill="#6c757d">{day.day}</text>')
+    w(f'<line x1="0" y1="{HEADER_HEIGHT}" x2="{width}" y2="{HEADER_HEIGHT}" stroke="#adb5bd"/>')
+    for kind, _obj, ry in rows:
+        if kind == "phase":
+            w(f'<rect x="0" y="{ry}" width="{width}" height="{PHASE_HEIGHT}" fill="#e9eef5"/>')
+    w("</g>")
+
+    # Bars.
+    geometry: dict[int, tuple[float, float, float]] = {}  # pk → (x start, x end, y middle)
+    late = 0
+    w('<g class="ls-gantt-bars">')
+    for kind, obj, ry in rows:
+        if kind != "task":
+            continue
+        t = obj
+        start = t.start_date or t.due_date
+        due = t.due_date or t.start_date
+        undated = start is None
+        if undated:
+            start = due = today
+        if due < start:
+            start, due = due, start
+        x1 = x_of(start)
+        x2 = max(x_of(due), x1 + day_w / 2)
+        ymid = ry + ROW_HEIGHT / 2
+        geometry[t.pk] = (x1, x2, ymid)
+        state = "undated" if undated else bar_state(t, today)
+        if state == "late":
+            late += 1
+        tip = f"{t.title} ({t.key}) · {status_labels.get(t.status, t.status)}"
+        if not undated:
+            tip += f" · {t.start_date or '—'} → {t.due_date or '—'}"
+            if state == "late":
+                tip += " · " + _("%(n)d days late") % {"n": (today - t.due_date).days}
+        else:
+            tip += " · " + _("no dates")
+        href = link(t.pk) if link else None
+        w(f'<g class="ls-gantt-bar ls-gantt-{state}" data-task-id="{t.pk}" data-state="{state}">')
+        w(f"<title>{escape(tip)}</title>")
+        if href:
+            w(f'<a href="{escape(href)}">')
+        w(
+            f'<rect x="{x1:.1f}" y="{ymid - BAR_HEIGHT / 2}" width="{x2 - x1:.1f}" '
+            f'height="{BAR_HEIGHT}" rx="3"/>'
+        )
+        if href:
+            w("</a>")
+        w("</g>")
+    w("</g>")
+
+    # Dependency arrows: from the end of the dependency to the start of the dependant.
+    w('<g class="ls-gantt-deps" fill="none" stroke="#6c757d" stroke-width="1.2">')
+    for t in items:
+        if t.pk not in geometry:
+            continue
+        tx1, _tx2, ty = geometry[t.pk]
+        for dep_id in t.depends_on:
+            if dep_id not in geometry:
+                continue
+            _dx1, dx2, dy = geometry[dep_id]
+            if tx1 - dx2 >= 8:
+                d = f"M{dx2:.1f},{dy} H{dx2 + 4:.1f} V{ty} H{tx1:.1f}"
+            else:
+                mid_y = ty - ROW_HEIGHT / 2 if ty > dy else ty + ROW_HEIGHT / 2
+                d = f"M{dx2:.1f},{dy} H{dx2 + 4:.1f} V{mid_y} H{tx1 - 6:.1f} V{ty} H{tx1:.1f}"
+            w(
+                f'<path class="ls-gantt-dep" data-from="{dep_id}" data-to="{t.pk}" d="{d}" '
+                'marker-end="url(#ls-arrow)"/>'
+            )
+    w("</g>")
+
+    if today_shown:
+        x = x_of(today)
+        w(
+            f'<g class="ls-gantt-today"><line x1="{x}" y1="{HEADER_HEIGHT - 4}" x2="{x}" '
+            f'y2="{height}" stroke="#dc3545" stroke-width="1.5" stroke-dasharray="4 3"/>'
+            f'<text x="{x + 3}" y="{HEADER_HEIGHT - 24}" fill="#dc3545" font-weight="600">'
+            f"{escape(today_label)}</text></g>"
+        )
+    w("</svg>")
+    # The task names, in an SVG of their own that stays put while the chart scrolls sideways.
+    labels: list[str] = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="ls-gantt-svg ls-gantt-labels" '
+        f'width="{LABEL_WIDTH}" height="{height}" viewBox="0 0 {LABEL_WIDTH} {height}" '
+        'aria-hidden="true">',
+        f'<line x1="0" y1="{HEADER_HEIGHT}" x2="{LABEL_WIDTH}" y2="{HEADER_HEIGHT}" '
+        'stroke="#adb5bd"/>',
+        f'<text x="6" y="{HEADER_HEIGHT - 6}" fill="#6c757d" font-weight="600">'
+        f"{escape(task_label)}</text>",
+    ]
+    for kind, obj, ry in rows:
+        if kind == "phase":
+            labels.append(
+                f'<rect x="0" y="{ry}" width="{LABEL_WIDTH}" height="{PHASE_HEIGHT}" '
+                'fill="#e9eef5"/>'
+                f'<text class="ls-gantt-phase" data-phase="{escape(obj)}" x="6" '
+                f'y="{ry + PHASE_HEIGHT - 7}" font-weight="600" fill="#1f3a5f">'
+                f"{escape(phase_labels.get(obj, obj))}</text>"
+            )
+        else:
+            labels.append(
+                f'<text class="ls-gantt-label" data-task-id="{obj.pk}" x="14" '
+                f'y="{ry + ROW_HEIGHT / 2 + 4}" fill="#212529">'
+                f"<title>{escape(obj.title)}</title>"
+                f"{escape(_fit(obj.title, LABEL_WIDTH - 22))}</text>"
+            )
+    labels.append("</svg>")
+    return GanttChart(
+        svg=mark_safe("".join(out)),  # every interpolated text is escaped above
+        labels_svg=mark_safe("".join(labels)),
+        width=width,
+        height=height,
+        bar_count=len(geometry),
+        first_day=first,
+        last_day=last,
+        today_shown=today_shown,
+        late_count=late,
+    )
