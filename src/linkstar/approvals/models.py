@@ -5,14 +5,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linkstar.core.models import OrgOwned
 
 
 class ApprovalStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
+    PENDING = "pending", pgettext_lazy("approval status", "Pending")
+    APPROVED = "approved", pgettext_lazy("approval status", "Approved")
+    REJECTED = "rejected", pgettext_lazy("approval status", "Rejected")
 
 
 class Decision(models.TextChoices):
