@@ -119,13 +119,16 @@ def test_only_admins_manage_members(org, as_bob, carol):
     assert Membership.objects.get(user=carol).role == "operator"
 
 
-def test_owner_who_is_not_admin_by_role_still_manages_members(org, alice, bob, as_alice):
-    """API.md: owner is an admin flag."""
+def test_an_owner_demoted_from_admin_is_no_longer_owner_nor_admin(org, alice, bob, as_alice):
+    """Owner is an admin flag: it goes with the admin role, and the change is audited."""
     change_member_role(actor=as_alice, user_id=bob.pk, role="admin")
     change_member_role(actor=as_alice, user_id=alice.pk, role="manager")
-    as_owner = actor_of(org, alice)
-    assert as_owner.role == "manager" and as_owner.is_admin
-    add_member(actor=as_owner, email="x@example.com", role="operator", password=PASSWORD)
+    as_former_owner = actor_of(org, alice)
+    assert as_former_owner.role == "manager" and not as_former_owner.is_admin
+    with pytest.raises(PermissionDenied):
+        add_member(actor=as_former_owner, email="x@example.com", role="operator", password=PASSWORD)
+    event = AuditEvent.objects.filter(action="member.role_changed").order_by("-seq").first()
+    assert event.changes["is_owner"] == {"before": True, "after": False}
 
 
 def test_add_member_creates_the_user_and_audits_without_the_password(as_alice, org):

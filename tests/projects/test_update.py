@@ -225,3 +225,26 @@ def test_in_progress_task_keeps_its_dates_and_status(mini_project, as_bob, as_ca
     task.refresh_from_db()
     assert task.status == TaskStatus.IN_PROGRESS
     assert (task.start_date, task.due_date) == (START, START + 2 * DAY)
+
+
+def test_a_new_manager_takes_over_the_open_manager_steps(project, as_bob, alice, org):
+    manager_steps = Task.objects.filter(project=project, role="manager")
+    assert manager_steps.exists()
+    assert set(manager_steps.values_list("assignee_id", flat=True)) == {project.manager_id}
+    update_project(actor=as_bob, project=project, manager_id=alice.pk)
+    assert set(manager_steps.values_list("assignee_id", flat=True)) == {alice.pk}
+
+
+def test_renaming_to_a_store_already_opened_on_the_site_is_refused(
+    project, as_bob, amazon_na, entity
+):
+    from linkstar.projects.services import create_project
+
+    other = create_project(
+        actor=as_bob, template_id=amazon_na.pk, store_name="Second Shop", entity_id=entity.pk
+    )
+    with pytest.raises(InvalidInput) as refused:
+        update_project(actor=as_bob, project=other, store_name=project.store_name)
+    assert refused.value.errors[0].field == "store_name"
+    other.refresh_from_db()
+    assert other.store_name == "Second Shop"

@@ -9,7 +9,7 @@ import zoneinfo
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -179,7 +179,10 @@ def change_member_role(
     if role != Role.ADMIN:
         _keep_an_admin(actor, membership)
     before = membership.role
+    was_owner = membership.is_owner
     membership.role = role
+    # "Owner" is an admin flag: a demoted owner keeps no admin rights through it.
+    membership.is_owner = was_owner and role == Role.ADMIN
     if entity_id is not None:
         membership.entity_id = entity_id
     membership.save()
@@ -190,6 +193,11 @@ def change_member_role(
         changes={
             "email": {"before": membership.user.email, "after": membership.user.email},
             "role": {"before": before, "after": role},
+            **(
+                {"is_owner": {"before": True, "after": False}}
+                if was_owner and not membership.is_owner
+                else {}
+            ),
         },
     )
     return membership
@@ -214,20 +222,16 @@ def remove_member(*, actor: Actor, user_id: int) -> None:
 
 def issue_token(*, user: User, name: str = "", expires_at=None) -> tuple[ApiToken, str]:
     """A new API token; the raw value is returned once and only its hash is kept."""
+    # 256 random bits: a collision with the unique hash is not a case to handle.
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    for _attempt in range(3):
-        try:
-            token = ApiToken.objects.create(
-                user=user,
-                name=(name or "")[:100],
-                key_hash=hash_token(raw),
-                prefix=raw[:12],
-                expires_at=expires_at,
-            )
-            return token, raw
-        except IntegrityError:
-            raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    raise RuntimeError("could not issue a unique token")
+    token = ApiToken.objects.create(
+        user=user,
+        name=(name or "")[:100],
+        key_hash=hash_token(raw),
+        prefix=raw[:12],
+        expires_at=expires_at,
+    )
+    return token, raw
 
 
 def token_for_credentials(*, email: str, password: str, name: str = "") -> str:

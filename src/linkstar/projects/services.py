@@ -501,11 +501,35 @@ def update_project(
         errors.append(
             FieldError("planned_finish", _("The planned finish cannot be before the start date."))
         )
+    if (
+        after["store_name"] != before["store_name"]
+        and StoreProject.objects.filter(
+            organization_id=project.organization_id,
+            site_id=project.site_id,
+            store_name=after["store_name"],
+        )
+        .exclude(pk=project.pk)
+        .exclude(stage=Stage.CANCELLED)
+        .exists()
+    ):
+        errors.append(
+            FieldError(
+                "store_name",
+                _("A project for store %(n)r on %(s)s already exists.")
+                % {"n": after["store_name"], "s": project.site.code},
+            )
+        )
     if errors:
         raise InvalidInput(errors)
     changes = diff(before, after)
     if not changes:
         return project
+    if "manager_id" in changes:
+        # The manager's own steps follow the project to its new manager, unless already done.
+        reassigned = project.tasks.filter(role="manager", assignee_id=before["manager_id"]).exclude(
+            status__in=FINISHED_TASK_STATUSES
+        )
+        reassigned.update(assignee_id=after["manager_id"], version=F("version") + 1)
     if "start_date" in changes:
         shift = after["start_date"] - before["start_date"]
         project.tasks.filter(status=TaskStatus.TODO).update(
