@@ -34,9 +34,19 @@ def _test_settings(settings):
     }
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the catalog and built-in templates once into the test database, committed, so that
+    tests do not each load it inside their own transaction."""
+    with django_db_blocker.unblock():
+        load_catalog()
+        load_builtin_templates()
+
+
 @pytest.fixture
 def catalog(db):
-    """The shipped catalog and built-in templates (loaded once per database)."""
+    """The shipped catalog and built-in templates (reloaded after a transactional test flushed
+    the database)."""
     if not Site.objects.exists():
         load_catalog()
         load_builtin_templates()

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.utils import translation
 
 from linkstar.projects.gantt import (
     GanttTask,
@@ -15,6 +16,13 @@ from linkstar.projects.gantt import (
 )
 
 D = dt.date(2026, 11, 2)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the bars' English labels."""
+    with translation.override("en"):
+        yield
 
 
 def day(n: int) -> dt.date:

@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from linkstar.core.exceptions import (
     Conflict,
@@ -367,7 +368,7 @@ def test_the_version_must_be_newer_published_and_of_the_same_template(
         (draft, "published"),
         (other, "template"),
     ):
-        with pytest.raises(InvalidInput) as caught:
+        with translation.override("en"), pytest.raises(InvalidInput) as caught:
             upgrade_project(actor=as_bob, project=project, version=version)
         assert caught.value.errors[0].field == "version"
         assert words in caught.value.errors[0].message
