@@ -12,10 +12,7 @@ import polib
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "linkstar"
-APPS = sorted(
-    p.name for p in SRC.iterdir()
-    if p.is_dir() and (p / "apps.py").exists()
-)
+APPS = sorted(p.name for p in SRC.iterdir() if p.is_dir() and (p / "apps.py").exists())
 
 
 def _po(app: str) -> Path:
@@ -51,9 +48,15 @@ def test_every_app_catalog_is_up_to_date_with_its_sources(app, tmp_path):
     env_python = Path(sys.executable).parent / "linkstar"
     subprocess.run(
         [str(env_python), "manage", "makemessages", "-l", "zh_Hans", "--no-obsolete"],
-        cwd=copy, check=True, capture_output=True,
+        cwd=copy,
+        check=True,
+        capture_output=True,
         env={"PATH": "/usr/bin:/bin", "LINKSTAR_DATA_DIR": str(tmp_path / "data")},
     )
     fresh = {e.msgid for e in polib.pofile(str(copy / "locale/zh_Hans/LC_MESSAGES/django.po"))}
-    shipped = {e.msgid for e in polib.pofile(str(_po(app))) if not e.obsolete} if _po(app).exists() else set()
+    shipped = (
+        {e.msgid for e in polib.pofile(str(_po(app))) if not e.obsolete}
+        if _po(app).exists()
+        else set()
+    )
     assert sorted(fresh - shipped) == [], f"{app}: strings not in the catalog yet"
