@@ -139,3 +139,14 @@ def test_english_after_the_language_switch(org, bob):
     client.post("/i18n/setlang/", {"language": "en", "next": "/o/acme/"})
     html = client.get("/o/acme/").content.decode()
     assert "Workbench" in html and "工作台" not in html
+
+
+def test_a_cancelled_project_is_not_shown_as_overdue(org, bob, carol, as_bob, amazon_na, entity):
+    late, cancelled = grow(as_bob, amazon_na, entity, carol, 2, "Late")
+    change_stage(actor=as_bob, project=cancelled, stage="cancelled")
+    html = (
+        client_for(bob)
+        .get("/o/acme/projects/", {"overdue": "on", "status": "active"})
+        .content.decode()
+    )
+    assert late.code in html and cancelled.code not in html

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from linkstar.core.models import OrgOwned, TimeStamped, Versioned
@@ -20,8 +20,8 @@ class Stage(models.TextChoices):
 
 
 class ProjectStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    CLOSED = "closed", _("Closed")
+    ACTIVE = "active", pgettext_lazy("project status", "Active")
+    CLOSED = "closed", pgettext_lazy("project status", "Closed")
 
 
 class TaskStatus(models.TextChoices):

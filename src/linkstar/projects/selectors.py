@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from linkstar.audit.models import AuditEvent
 from linkstar.core import policy
@@ -32,7 +42,16 @@ def project_queryset(actor: Actor) -> QuerySet[StoreProject]:
         policy.visible_projects(actor)
         .select_related("site__platform", "entity", "manager", "template_version")
         .prefetch_related(Prefetch("members", to_attr="member_list"))
-        .annotate(is_overdue=Exists(_overdue_tasks(today)))
+        # Late work matters while the project runs: not once it is cancelled or closed.
+        .annotate(
+            is_overdue=Case(
+                When(
+                    Q(status="active") & ~Q(stage="cancelled"), then=Exists(_overdue_tasks(today))
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
     )
 
 
