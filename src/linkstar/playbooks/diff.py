@@ -10,22 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from linkstar.playbooks.models import BLUEPRINT_FIELDS
+
 # The blueprint fields a diff compares, in the order a person reads them.
-DIFF_FIELDS = (
-    "title",
-    "title_en",
-    "description",
-    "description_en",
-    "phase",
-    "offset_days",
-    "duration_days",
-    "depends_on",
-    "role",
-    "document_types",
-    "approval_levels",
-    "checklist",
-    "sets_stage",
-)
+DIFF_FIELDS = tuple(f for f in BLUEPRINT_FIELDS if f != "key")
 # Lists whose order carries no meaning: a reordering is not a change.
 UNORDERED_FIELDS = frozenset({"depends_on", "document_types"})
 

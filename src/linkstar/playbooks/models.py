@@ -90,6 +90,25 @@ class TemplateVersion(TimeStamped, Versioned):
         return self.template.organization_id
 
 
+# The fields of a blueprint as the API and the shipped files spell them.
+BLUEPRINT_FIELDS = (
+    "key",
+    "title",
+    "title_en",
+    "description",
+    "description_en",
+    "phase",
+    "offset_days",
+    "duration_days",
+    "depends_on",
+    "role",
+    "document_types",
+    "approval_levels",
+    "checklist",
+    "sets_stage",
+)
+
+
 class TaskBlueprint(models.Model):
     template_version = models.ForeignKey(
         TemplateVersion, on_delete=models.CASCADE, related_name="blueprints"

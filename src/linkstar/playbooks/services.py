@@ -27,26 +27,16 @@ from linkstar.core.exceptions import (
     TransitionNotAllowed,
     check_version,
 )
-from linkstar.playbooks.models import TaskBlueprint, Template, TemplateVersion, VersionStatus
+from linkstar.playbooks.models import (
+    BLUEPRINT_FIELDS,
+    TaskBlueprint,
+    Template,
+    TemplateVersion,
+    VersionStatus,
+)
 from linkstar.playbooks.validation import field_errors, plan_errors
 
 BUILTIN_DIR = Path(__file__).parent / "data" / "templates"
-BLUEPRINT_FIELDS = (
-    "key",
-    "title",
-    "title_en",
-    "description",
-    "description_en",
-    "phase",
-    "offset_days",
-    "duration_days",
-    "depends_on",
-    "role",
-    "document_types",
-    "approval_levels",
-    "checklist",
-    "sets_stage",
-)
 
 
 def blueprint_as_dict(bp: TaskBlueprint) -> dict:
