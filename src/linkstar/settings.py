@@ -54,6 +54,33 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _generated_key(name: str, make) -> str:
+    """A key generated once into ``<data dir>/keys/<name>`` (0600), for a zero-setup install."""
+    key_dir = DATA_DIR / "keys"
+    key_dir.mkdir(mode=0o700, exist_ok=True)
+    path = key_dir / name
+    if not path.exists():
+        path.write_text(make(), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _encryption_keys() -> list[str]:
+    from cryptography.fernet import Fernet
+
+    configured = env("LINKSTAR_ENCRYPTION_KEYS")
+    value = configured or _generated_key("encryption", lambda: Fernet.generate_key().decode())
+    return [k.strip() for k in value.replace("\n", ",").split(",") if k.strip()]
+
+
+# Sensitive fields: Fernet keys, newest first (``linkstar keys rotate`` adds one and re-encrypts).
+LINKSTAR_ENCRYPTION_KEYS = _encryption_keys()
+# Blind indexes of identifiers (association-risk matching without decrypting).
+LINKSTAR_BLIND_INDEX_KEY = env("LINKSTAR_BLIND_INDEX_KEY") or _generated_key(
+    "blind_index", lambda: __import__("secrets").token_hex(32)
+)
 DEBUG = env_bool("LINKSTAR_DEBUG", False)
 ALLOWED_HOSTS = [h.strip() for h in (env("LINKSTAR_ALLOWED_HOSTS", "*") or "*").split(",")]
 CSRF_TRUSTED_ORIGINS = [
@@ -75,6 +102,7 @@ INSTALLED_APPS = [
     "linkstar.audit",
     "linkstar.catalog",
     "linkstar.entities",
+    "linkstar.documents",
     "linkstar.playbooks",
     "linkstar.projects",
     "linkstar.approvals",
@@ -187,6 +215,7 @@ NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 
 # --- LinkStar knobs -----------------------------------------------------------------------------
+LINKSTAR_DOCUMENT_EXPIRY_WARNING_DAYS = env_int("LINKSTAR_DOCUMENT_EXPIRY_WARNING_DAYS", 30)
 LINKSTAR_BATCH_MAX_ROWS = env_int("LINKSTAR_BATCH_MAX_ROWS", 1000)
 LINKSTAR_PROJECT_CODE_DIGITS = env_int("LINKSTAR_PROJECT_CODE_DIGITS", 4)
 LINKSTAR_TRUST_PROXY_HEADERS = env_bool("LINKSTAR_TRUST_PROXY_HEADERS", False)
