@@ -78,6 +78,23 @@ def _bump_builtin_template() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _pass_compliance_gates(org, entities) -> None:
+    from django.utils import timezone
+
+    from linkstar.catalog.models import DocumentType
+    from linkstar.compliance.models import AssociationRisk, RiskStatus
+    from linkstar.documents.models import Document
+
+    Document.objects.bulk_create(
+        Document(organization=org, entity=entity, document_type=doc_type, notes="bench")
+        for entity in entities
+        for doc_type in DocumentType.objects.all()
+    )
+    AssociationRisk.objects.filter(organization=org).update(
+        status=RiskStatus.ACKNOWLEDGED, acknowledged_at=timezone.now(), reason="bench"
+    )
+
+
 def build_world(n_projects: int) -> World:
     from linkstar.accounts.services import add_member
     from linkstar.approvals.models import ApprovalRequest, ApprovalStatus
@@ -157,6 +174,12 @@ def build_world(n_projects: int) -> World:
     assert len(projects) == n_projects
     counts["tasks"] = Task.objects.filter(organization=bench.org).count()
     t = _step(timings, f"{n_projects:,} projects ({n_batches} batches)", t)
+
+    # The compliance gates (issue 4): a valid document of every type in each entity's vault,
+    # and the association risks of these 5,000 stores of three companies looked at, set up in
+    # the database directly (what is measured here is the pages).
+    _pass_compliance_gates(bench.org, entities)
+    t = _step(timings, "documents, risks acknowledged", t)
 
     # Stage moves on every 17th project (~6 %): to under_review, then on to needs_info, opened,
     # rejected, or cancelled, or left there.

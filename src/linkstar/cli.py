@@ -1,4 +1,5 @@
-"""The ``linkstar`` command: init, serve, worker, user/org/member, audit verify, demo, manage."""
+"""The ``linkstar`` command: init, serve, worker, user/org/member, audit verify, keys rotate, demo,
+manage."""
 
 from __future__ import annotations
 
@@ -191,6 +192,48 @@ def cmd_audit_verify(args) -> int:
     return 1 if bad else 0
 
 
+def cmd_keys_rotate(args) -> int:
+    """A new encryption key first, then every encrypted value re-encrypted under it. Keys from
+    the key file: the file is updated. Keys from LINKSTAR_ENCRYPTION_KEYS: the new list is
+    printed to configure; ``--reencrypt`` re-encrypts once the environment has it."""
+    _setup()
+    from django.conf import settings
+
+    from linkstar.core import crypto
+
+    key_file = settings.LINKSTAR_ENCRYPTION_KEY_FILE
+    if args.batch_size < 1:
+        return _fail("--batch-size must be at least 1")
+    if not args.reencrypt:
+        key = crypto.generate_key()
+        if not key_file:
+            print(
+                "LINKSTAR_ENCRYPTION_KEYS comes from the environment, so this command does not "
+                "change it. Configure this list (the new key first, the old ones after it), "
+                "restart LinkStar, then run `linkstar keys rotate --reencrypt`:"
+            )
+            print(",".join([key, *settings.LINKSTAR_ENCRYPTION_KEYS]))
+            return 0
+        settings.LINKSTAR_ENCRYPTION_KEYS = crypto.add_key_to_file(key_file, key)
+        crypto.reset_keys()
+        print(f"new key added first in {key_file} ({len(settings.LINKSTAR_ENCRYPTION_KEYS)} keys)")
+    report = crypto.reencrypt_all(batch_size=args.batch_size)
+    total_rows = total_values = 0
+    for label, counts in report.items():
+        print(f"{label}: {counts['values']} values in {counts['rows']} rows re-encrypted")
+        total_rows += counts["rows"]
+        total_values += counts["values"]
+    print(f"re-encrypted {total_values} values in {total_rows} rows under the newest key")
+    if key_file:
+        print(
+            f"older keys still decrypt until you remove them from {key_file}; running LinkStar "
+            "processes read the new key from it when they meet a value encrypted with it"
+        )
+    else:
+        print("older keys still decrypt until you remove them from LINKSTAR_ENCRYPTION_KEYS")
+    return 0
+
+
 def cmd_demo(args) -> int:
     _setup()
     from linkstar.demo import create_demo
@@ -258,6 +301,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = audit.add_parser("verify", help="exit 0 when every chain is intact, 1 otherwise")
     p.add_argument("--org")
     p.set_defaults(func=cmd_audit_verify)
+
+    keys = sub.add_parser("keys", help="encryption keys of sensitive fields").add_subparsers(
+        dest="action", required=True
+    )
+    p = keys.add_parser(
+        "rotate", help="add a new encryption key first and re-encrypt every sensitive value"
+    )
+    p.add_argument(
+        "--reencrypt",
+        action="store_true",
+        help="only re-encrypt under the newest configured key (after putting a new key first "
+        "in LINKSTAR_ENCRYPTION_KEYS)",
+    )
+    p.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
+    p.set_defaults(func=cmd_keys_rotate)
 
     p = sub.add_parser("demo", help="a demo organization with users of every role and ~20 projects")
     p.add_argument("--slug", default="demo")

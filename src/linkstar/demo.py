@@ -82,6 +82,66 @@ PROJECTS = [
 ]
 
 
+def _pdf(title: str) -> bytes:
+    """A minimal well-formed one-page PDF (the vault checks content, not names)."""
+    stream = f"BT /F1 12 Tf 20 100 Td ({title}) Tj ET".encode("ascii", "replace")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _demo_documents(admin: Actor, entities, today: dt.date) -> None:
+    """Every catalog document in each entity's vault, so that the readiness gates let the demo
+    projects through; one licence expires soon, to show the warning."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from linkstar.catalog.models import DocumentType
+    from linkstar.documents.services import upload_document
+
+    for index, entity in enumerate(entities):
+        for doc_type in DocumentType.objects.all():
+            soon = index == 1 and doc_type.code == "utility_bill"
+            upload_document(
+                actor=admin,
+                entity=entity,
+                document_type=doc_type,
+                file=SimpleUploadedFile(
+                    f"{doc_type.code}.pdf", _pdf(doc_type.code), content_type="application/pdf"
+                ),
+                expiry_date=today + dt.timedelta(days=20 if soon else 700),
+            )
+
+
+def _accept_risks(bob: Actor, project) -> None:
+    """The manager looks at the project's association risks before submitting it."""
+    from linkstar.compliance.models import AssociationRisk, RiskStatus
+    from linkstar.compliance.services import acknowledge_risk
+
+    for risk in AssociationRisk.objects.filter(project=project, status=RiskStatus.OPEN):
+        acknowledge_risk(
+            actor=bob,
+            risk=risk,
+            reason="演示：同一北美统一账户下的站点 Demo: a site of the same unified account",
+        )
+
+
 def _actor(org: Organization, user: User) -> Actor:
     return Actor.from_membership(
         Membership.objects.select_related("organization", "user").get(organization=org, user=user),
@@ -152,6 +212,7 @@ def create_demo(*, slug: str = "demo", password: str = "linkstar-demo") -> str:
         Membership.objects.filter(organization=org, user=people["grace"]).update(entity=entities[1])
         bob = _actor(org, people["bob"])
         today = org_today(org)
+        _demo_documents(admin, entities, today)
         for i, (key, site, store, entity_index, plan) in enumerate(PROJECTS):
             template = Template.objects.get(organization__isnull=True, key=key)
             project = create_projects_batch(
@@ -167,6 +228,8 @@ def create_demo(*, slug: str = "demo", password: str = "linkstar-demo") -> str:
                 ],
                 start_date=today - dt.timedelta(days=(i * 3) % 40),
             )[0]
+            if plan.startswith(("opened", "under_review", "needs_info", "rejected")):
+                _accept_risks(bob, project)
             if plan.startswith("opened"):
                 _work(project, until_stage=Stage.OPENED, fraction=None, people=people)
                 if plan.endswith("closed"):

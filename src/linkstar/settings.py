@@ -77,6 +77,10 @@ def _encryption_keys() -> list[str]:
 
 # Sensitive fields: Fernet keys, newest first (``linkstar keys rotate`` adds one and re-encrypts).
 LINKSTAR_ENCRYPTION_KEYS = _encryption_keys()
+# Where the keys come from when not from the environment ("" when they do): rotation writes it.
+LINKSTAR_ENCRYPTION_KEY_FILE = (
+    "" if env("LINKSTAR_ENCRYPTION_KEYS") else str(DATA_DIR / "keys" / "encryption")
+)
 # Blind indexes of identifiers (association-risk matching without decrypting).
 LINKSTAR_BLIND_INDEX_KEY = env("LINKSTAR_BLIND_INDEX_KEY") or _generated_key(
     "blind_index", lambda: __import__("secrets").token_hex(32)
@@ -106,6 +110,7 @@ INSTALLED_APPS = [
     "linkstar.playbooks",
     "linkstar.projects",
     "linkstar.approvals",
+    "linkstar.compliance",
 ]
 
 MIDDLEWARE = [
@@ -205,6 +210,38 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = DATA_DIR / "files"
+# Uploaded files are never served by URL: no MEDIA_URL, no route serves MEDIA_ROOT; documents are
+# streamed by permission-checked views (documents.views.document_download and its API twin).
+
+# --- stored files: local under <data dir>/files, or S3-compatible object storage -----------------
+LINKSTAR_S3_BUCKET = env("LINKSTAR_S3_BUCKET")
+if LINKSTAR_S3_BUCKET:
+    _file_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": LINKSTAR_S3_BUCKET,
+            "endpoint_url": env("LINKSTAR_S3_ENDPOINT_URL") or None,
+            "access_key": env("LINKSTAR_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("LINKSTAR_S3_SECRET_ACCESS_KEY") or None,
+            "region_name": env("LINKSTAR_S3_REGION") or None,
+            "addressing_style": env("LINKSTAR_S3_ADDRESSING_STYLE") or None,
+            "location": env("LINKSTAR_S3_PREFIX", "") or "",
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+    STORAGES["default"] = _file_storage
+else:
+    _file_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": str(MEDIA_ROOT),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    }
+STORAGES["documents"] = _file_storage
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -216,7 +253,12 @@ NINJA_PAGINATION_MAX_LIMIT = 500
 
 # --- LinkStar knobs -----------------------------------------------------------------------------
 LINKSTAR_DOCUMENT_EXPIRY_WARNING_DAYS = env_int("LINKSTAR_DOCUMENT_EXPIRY_WARNING_DAYS", 30)
+LINKSTAR_UPLOAD_MAX_BYTES = env_int("LINKSTAR_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+# The vault's "expires next" list looks this far ahead (and lists what has already expired).
+LINKSTAR_DOCUMENT_EXPIRY_HORIZON_DAYS = env_int("LINKSTAR_DOCUMENT_EXPIRY_HORIZON_DAYS", 60)
 LINKSTAR_BATCH_MAX_ROWS = env_int("LINKSTAR_BATCH_MAX_ROWS", 1000)
+# Association risks: at most this many other projects are recorded per project and detection.
+LINKSTAR_ASSOCIATION_RISK_MAX_PEERS = env_int("LINKSTAR_ASSOCIATION_RISK_MAX_PEERS", 10)
 LINKSTAR_PROJECT_CODE_DIGITS = env_int("LINKSTAR_PROJECT_CODE_DIGITS", 4)
 LINKSTAR_TRUST_PROXY_HEADERS = env_bool("LINKSTAR_TRUST_PROXY_HEADERS", False)
 # The batch wizard posts four inputs per row: let its largest batch through Django's field cap.

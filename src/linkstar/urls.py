@@ -17,6 +17,9 @@ org_pages = [
     path("", include("linkstar.playbooks.urls")),
     path("", include("linkstar.audit.urls")),
     path("", include("linkstar.accounts.urls")),
+    path("", include("linkstar.documents.urls")),
+    path("", include("linkstar.entities.org_urls")),
+    path("", include("linkstar.compliance.urls")),
 ]
 
 urlpatterns = [

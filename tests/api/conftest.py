@@ -15,10 +15,21 @@ import pytest
 from linkstar.accounts.models import Membership, User
 from linkstar.approvals.models import ApprovalDecision, ApprovalRequest
 from linkstar.audit.models import AuditEvent
-from linkstar.entities.models import SellerEntity
+from linkstar.documents.models import Document, TaskAttachment
+from linkstar.entities.models import (
+    CollectionAccount,
+    EntityAddress,
+    EntityCard,
+    EntityContact,
+    EntityPerson,
+    Identifier,
+    SellerEntity,
+    StoreCredential,
+)
 from linkstar.playbooks.models import Template, TemplateVersion
 from linkstar.projects.models import Comment, StoreProject, Task
 from tests.conftest import actor_of
+from tests.gates import give_documents
 
 MINI_TASKS = [
     {
@@ -89,6 +100,7 @@ class World:
     def mini_project(self, store_name: str) -> StoreProject:
         from linkstar.projects.services import create_project
 
+        give_documents(self.entity)  # its first task needs the business licence
         return create_project(
             actor=self.actor("bob"),
             template_id=self.template.pk,
@@ -193,6 +205,22 @@ def fingerprint() -> dict:
             ApprovalRequest.objects.order_by("pk").values_list("pk", "status", "current_level")
         ),
         "decisions": ApprovalDecision.objects.count(),
+        "entity_records": [
+            list(model.objects.order_by("pk").values_list("pk", "version"))
+            for model in (
+                EntityPerson,
+                EntityContact,
+                CollectionAccount,
+                EntityCard,
+                EntityAddress,
+                StoreCredential,
+            )
+        ],
+        "identifiers": list(Identifier.objects.order_by("pk").values_list("pk", "digest")),
+        "documents": list(
+            Document.objects.order_by("pk").values_list("pk", "is_current", "version_number")
+        ),
+        "attachments": list(TaskAttachment.objects.order_by("pk").values_list("pk")),
     }
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from linkstar.projects.services import update_task
+from tests.gates import pass_gates
 
 API_MD_CANDIDATES = [
     Path(os.environ.get("LINKSTAR_API_MD", "/nonexistent")),
@@ -186,6 +187,7 @@ def test_project_answers_carry_api_md_fields(api, bob, carol, project, objects):
         assert_has_fields(item, fields, "project list item")
     answer = client.patch(f"/orgs/acme/projects/{project.pk}", {"store_name": "Renamed"}).json()
     assert_has_fields(answer, fields, "PATCH project")
+    pass_gates(project)
     answer = client.post(f"/orgs/acme/projects/{project.pk}/stage", {"stage": "under_review"})
     assert_has_fields(answer.json(), fields, "POST stage")
 
@@ -226,6 +228,7 @@ def test_task_answers_carry_api_md_fields(api, carol, project, objects):
 def test_approval_answers_carry_api_md_fields(api, bob, carol, dave, project, as_carol, objects):
     fields = objects["Approval request"]
     assert {"id", "task_id", "decisions", "current_level"} <= set(fields)
+    pass_gates(project)
     task = project.tasks.get(key="set-deposit-method")  # two levels
     task.depends_on.clear()
     task = update_task(actor=as_carol, task=task, status="in_progress")

@@ -56,6 +56,7 @@ class Case:
     client_hidden: bool = False  # the object is outside grace's entity → 404 for her
     public: bool = False
     audited: bool = True  # a successful write appends an audit event
+    binary: bool = False  # a successful GET answers a file, not JSON
 
 
 NO_ADMIN = ("bob", "carol", "dave", "frank", "grace")
@@ -84,6 +85,146 @@ def _upgradable_id(w: World) -> int:
         publish_version(actor=alice, version=draft)
         w.upgradable = project
     return w.upgradable.pk
+
+
+# Seller entity records (entities app): a body to create one, one to change it.
+RECORD_BODIES = {
+    "people": (
+        {"role": "beneficial_owner", "name": "王芳", "id_number": "110101199003074514"},
+        {"name_pinyin": "Wang Fang"},
+    ),
+    "contacts": ({"kind": "email", "value": "store@seller.example"}, {"label": "seller"}),
+    "accounts": (
+        {"provider": "payoneer", "account_holder": "Seller", "account_number": "6222021001123456"},
+        {"currency": "USD"},
+    ),
+    "cards": (
+        {
+            "card_number": "4111111111111111",
+            "holder": "Z W",
+            "expiry_month": 7,
+            "expiry_year": 2029,
+        },
+        {"holder": "W F"},
+    ),
+    "addresses": ({"kind": "warehouse", "text": "深圳市宝安区福永街道"}, {"text": "深圳市南山区"}),
+}
+RECORD_TYPES = {
+    "people": "person",
+    "contacts": "contact",
+    "accounts": "account",
+    "cards": "card",
+    "addresses": "address",
+}
+
+
+def _record_id(segment: str) -> Callable[[World], int]:
+    """A record of acme's entity, made once per world (ids are filled in more than once)."""
+
+    def make(w: World) -> int:
+        from linkstar.entities.services import create_record
+
+        key = f"_record_{segment}"
+        if not hasattr(w, key):
+            record = create_record(
+                actor=w.actor("alice"),
+                entity=w.entity,
+                record_type=RECORD_TYPES[segment],
+                **RECORD_BODIES[segment][0],
+            )
+            setattr(w, key, record.pk)
+        return getattr(w, key)
+
+    return make
+
+
+def _credential_id(w: World) -> int:
+    from linkstar.entities.services import create_credential
+
+    if not hasattr(w, "_credential"):
+        w._credential = create_credential(
+            actor=w.actor("bob"),
+            project=w.project,
+            kind="platform_login",
+            label="Seller Central",
+            secret="a secret of the matrix",
+        )
+    return w._credential.pk
+
+
+def _record_cases() -> dict[tuple[str, str], Case]:
+    cases = {}
+    for segment, (create, change) in RECORD_BODIES.items():
+        base = "/orgs/{org}/entities/{entity_id}/" + segment
+        writers = {"denied": ("carol", "dave", "frank"), "client_hidden": True}
+        cases[("GET", base)] = Case(ok="carol", status=200, client_hidden=True)
+        cases[("POST", base)] = Case(
+            ok="bob", status=201, body=lambda w, b=create: dict(b), **writers
+        )
+        ids = {"item_id": _record_id(segment)}
+        cases[("PATCH", base + "/{item_id}")] = Case(
+            ok="bob", status=200, ids=ids, body=lambda w, b=change: dict(b), **writers
+        )
+        cases[("DELETE", base + "/{item_id}")] = Case(ok="bob", status=204, ids=ids, **writers)
+    return cases
+
+
+class Multipart(dict):
+    """A multipart/form-data body; callables are called per request (a fresh file each time)."""
+
+
+def _document(w: World):
+    """A current business licence of acme's Xinghe entity, in the vault."""
+    if not hasattr(w, "document"):
+        from linkstar.documents.services import upload_document
+        from tests.documents.files import licence
+
+        w.document = upload_document(
+            actor=w.actor("alice"),
+            entity=w.entity,
+            document_type="business_license",
+            file=licence(),
+        )
+    return w.document
+
+
+def _attachment_id(w: World) -> int:
+    from linkstar.documents.services import attach_document
+
+    if not hasattr(w, "attachment"):
+        w.attachment = attach_document(actor=w.actor("bob"), task=w.task, document=_document(w))
+    return w.attachment.pk
+
+
+def _upload_body(w: World) -> Multipart:
+    from tests.documents.files import licence
+
+    return Multipart(document_type="business_license", file=licence)
+
+
+def _submittable_project_id(w: World) -> int:
+    """The project, with the documents and risk review the move to ``under_review`` needs."""
+    from tests.gates import pass_gates
+
+    pass_gates(w.project)
+    return w.project.pk
+
+
+def _risk_id(w: World) -> int:
+    """An open association risk of bob's project (an email it shares with another project)."""
+    from linkstar.compliance.models import AssociationRisk
+
+    if not hasattr(w, "_risk"):
+        other = w.mini_project("Linked Shop")
+        w._risk = AssociationRisk.objects.create(
+            organization=w.org,
+            project=w.project,
+            other_project=other,
+            kind="email",
+            masked="st***@seller.example",
+            digest="0" * 64,
+        )
+    return w._risk.pk
 
 
 MATRIX: dict[tuple[str, str], Case] = {
@@ -133,6 +274,44 @@ MATRIX: dict[tuple[str, str], Case] = {
         denied=("carol", "dave", "frank"),
         client_hidden=True,
         body=lambda w: {"notes": "checked", "version": w.entity.version},
+    ),
+    **_record_cases(),
+    ("GET", "/orgs/{org}/projects/{project_id}/credentials"): Case(
+        ok="carol", status=200, client_hidden=True
+    ),
+    ("POST", "/orgs/{org}/projects/{project_id}/credentials"): Case(
+        ok="bob",
+        status=201,
+        denied=("carol", "dave", "frank"),
+        client_hidden=True,
+        body=lambda w: {"kind": "api_key", "label": "ERP", "secret": "k-123456"},
+    ),
+    ("PATCH", "/orgs/{org}/projects/{project_id}/credentials/{credential_id}"): Case(
+        ok="bob",
+        status=200,
+        denied=("carol", "dave", "frank"),
+        client_hidden=True,
+        ids={"credential_id": _credential_id},
+        body=lambda w: {"secret": "a rotated secret"},
+    ),
+    ("DELETE", "/orgs/{org}/projects/{project_id}/credentials/{credential_id}"): Case(
+        ok="bob",
+        status=204,
+        denied=("carol", "dave", "frank"),
+        client_hidden=True,
+        ids={"credential_id": _credential_id},
+    ),
+    ("POST", "/orgs/{org}/reveal"): Case(
+        ok="bob",
+        status=200,
+        denied=("carol", "dave", "frank"),
+        client_hidden=True,
+        body=lambda w: {
+            "object_type": "entity",
+            "object_id": w.entity.pk,
+            "field": "legal_rep_id_number",
+            "reason": "filling in the registration form",
+        },
     ),
     # --- SOP templates
     ("GET", "/orgs/{org}/templates"): Case(ok="carol", status=200),
@@ -201,6 +380,7 @@ MATRIX: dict[tuple[str, str], Case] = {
         status=200,
         denied=("carol", "dave", "frank"),
         client_hidden=True,
+        ids={"project_id": _submittable_project_id},
         body=lambda w: {"stage": "under_review", "note": "submitted"},
     ),
     ("POST", "/orgs/{org}/projects/{project_id}/close"): Case(
@@ -279,6 +459,60 @@ MATRIX: dict[tuple[str, str], Case] = {
         client_hidden=True,
         body=lambda w: {"decision": "approve", "comment": "complete"},
     ),
+    # --- document vault
+    ("GET", "/orgs/{org}/documents"): Case(ok="carol", status=200),
+    ("GET", "/orgs/{org}/entities/{entity_id}/documents"): Case(
+        ok="carol", status=200, client_hidden=True
+    ),
+    ("POST", "/orgs/{org}/entities/{entity_id}/documents"): Case(
+        ok="carol", status=201, denied=NOT_TEAM, client_hidden=True, body=_upload_body
+    ),
+    ("GET", "/orgs/{org}/documents/{document_id}"): Case(
+        ok="carol", status=200, client_hidden=True
+    ),
+    ("GET", "/orgs/{org}/documents/{document_id}/download"): Case(
+        ok="carol", status=200, client_hidden=True, binary=True
+    ),
+    ("GET", "/orgs/{org}/tasks/{task_id}/attachments"): Case(
+        ok="carol", status=200, client_hidden=True
+    ),
+    ("POST", "/orgs/{org}/tasks/{task_id}/attachments"): Case(
+        ok="carol",
+        status=201,
+        denied=NOT_TEAM,
+        client_hidden=True,
+        body=lambda w: {"document_id": _document(w).pk},
+    ),
+    ("DELETE", "/orgs/{org}/tasks/{task_id}/attachments/{attachment_id}"): Case(
+        ok="carol",
+        status=204,
+        denied=NOT_TEAM,
+        client_hidden=True,
+        ids={"attachment_id": _attachment_id},
+    ),
+    # --- compliance: readiness and association risks
+    ("GET", "/orgs/{org}/projects/{project_id}/readiness"): Case(
+        ok="carol", status=200, client_hidden=True
+    ),
+    ("POST", "/orgs/{org}/projects/{project_id}/readiness/override"): Case(
+        ok="bob",
+        status=201,
+        denied=("carol", "dave", "frank"),
+        client_hidden=True,
+        body=lambda w: {"reason": "the licence renewal is at the bureau; the platform accepts it"},
+    ),
+    ("GET", "/orgs/{org}/projects/{project_id}/risks"): Case(
+        ok="carol", status=200, client_hidden=True
+    ),
+    ("GET", "/orgs/{org}/risks"): Case(ok="carol", status=200),
+    ("POST", "/orgs/{org}/risks/{risk_id}/acknowledge"): Case(
+        ok="bob",
+        status=200,
+        denied=("carol", "dave", "frank"),
+        client_hidden=True,
+        ids={"risk_id": _risk_id},
+        body=lambda w: {"reason": "the same unified North America account"},
+    ),
     # --- audit
     ("GET", "/orgs/{org}/audit"): Case(
         ok="frank", status=200, denied=("bob", "carol", "dave", "grace")
@@ -298,6 +532,7 @@ DEFAULT_IDS: dict[str, Callable[[World], Any]] = {
     "project_id": lambda w: w.project.pk,
     "task_id": lambda w: w.task.pk,
     "approval_id": lambda w: w.approval.pk,
+    "document_id": lambda w: _document(w).pk,
 }
 
 
@@ -361,6 +596,9 @@ def _fill(template: str, world: World, case: Case, **override) -> str:
 
 
 def _call(client: ApiClient, method: str, path: str, body: dict | None):
+    if isinstance(body, Multipart):
+        data = {k: v() if callable(v) else v for k, v in body.items()}
+        return client.client.post("/api/v1" + path, data=data, **client._headers())
     if method == "GET":
         return client.get(path)
     if method == "DELETE":
@@ -423,7 +661,8 @@ def test_endpoint_permissions(method, template, world, api):
     if method == "GET":
         assert fingerprint() == before, f"GET {template} changed data"
         assert r.status_code == 200
-        assert r.json() is not None
+        if not case.binary:
+            assert r.json() is not None
 
 
 # --- the other organization's objects in one's own organization ---------------------------------

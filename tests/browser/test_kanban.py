@@ -11,6 +11,7 @@ import pytest
 from linkstar.projects.models import StoreProject
 from linkstar.projects.services import ProjectRow, change_stage, create_projects_batch, org_today
 from tests.browser.conftest import login, screenshot
+from tests.gates import pass_gates
 
 
 @pytest.fixture
@@ -28,6 +29,7 @@ def projects(org, as_bob, amazon_na, entity, entity_yunfan, carol):
         start_date=org_today(org) - dt.timedelta(days=10),  # overdue already
         members=[carol.pk],
     )
+    pass_gates(*created)
     change_stage(actor=as_bob, project=created[2], stage="under_review")
     change_stage(actor=as_bob, project=created[3], stage="under_review")
     return created

@@ -9,6 +9,7 @@ from linkstar.projects.models import Task
 from linkstar.projects.services import change_stage, skip_task, update_task
 from tests.browser.conftest import login, screenshot
 from tests.conftest import actor_of
+from tests.gates import pass_gates
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,6 +45,7 @@ def two_level_task(project, org, bob) -> Task:
     """The amazon-na task needing two approval levels, its dependencies finished."""
     task = Task.objects.get(project=project, key="set-deposit-method")
     assert task.approval_levels == 2
+    pass_gates(project)
     as_bob = actor_of(org, bob)
     for dep in task.depends_on.all():
         skip_task(actor=as_bob, task=dep, reason="done outside LinkStar")
@@ -152,6 +154,7 @@ def test_a_refused_move_is_shown_as_a_toast(open_as, project, carol):
 
 
 def test_the_manager_skips_a_task_with_a_reason_and_moves_the_stage(open_as, project, bob):
+    pass_gates(project)
     task = Task.objects.get(project=project, key="prepare-contact-info")
     page = open_as(bob)
     page.goto(project_url(page, project))
@@ -222,6 +225,7 @@ def test_my_tasks_lists_my_open_tasks_and_filters_by_status(open_as, org, projec
 
 
 def test_the_project_page_fits_a_phone(open_as, org, project, bob):
+    pass_gates(project)
     change_stage(actor=actor_of(org, bob), project=project, stage="under_review")
     page = open_as(bob, width=390, height=844)
     page.goto(project_url(page, project))

@@ -11,6 +11,7 @@ from linkstar.accounts.models import ApiToken, Membership
 from linkstar.audit.models import AuditEvent
 from linkstar.projects.services import change_stage, update_project
 from tests.browser.conftest import login, screenshot
+from tests.gates import pass_gates
 
 
 @pytest.mark.django_db(transaction=True)
@@ -114,6 +115,7 @@ def test_an_operator_reads_the_settings_but_gets_no_forms(page, org, alice, bob,
 def test_an_auditor_filters_the_log_and_verifies_the_chain(page, org, frank, project, as_bob):
     update_project(actor=as_bob, project=project, store_name="Xinghe Home America")
     project.refresh_from_db()
+    pass_gates(project)
     change_stage(actor=as_bob, project=project, stage="under_review", note="submitted")
 
     login(page, frank)

@@ -53,7 +53,8 @@ def test_manager_creates_an_entity_and_the_answer_masks_the_id_number(api, bob, 
     entity = SellerEntity.objects.get(pk=body["id"])
     assert body["name"] == entity.name == "广州市南风贸易有限公司"
     assert body["legal_rep_id_number"] == "3301**********1234"
-    assert body["registration_number"] == "91440101MA5ABCDE12"
+    assert body["registration_number"] == "9144**********DE12"  # sensitive: masked too
+    assert entity.registration_number == "91440101MA5ABCDE12"
     assert body["version"] == 1
     assert entity.legal_rep_id_number == NEW_ID  # kept, only answered masked
     assert NEW_ID not in r.content.decode()

@@ -20,6 +20,7 @@ from linkstar.projects import selectors
 from linkstar.projects.models import Stage, StageChange, StoreProject, Task, TaskStatus
 from linkstar.projects.services import create_project, org_today, skip_task, update_task
 from tests.conftest import actor_of
+from tests.gates import pass_gates
 
 
 def _snapshot(task: Task) -> tuple:
@@ -190,6 +191,7 @@ def test_completing_a_task_that_sets_a_stage_moves_the_project(
 def test_amazon_identity_verification_moves_the_project_under_review(
     project, as_bob, as_carol, org, dave, task_of
 ):
+    pass_gates(project)
     verification = task_of(project, "identity-verification")
     for dep in Task.objects.filter(project=project, position__lt=verification.position):
         skip_task(actor=as_bob, task=dep, reason="already done offline")
@@ -245,6 +247,7 @@ def test_skipping_a_task_that_sets_a_stage_leaves_the_stage_alone(mini_project, 
 
 
 def test_progress_counts_done_and_skipped_tasks(project, as_bob, as_carol, task_of):
+    pass_gates(project)
     _bring_to(as_carol, as_bob, task_of(project, "prepare-license"), "done")
     skip_task(actor=as_bob, task=task_of(project, "prepare-contact-info"), reason="on file")
     project.refresh_from_db()

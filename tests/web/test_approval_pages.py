@@ -11,6 +11,7 @@ from linkstar.approvals.models import ApprovalDecision, ApprovalRequest
 from linkstar.projects.models import Task
 from linkstar.projects.services import ProjectRow, create_projects_batch, skip_task, update_task
 from tests.conftest import PASSWORD, actor_of
+from tests.gates import pass_gates
 from tests.web.test_project_page import HTMX, client_for, html
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,7 @@ def decidable_ids(page: str) -> list[int]:
 @pytest.fixture
 def requested(project, as_bob, carol, org) -> ApprovalRequest:
     """carol asks for approval of the two-level deposit-method task."""
+    pass_gates(project)
     t = Task.objects.get(project=project, key="set-deposit-method")
     for dep in t.depends_on.all():
         skip_task(actor=as_bob, task=dep, reason="test")

@@ -17,6 +17,7 @@ from linkstar.projects.services import (
     create_projects_batch,
     update_project,
 )
+from tests.gates import pass_gates
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +42,7 @@ def history(project, as_bob):
     """A renamed project that went under review: events with before/after worth reading."""
     update_project(actor=as_bob, project=project, store_name="Xinghe Home America")
     project.refresh_from_db()
+    pass_gates(project)
     change_stage(actor=as_bob, project=project, stage="under_review", note="submitted")
     return project
 

@@ -22,6 +22,7 @@ from linkstar.projects.services import (
 )
 from linkstar.projects.views.board import COLUMN_LIMIT
 from tests.conftest import actor_of
+from tests.gates import pass_gates
 
 KANBAN = "/o/acme/kanban/"
 STAGES = ["preparing", "under_review", "needs_info", "opened", "rejected", "cancelled"]
@@ -75,6 +76,7 @@ def board(org, as_bob, as_alice, amazon_na, entity, entity_yunfan, carol):
         start_date=org_today(org) + dt.timedelta(days=30),  # nothing overdue yet
         members=[carol.pk],
     )
+    pass_gates(*projects)
     paths = {
         "under_review": ["under_review"],
         "needs_info": ["under_review", "needs_info"],
@@ -270,6 +272,7 @@ def test_500_projects_cost_a_bounded_number_of_queries_and_columns_are_capped(
         rows=[ProjectRow(store_name=f"Bulk {i:03d}", entity_id=entity.pk) for i in range(500)],
         start_date=dt.date(2026, 11, 2),
     )
+    pass_gates(*created[:80])
     for project in created[:80]:
         change_stage(actor=as_bob, project=project, stage="under_review")
     client = client_for(bob)

@@ -21,6 +21,7 @@ from linkstar.projects.services import (
     update_task,
 )
 from tests.conftest import actor_of
+from tests.gates import pass_gates
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +101,7 @@ def finish_documents(project, as_bob, carol_actor) -> None:
 def test_every_tab_costs_a_bounded_number_of_queries_with_500_projects(
     tab, project, many_projects, alice, bob, carol, frank, django_assert_max_num_queries
 ):
+    pass_gates(project)
     change_stage(actor=actor_of(project.organization, bob), project=project, stage="under_review")
     for user in (alice, bob, carol, frank):
         client = client_for(user)
@@ -175,6 +177,7 @@ def test_the_auditor_reads_the_page_without_any_control(frank, project):
 
 
 def test_the_manager_moves_the_stage_through_the_state_machine(bob, project):
+    pass_gates(project)
     client = client_for(bob)
     response = client.post(
         f"/o/acme/projects/{project.pk}/stage/",
@@ -439,6 +442,7 @@ def test_an_operator_cannot_change_the_team(carol, dave, project):
 def test_the_history_tab_tells_stage_changes_and_events_in_words(bob, carol, project, as_bob):
     t = task(project, "prepare-license")
     update_task(actor=as_bob, task=t, assignee_id=carol.pk)
+    pass_gates(project)
     change_stage(actor=as_bob, project=project, stage="under_review", note="submitted")
     page = html(client_for(bob).get(url(project, "history")))
     assert page.count('data-to-stage="') == 2

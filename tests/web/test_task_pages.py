@@ -20,6 +20,7 @@ from linkstar.projects.services import (
     update_task,
 )
 from tests.conftest import actor_of
+from tests.gates import pass_gates
 from tests.web.test_project_page import HTMX, client_for, html
 
 pytestmark = pytest.mark.django_db
@@ -220,6 +221,7 @@ def test_the_approval_panel_shows_levels_and_who_may_decide(awaiting, carol, dav
 def test_a_two_level_approval_needs_two_different_reviewers(
     project, as_bob, carol, dave, erin, org
 ):
+    pass_gates(project)
     t = task(project, "set-deposit-method")
     for dep in t.depends_on.all():
         skip_task(actor=as_bob, task=dep, reason="test")

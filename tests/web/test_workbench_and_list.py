@@ -13,6 +13,7 @@ from linkstar.approvals.models import ApprovalRequest
 from linkstar.projects.models import Task, TaskStatus
 from linkstar.projects.services import ProjectRow, change_stage, create_projects_batch, update_task
 from tests.conftest import actor_of
+from tests.gates import pass_gates
 
 
 def client_for(user) -> Client:
@@ -42,6 +43,7 @@ def test_the_workbench_shows_my_due_tasks_approvals_stages_and_activity(
     org, bob, carol, dave, as_bob, amazon_na, entity
 ):
     project = grow(as_bob, amazon_na, entity, carol, 1)[0]
+    pass_gates(project)
     first = Task.objects.filter(project=project).order_by("position").last()
     update_task(actor=as_bob, task=first, assignee_id=carol.pk, due_date=dt.date(2026, 10, 20))
     review = Task.objects.get(project=project, key="review-document-pack")
@@ -82,6 +84,7 @@ def test_the_project_list_filters_searches_sorts_and_pages(
     org, bob, carol, as_bob, amazon_na, entity
 ):
     projects = grow(as_bob, amazon_na, entity, carol, 30)
+    pass_gates(projects[3])
     change_stage(actor=as_bob, project=projects[3], stage="under_review")
     client = client_for(bob)
 

@@ -45,7 +45,9 @@ def domain_error(request, exc: DomainError):
 
 def _field_error(item: dict) -> dict:
     loc = [
-        p for p in item.get("loc", ()) if p not in ("body", "query", "path", "payload", "filters")
+        p
+        for p in item.get("loc", ())
+        if p not in ("body", "query", "path", "payload", "filters", "form")
     ]
     out = {"field": ".".join(str(p) for p in loc) or "body", "message": item.get("msg", "invalid")}
     if len(loc) >= 2 and loc[0] == "rows" and isinstance(loc[1], int):
@@ -86,6 +88,7 @@ def _mount() -> None:
     from linkstar.approvals.api import router as approvals_router
     from linkstar.audit.api import router as audit_router
     from linkstar.catalog.api import router as catalog_router
+    from linkstar.documents.api import router as documents_router
     from linkstar.entities.api import router as entities_router
     from linkstar.playbooks.api import router as playbooks_router
     from linkstar.projects.api import router as projects_router
@@ -93,11 +96,14 @@ def _mount() -> None:
     api.add_router("", accounts_router)
     api.add_router("", catalog_router)
     api.add_router("", entities_router)
+    api.add_router("", "linkstar.entities.api.vault")
+    api.add_router("", documents_router)
     api.add_router("", playbooks_router)
     api.add_router("", projects_router)
     api.add_router("", "linkstar.projects.upgrade_api.router")
     api.add_router("", approvals_router)
     api.add_router("", audit_router)
+    api.add_router("", "linkstar.compliance.api.router")
 
 
 _mount()

@@ -72,6 +72,34 @@ def _client_of(actor: Actor, project) -> bool:
     )
 
 
+def _may_upload_documents(actor: Actor, entity) -> bool:
+    """Admins and managers file documents for any entity, a client for its own entity, operators
+    and reviewers for the entities of the projects they are on; auditors never."""
+    if _is_admin(actor) or actor.role == MANAGER:
+        return True
+    if actor.role == CLIENT:
+        return actor.entity_id is not None and entity.pk == actor.entity_id
+    if actor.role in {OPERATOR, REVIEWER}:
+        return team_projects(actor).filter(entity_id=entity.pk).exists()
+    return False
+
+
+def _may_reveal(actor: Actor, obj) -> bool:
+    """Admins, and managers: of the credential's project, or of a project of the entity."""
+    if _is_admin(actor):
+        return True
+    if actor.role != MANAGER or actor.user_id is None:
+        return False
+    if hasattr(obj, "project_id"):
+        return obj.project.manager_id == actor.user_id
+    from linkstar.projects.models import StoreProject
+
+    entity_id = getattr(obj, "entity_id", None) or obj.pk
+    return StoreProject.objects.filter(
+        organization_id=actor.organization.pk, entity_id=entity_id, manager_id=actor.user_id
+    ).exists()
+
+
 RULES = {
     # organization
     "org.view": lambda a, o: True,
@@ -81,6 +109,11 @@ RULES = {
     "template.manage": lambda a, o: _is_admin(a),
     "entity.create": lambda a, o: _is_admin(a) or a.role == MANAGER,
     "entity.update": lambda a, o: _is_admin(a) or a.role == MANAGER,
+    # secrets of entities and stores: the object is the record holding the secret
+    "secret.reveal": lambda a, o: _may_reveal(a, o),
+    # store credentials: the object is the project
+    "credential.view": lambda a, o: _is_admin(a) or a.role != CLIENT,
+    "credential.manage": lambda a, o: _manages(a, o),
     # projects
     "project.create": lambda a, o: _is_admin(a) or a.role == MANAGER,
     "project.update": lambda a, o: _manages(a, o),
@@ -92,6 +125,8 @@ RULES = {
     "task.plan": lambda a, o: _manages(a, _project_of(o)),
     "task.skip": lambda a, o: _manages(a, _project_of(o)),
     "task.comment": lambda a, o: _works_on(a, _project_of(o)) or _client_of(a, _project_of(o)),
+    # document vault: the object is the seller entity the document belongs to
+    "document.upload": lambda a, o: _may_upload_documents(a, o),
     # approvals: the object is the approval request
     "approval.decide": lambda a, o: (
         a.role in {ADMIN, REVIEWER}
@@ -104,6 +139,13 @@ DENIED_MESSAGES = {
     "member.manage": _("Only an administrator may manage members."),
     "audit.view": _("Only administrators and auditors may read the audit log."),
     "template.manage": _("Only an administrator may change templates."),
+    "secret.reveal": _(
+        "Only administrators and the manager of a project of this seller entity may reveal secrets."
+    ),
+    "credential.view": _("Clients do not see store credentials."),
+    "credential.manage": _(
+        "Only the project's manager or an administrator may change its store credentials."
+    ),
     "project.create": _("Only administrators and managers may create projects."),
     "project.update": _("Only the project's manager or an administrator may change this project."),
     "project.stage": _("Only the project's manager or an administrator may move its stage."),
@@ -113,6 +155,10 @@ DENIED_MESSAGES = {
     "task.skip": _("Only the project's manager or an administrator may skip a task."),
     "approval.decide": _(
         "Only reviewers, administrators or the project's manager decide approvals."
+    ),
+    "document.upload": _(
+        "Only administrators, managers, the entity's own client, or the team of one of its "
+        "projects may upload its documents."
     ),
 }
 
@@ -173,6 +219,45 @@ def visible_entities(actor: Actor) -> QuerySet:
     if actor.role == CLIENT and not actor.is_admin:
         return qs.filter(pk=actor.entity_id) if actor.entity_id else qs.none()
     return qs
+
+
+def team_projects(actor: Actor) -> QuerySet:
+    """The projects an actor is on: manages, is a member of, or has a task of."""
+    from linkstar.projects.models import StoreProject, Task
+
+    uid = actor.user_id
+    if uid is None:
+        return StoreProject.objects.none()
+    member = StoreProject.members.through.objects.filter(
+        storeproject_id=OuterRef("pk"), user_id=uid
+    )
+    assigned = Task.objects.filter(project_id=OuterRef("pk"), assignee_id=uid)
+    return StoreProject.objects.filter(organization_id=actor.organization.pk).filter(
+        Q(manager_id=uid) | Exists(member) | Exists(assigned)
+    )
+
+
+def visible_documents(actor: Actor) -> QuerySet:
+    """Vault documents: all of the organization's for the roles that see every project; a
+    client its own entity's; an operator those of the entities of the projects it is on."""
+    from linkstar.documents.models import Document
+
+    qs = Document.objects.filter(organization_id=actor.organization.pk)
+    if actor.is_admin or actor.role in SEES_ALL_PROJECTS:
+        return qs
+    if actor.role == CLIENT:
+        return qs.filter(entity_id=actor.entity_id) if actor.entity_id else qs.none()
+    return qs.filter(entity_id__in=team_projects(actor).values("entity_id"))
+
+
+def upload_entities(actor: Actor) -> QuerySet:
+    """The seller entities an actor may upload documents for (``document.upload``)."""
+    qs = visible_entities(actor)
+    if actor.is_admin or actor.role in {MANAGER, CLIENT}:
+        return qs
+    if actor.role in {OPERATOR, REVIEWER}:
+        return qs.filter(pk__in=team_projects(actor).values("entity_id"))
+    return qs.none()
 
 
 def get_visible(qs: QuerySet, **lookup):

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from linkstar.core.models import OrgOwned
@@ -19,7 +20,11 @@ class DocumentStatus(models.TextChoices):
 
 class Document(OrgOwned):
     """One version of one document; a new upload of the same type for the same owner supersedes
-    the current one (``is_current``) and keeps it as an older version."""
+    the current one (``is_current``) and keeps it as an older version.
+
+    The file itself lives in the "documents" storage under ``storage_name``, a generated name that
+    holds no user input; ``original_name`` is the uploader's file name, sanitised, used only as
+    the download's suggested name."""
 
     entity = models.ForeignKey(
         "entities.SellerEntity", on_delete=models.PROTECT, related_name="documents"
@@ -27,23 +32,44 @@ class Document(OrgOwned):
     document_type = models.ForeignKey(
         "catalog.DocumentType", on_delete=models.PROTECT, related_name="+"
     )
-    issue_date = models.DateField(null=True, blank=True)
-    expiry_date = models.DateField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    # The person the document belongs to when it is not the company's own (a legal
+    # representative's ID, a beneficial owner's passport); empty for the entity itself.
+    person_name = models.CharField(_("person"), max_length=100, blank=True)
+    issue_date = models.DateField(_("issue date"), null=True, blank=True)
+    expiry_date = models.DateField(_("expiry date"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
     is_current = models.BooleanField(default=True)
     supersedes = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="superseded_by"
     )
+    # 1 for the first upload of this type for this owner, then 2, 3 … for each replacement.
+    version_number = models.PositiveIntegerField(default=1)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    storage_name = models.CharField(max_length=255, default="")
+    original_name = models.CharField(_("file name"), max_length=255, default="")
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    sha256 = models.CharField(max_length=64, default="")
+    content_type = models.CharField(max_length=100, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organization", "entity", "document_type", "is_current"])]
+        verbose_name = _("document")
+        indexes = [
+            models.Index(fields=["organization", "entity", "document_type", "is_current"]),
+            models.Index(fields=["organization", "is_current", "expiry_date"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entity", "document_type", "person_name"],
+                condition=Q(is_current=True),
+                name="uniq_current_document",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.document_type_id} #{self.pk}"
+        return f"{self.original_name or self.document_type_id} (#{self.pk})"
 
     def status_on(self, day: dt.date, *, warn_days: int | None = None) -> str:
         if self.expiry_date is None:
@@ -54,3 +80,31 @@ class Document(OrgOwned):
         if self.expiry_date <= day + dt.timedelta(days=warn):
             return DocumentStatus.EXPIRING
         return DocumentStatus.VALID
+
+    def days_left(self, day: dt.date) -> int | None:
+        """Days until expiry (negative once expired); None for a document that does not expire."""
+        return None if self.expiry_date is None else (self.expiry_date - day).days
+
+
+class TaskAttachment(models.Model):
+    """A document used for a task: which version of which licence went to which store."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    task = models.ForeignKey("projects.Task", on_delete=models.CASCADE, related_name="attachments")
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="attachments")
+    attached_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attached_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["attached_at", "id"]
+        verbose_name = _("attachment")
+        constraints = [
+            models.UniqueConstraint(fields=["task", "document"], name="uniq_task_attachment")
+        ]
+
+    def __str__(self) -> str:
+        return f"task {self.task_id} ← document {self.document_id}"

@@ -1,13 +1,22 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from ninja import Schema
+from pydantic import Field
+
+SENSITIVE_NOTE = (
+    "Sensitive: stored encrypted, answered masked (reveal with POST /orgs/{org}/reveal)."
+)
 
 
 class EntityIn(Schema):
     name: str
     name_en: str | None = None
-    registration_number: str | None = None
+    registration_number: str | None = Field(None, description="Unified social credit code.")
     country: str | None = None
+    registered_address: str | None = None
+    licence_expiry: dt.date | None = None
     legal_rep_name: str | None = None
     legal_rep_id_number: str | None = None
     notes: str | None = None
@@ -18,6 +27,8 @@ class EntityPatch(Schema):
     name_en: str | None = None
     registration_number: str | None = None
     country: str | None = None
+    registered_address: str | None = None
+    licence_expiry: dt.date | None = Field(None, description="null clears it.")
     legal_rep_name: str | None = None
     legal_rep_id_number: str | None = None
     notes: str | None = None
@@ -28,10 +39,12 @@ class EntityOut(Schema):
     id: int
     name: str
     name_en: str
-    registration_number: str
+    registration_number: str = Field(description=SENSITIVE_NOTE)
     country: str
+    registered_address: str
+    licence_expiry: dt.date | None
     legal_rep_name: str
-    legal_rep_id_number: str  # masked
+    legal_rep_id_number: str = Field(description=SENSITIVE_NOTE)
     notes: str
     version: int
 
@@ -39,3 +52,238 @@ class EntityOut(Schema):
 class EntityList(Schema):
     items: list[EntityOut]
     count: int
+
+
+# --- people ---------------------------------------------------------------------------------------
+
+
+class PersonIn(Schema):
+    role: str = Field(description="legal_rep or beneficial_owner")
+    name: str
+    name_pinyin: str | None = None
+    id_type: str | None = Field(None, description="id_card (default) or passport")
+    id_number: str | None = None
+    nationality: str | None = None
+    id_expiry: dt.date | None = None
+    ownership_percent: float | None = Field(None, description="0–100")
+
+
+class PersonPatch(Schema):
+    role: str | None = None
+    name: str | None = None
+    name_pinyin: str | None = None
+    id_type: str | None = None
+    id_number: str | None = None
+    nationality: str | None = None
+    id_expiry: dt.date | None = None
+    ownership_percent: float | None = None
+    version: int | None = None
+
+
+class PersonOut(Schema):
+    id: int
+    entity_id: int
+    role: str
+    name: str
+    name_pinyin: str
+    id_type: str
+    id_number: str = Field(description=SENSITIVE_NOTE)
+    nationality: str
+    id_expiry: dt.date | None
+    ownership_percent: float | None
+    version: int
+
+
+class PersonList(Schema):
+    items: list[PersonOut]
+    count: int
+
+
+# --- contacts -------------------------------------------------------------------------------------
+
+
+class ContactIn(Schema):
+    kind: str = Field(description="email or phone")
+    value: str
+    label: str | None = None
+
+
+class ContactPatch(Schema):
+    kind: str | None = None
+    value: str | None = None
+    label: str | None = None
+    version: int | None = None
+
+
+class ContactOut(Schema):
+    id: int
+    entity_id: int
+    kind: str
+    value: str
+    label: str
+    version: int
+
+
+class ContactList(Schema):
+    items: list[ContactOut]
+    count: int
+
+
+# --- collection accounts --------------------------------------------------------------------------
+
+
+class AccountIn(Schema):
+    provider: str = Field(description="payoneer, pingpong, lianlian, worldfirst, bank or other")
+    account_holder: str
+    account_number: str
+    currency: str | None = None
+    label: str | None = None
+
+
+class AccountPatch(Schema):
+    provider: str | None = None
+    account_holder: str | None = None
+    account_number: str | None = None
+    currency: str | None = None
+    label: str | None = None
+    version: int | None = None
+
+
+class AccountOut(Schema):
+    id: int
+    entity_id: int
+    provider: str
+    account_holder: str
+    account_number: str = Field(description=SENSITIVE_NOTE)
+    currency: str
+    label: str
+    version: int
+
+
+class AccountList(Schema):
+    items: list[AccountOut]
+    count: int
+
+
+# --- cards ----------------------------------------------------------------------------------------
+
+
+class CardIn(Schema):
+    card_number: str = Field(
+        description="The full number: checked, reduced to its last four digits and a keyed "
+        "fingerprint, and never stored."
+    )
+    holder: str
+    expiry_month: int
+    expiry_year: int
+    brand: str | None = Field(None, description="read from the number when omitted")
+
+
+class CardPatch(Schema):
+    card_number: str | None = None
+    holder: str | None = None
+    expiry_month: int | None = None
+    expiry_year: int | None = None
+    brand: str | None = None
+    version: int | None = None
+
+
+class CardOut(Schema):
+    id: int
+    entity_id: int
+    brand: str
+    holder: str
+    last4: str
+    masked_number: str
+    expiry_month: int
+    expiry_year: int
+    expired: bool
+    version: int
+
+
+class CardList(Schema):
+    items: list[CardOut]
+    count: int
+
+
+# --- addresses ------------------------------------------------------------------------------------
+
+
+class AddressIn(Schema):
+    kind: str = Field(description="registered, business, warehouse, return, billing or other")
+    text: str
+
+
+class AddressPatch(Schema):
+    kind: str | None = None
+    text: str | None = None
+    version: int | None = None
+
+
+class AddressOut(Schema):
+    id: int
+    entity_id: int
+    kind: str
+    text: str
+    version: int
+
+
+class AddressList(Schema):
+    items: list[AddressOut]
+    count: int
+
+
+# --- store credentials ----------------------------------------------------------------------------
+
+
+class CredentialIn(Schema):
+    kind: str = Field(description="platform_login, api_key or erp_token")
+    label: str
+    login: str | None = Field(None, description="the login email or user name")
+    secret: str = Field(description="password, key or token; stored encrypted, never answered")
+
+
+class CredentialPatch(Schema):
+    kind: str | None = None
+    label: str | None = None
+    login: str | None = None
+    secret: str | None = Field(None, description="a new secret rotates the credential")
+    revoked: bool | None = Field(None, description="true revokes it and erases its secret")
+    version: int | None = None
+
+
+class CredentialOut(Schema):
+    id: int
+    project_id: int
+    kind: str
+    label: str
+    login: str
+    secret: str = Field(description="'********' while a secret is kept, '' once revoked")
+    created_at: dt.datetime
+    created_by: int | None
+    rotated_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    revoked: bool
+    version: int
+
+
+class CredentialList(Schema):
+    items: list[CredentialOut]
+    count: int
+
+
+# --- reveal ---------------------------------------------------------------------------------------
+
+
+class RevealIn(Schema):
+    object_type: str = Field(description="entity, person, account or credential")
+    object_id: int
+    field: str = Field(
+        description="entity: registration_number or legal_rep_id_number; person: id_number; "
+        "account: account_number; credential: secret"
+    )
+    reason: str
+
+
+class RevealOut(Schema):
+    value: str

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from linkstar.accounts.models import Membership
 from linkstar.audit.services import Entry, diff, record, record_many
 from linkstar.catalog.models import Site
+from linkstar.compliance import services as compliance
 from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import (
@@ -299,6 +300,7 @@ def _materialise(
             for p, row in zip(projects, rows, strict=True)
         ],
     )
+    compliance.after_projects_created(projects=projects)  # association risks, one detection
     return projects
 
 
@@ -563,6 +565,7 @@ def _move_stage(
             _("A project cannot move from %(a)s to %(b)s.")
             % {"a": Stage(project.stage).label, "b": Stage(stage).label}
         )
+    compliance.check_stage_move(project=project, stage=stage)  # readiness and risk gates
     previous = project.stage
     now = timezone.now()
     project.stage = stage
@@ -750,6 +753,7 @@ def update_task(
             task.started_at = task.started_at or timezone.now()
         elif status == TaskStatus.DONE:
             _check_dependencies(task, _("finish"))
+            compliance.check_task_completion(task=task)  # its documents, and the stage gate
             if task.approval_levels:
                 from linkstar.approvals.services import open_approval_request
 

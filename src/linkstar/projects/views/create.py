@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from linkstar.accounts.models import Membership
 from linkstar.catalog.models import Site
+from linkstar.compliance.services import preview_batch_risks
 from linkstar.core import policy
 from linkstar.core.exceptions import InvalidInput
 from linkstar.core.web import web_actor
@@ -311,6 +312,11 @@ def _check_and_create(request, actor, choices, start, rows, *, create: bool):
             if column in unresolved[error.row]:
                 continue  # the name typed is unknown: that says more than "required"
             rows[error.row].add_error(column, error.message)
+    # Association risks each row would have: a warning under the row, not an error.
+    template = choices.template(values["template"])
+    found = preview_batch_risks(actor=actor, template_version_or_site=template, rows=project_rows)
+    for index, evidence in found.items():
+        rows[index].risks = evidence
     return _render_step(request, actor, choices, 3, start, rows, errors=errors)
 
 

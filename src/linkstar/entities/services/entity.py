@@ -1,55 +1,51 @@
-"""Writes on seller entities."""
+"""Writes on the seller entity itself (the company record)."""
 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
-from linkstar.audit.services import diff, record
+from linkstar.audit.services import record
 from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import FieldError, InvalidInput, check_version
-from linkstar.core.masking import mask
+from linkstar.entities import identifiers
 from linkstar.entities.models import SellerEntity
+from linkstar.entities.sensitive import masked_changes
+from linkstar.entities.services.validation import Checker
 
 EDITABLE = (
     "name",
     "name_en",
     "registration_number",
     "country",
+    "registered_address",
+    "licence_expiry",
     "legal_rep_name",
     "legal_rep_id_number",
     "notes",
 )
 
 
-def _masked_diff(before: dict, after: dict) -> dict:
-    """The changes as the audit log may hold them: sensitive values masked, never plain."""
-    changes = diff(before, after)
-    for field in SellerEntity.SENSITIVE_FIELDS:
-        if field in changes:
-            changes[field] = {k: mask(v) for k, v in changes[field].items()}
-    return changes
-
-
 def _clean(values: dict) -> dict:
-    cleaned = {
-        k: (v.strip() if isinstance(v, str) else v) for k, v in values.items() if k in EDITABLE
-    }
-    if "name" in cleaned and not cleaned["name"]:
-        raise InvalidInput(FieldError("name", _("A seller entity needs a name.")))
-    too_long = [
-        FieldError(k, _("At most %(n)d characters.") % {"n": limit})
-        for k, v in cleaned.items()
-        if isinstance(v, str)
-        and (limit := SellerEntity._meta.get_field(k).max_length)
-        and len(v) > limit
-    ]
-    if too_long:
-        raise InvalidInput(too_long)
+    cleaned = {k: v for k, v in values.items() if k in EDITABLE}
+    check = Checker(SellerEntity)
+    if "name" in cleaned:
+        cleaned["name"] = (cleaned["name"] or "").strip()
+        if not cleaned["name"]:
+            check.fail("name", _("A seller entity needs a name."))
+    for field in ("name", "name_en", "registered_address", "legal_rep_name", "notes"):
+        check.text(cleaned, field)
+    check.compact(cleaned, "registration_number")
+    check.compact(cleaned, "legal_rep_id_number")
+    check.country(cleaned, "country")
+    check.date(cleaned, "licence_expiry")
+    check.done()
     return cleaned
 
 
+@sensitive_variables("fields", "values")
 @transaction.atomic
 def create_entity(*, actor: Actor, name: str, **fields) -> SellerEntity:
     """Admins and managers register seller entities; names are unique in an organization."""
@@ -58,14 +54,22 @@ def create_entity(*, actor: Actor, name: str, **fields) -> SellerEntity:
     if SellerEntity.objects.filter(organization=actor.organization, name=values["name"]).exists():
         raise InvalidInput(FieldError("name", _("A seller entity with this name already exists.")))
     entity = SellerEntity.objects.create(organization=actor.organization, **values)
-    record(actor=actor, action="entity.created", obj=entity, changes=_masked_diff({}, values))
+    identifiers.sync(entity)
+    record(
+        actor=actor,
+        action="entity.created",
+        obj=entity,
+        changes=masked_changes(SellerEntity, {}, values),
+    )
     return entity
 
 
+@sensitive_variables("fields", "values", "before")
 @transaction.atomic
 def update_entity(
     *, actor: Actor, entity: SellerEntity, version: int | None = None, **fields
 ) -> SellerEntity:
+    """Admins and managers edit the company record; a stale ``version`` is refused (409)."""
     policy.require(actor, "entity.update", entity)
     entity = SellerEntity.objects.select_for_update().get(pk=entity.pk)
     check_version(entity, version)
@@ -73,7 +77,7 @@ def update_entity(
     before = {f: getattr(entity, f) for f in values}
     for key, value in values.items():
         setattr(entity, key, value)
-    changes = _masked_diff(before, values)
+    changes = masked_changes(SellerEntity, before, values)
     if not changes:
         return entity
     entity.version += 1
@@ -84,5 +88,6 @@ def update_entity(
         raise InvalidInput(
             FieldError("name", _("A seller entity with this name already exists."))
         ) from None
+    identifiers.sync(entity)
     record(actor=actor, action="entity.updated", obj=entity, changes=changes)
     return entity

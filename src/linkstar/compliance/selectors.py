@@ -1,0 +1,83 @@
+"""Reads on readiness and association risks, scoped to the projects the actor may see."""
+
+from __future__ import annotations
+
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
+from django.utils.translation import gettext as _
+
+from linkstar.compliance.models import AssociationRisk, RiskStatus
+from linkstar.core import policy
+from linkstar.core.actors import Actor
+from linkstar.core.exceptions import FieldError, InvalidInput
+from linkstar.entities.models import IdentifierKind
+
+
+def risk_queryset(actor: Actor) -> QuerySet[AssociationRisk]:
+    return (
+        AssociationRisk.objects.filter(
+            organization_id=actor.organization.pk,
+            project__in=policy.visible_projects(actor).values("pk"),
+        )
+        .select_related(
+            "project__site", "other_project__site", "acknowledged_by", "other_project__entity"
+        )
+        .annotate(
+            open_first=Case(
+                When(status=RiskStatus.OPEN, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("open_first", "-created_at", "-id")
+    )
+
+
+def risk_list(
+    *,
+    actor: Actor,
+    status: str | None = None,
+    project: int | None = None,
+    kind: str | None = None,
+) -> QuerySet[AssociationRisk]:
+    if status and status not in RiskStatus.values:
+        raise InvalidInput(
+            FieldError("status", _("One of: %(v)s.") % {"v": ", ".join(RiskStatus.values)})
+        )
+    if kind and kind not in IdentifierKind.values:
+        raise InvalidInput(
+            FieldError("kind", _("One of: %(v)s.") % {"v": ", ".join(IdentifierKind.values)})
+        )
+    qs = risk_queryset(actor)
+    if status:
+        qs = qs.filter(status=status)
+    if project:
+        qs = qs.filter(project_id=project)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def risk_get(*, actor: Actor, risk_id: int) -> AssociationRisk:
+    return policy.get_visible(risk_queryset(actor), pk=risk_id)
+
+
+def visible_other_ids(actor: Actor, risks) -> set[int]:
+    """Which of the risks' other projects the actor may see (one query, none for roles that
+    see every project): the others are named only to those who may open them."""
+    ids = {r.other_project_id for r in risks}
+    if not ids:
+        return set()
+    if actor.is_admin or actor.role in policy.SEES_ALL_PROJECTS:
+        return ids
+    return set(policy.visible_projects(actor).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def risk_counts(*, actor: Actor, project: int | None = None) -> dict[str, int]:
+    """Open and acknowledged risks the actor may see, of one project or all (one query)."""
+    qs = risk_queryset(actor)
+    if project:
+        qs = qs.filter(project_id=project)
+    rows = qs.order_by().values("status").annotate(n=Count("pk"))
+    counts = {s: 0 for s in RiskStatus.values}
+    counts.update({r["status"]: r["n"] for r in rows})
+    return counts

@@ -1,0 +1,67 @@
+"""Compliance rules: document readiness and its gates, association-risk detection and
+acknowledgement.
+
+Readiness (资料完整性): every document type the project's tasks need (tasks not skipped) must have
+a current document on the project's seller entity that is not expired today and does not expire
+before the planned submission. Gates, called by the project services: a task needing documents
+is not completed while one is missing or expired; a project does not go ``under_review`` below
+100 % (unless a manager's override covers the gaps) nor with unacknowledged association risks.
+
+Association risks (关联风险): two projects of one organization on the same platform (and the same
+account region, where the platform's rule is per region, e.g. Amazon North America) whose entities
+share an identifier digest (``entities.Identifier``, a keyed blind index) — found without
+decrypting anything.
+"""
+
+from linkstar.compliance.services.common import REASON_MAX, kind_label
+from linkstar.compliance.services.readiness import (
+    EXPIRED,
+    EXPIRING,
+    MISSING,
+    OK,
+    READINESS_STATUSES,
+    STATUS_LABELS,
+    check_stage_move,
+    check_task_completion,
+    latest_override,
+    override_readiness,
+    readiness,
+    submission_date,
+)
+from linkstar.compliance.services.risks import (
+    acknowledge_risk,
+    after_projects_created,
+    detect_risks,
+    notify_new_risks,
+    on_identifiers_changed,
+    on_project_entity_changed,
+    open_risks,
+    preview_batch_risks,
+    scope_of,
+)
+
+__all__ = [
+    "EXPIRED",
+    "EXPIRING",
+    "MISSING",
+    "OK",
+    "READINESS_STATUSES",
+    "REASON_MAX",
+    "STATUS_LABELS",
+    "acknowledge_risk",
+    "after_projects_created",
+    "check_stage_move",
+    "check_task_completion",
+    "detect_risks",
+    "kind_label",
+    "latest_override",
+    "notify_new_risks",
+    "on_identifiers_changed",
+    "on_project_entity_changed",
+    "open_risks",
+    "override_readiness",
+    "preview_batch_risks",
+    "readiness",
+    "scope_of",
+    "submission_date",
+]

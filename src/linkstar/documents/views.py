@@ -1,0 +1,268 @@
+"""The vault pages (资料库): the list with what expires next and the upload form, a document with
+its versions, the download, and attaching documents to tasks. Thin: services and selectors
+decide."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from linkstar.accounts.forms import apply_errors
+from linkstar.accounts.views import render_in_org_time
+from linkstar.catalog.models import DocumentType
+from linkstar.core import policy
+from linkstar.core.exceptions import Conflict, FieldError, InvalidInput, PermissionDenied
+from linkstar.core.web import error_text, web_actor
+from linkstar.documents import selectors, services
+from linkstar.documents.downloads import file_response
+from linkstar.documents.forms import AttachForm, UploadForm, VaultFilterForm
+from linkstar.documents.models import Document, DocumentStatus
+
+PAGE_SIZE = 50
+EXPIRING_ROWS = 20
+
+
+def decorate(documents, today) -> list[Document]:
+    """Status, its label and the days left, for the badges."""
+    labels = dict(DocumentStatus.choices)
+    for document in documents:
+        document.status = document.status_on(today)
+        document.status_label = labels[document.status]
+        document.days_to_expiry = document.days_left(today)
+        document.days_expired = (
+            -document.days_to_expiry if document.status == DocumentStatus.EXPIRED else 0
+        )
+    return documents
+
+
+def _document_types() -> list[tuple[str, str]]:
+    return [(t.code, t.display_name) for t in DocumentType.objects.order_by("position", "code")]
+
+
+def _entities(qs) -> list[tuple[int, str]]:
+    return list(qs.order_by("name", "pk").values_list("pk", "name"))
+
+
+def _upload_form(actor, data=None, files=None, initial=None, document_types=None):
+    return UploadForm(
+        data,
+        files,
+        initial=initial,
+        entities=_entities(policy.upload_entities(actor)),
+        document_types=document_types if document_types is not None else _document_types(),
+    )
+
+
+def _upload_initial(request) -> dict:
+    """Prefill from a document page's "upload a new version" link."""
+    initial = {}
+    for field, param in (
+        ("entity", "upload_entity"),
+        ("document_type", "upload_type"),
+        ("person_name", "upload_person"),
+    ):
+        if request.GET.get(param):
+            initial[field] = request.GET[param]
+    return initial
+
+
+def _vault_page(request, actor, *, upload_form=None, status: int = 200):
+    today = services.org_today(actor.organization)
+    document_types = _document_types()
+    filters = VaultFilterForm(
+        request.GET or None,
+        entities=_entities(policy.visible_entities(actor)),
+        document_types=document_types,
+    )
+    values = filters.cleaned_data if filters.is_valid() else {}
+    documents = selectors.document_list(
+        actor=actor,
+        today=today,
+        entity=values.get("entity"),
+        document_type=values.get("document_type") or None,
+        status=values.get("status") or None,
+    )
+    page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    decorate(page.object_list, today)
+    expiring = decorate(
+        list(selectors.expiring_documents(actor=actor, today=today)[:EXPIRING_ROWS]), today
+    )
+    if upload_form is None:
+        upload_form = _upload_form(
+            actor, initial=_upload_initial(request), document_types=document_types
+        )
+    query = urlencode(
+        {k: v for k, v in request.GET.items() if k in ("entity", "document_type", "status") and v}
+    )
+    return render_in_org_time(
+        request,
+        actor,
+        "documents/vault.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query,
+            "expiring": expiring,
+            "horizon_days": settings.LINKSTAR_DOCUMENT_EXPIRY_HORIZON_DAYS,
+            "upload_form": upload_form,
+            "can_upload": bool(upload_form.fields["entity"].choices[1:]),
+            "upload_limit": settings.LINKSTAR_UPLOAD_MAX_BYTES,
+            "today": today,
+        },
+        status=status,
+    )
+
+
+@require_GET
+def vault(request, org: str):
+    """Every member opens the vault and sees the documents they may see."""
+    actor = web_actor(request, org)
+    return _vault_page(request, actor)
+
+
+@require_POST
+def document_upload(request, org: str):
+    actor = web_actor(request, org)
+    form = _upload_form(actor, request.POST, request.FILES)
+    status = 422
+    if form.is_valid():
+        data = form.cleaned_data
+        entity = policy.visible_entities(actor).filter(pk=data["entity"]).first()
+        try:
+            if entity is None:
+                raise InvalidInput(FieldError("entity", _("Choose a seller entity.")))
+            document = services.upload_document(
+                actor=actor,
+                entity=entity,
+                document_type=data["document_type"],
+                file=data["file"],
+                issue_date=data["issue_date"],
+                expiry_date=data["expiry_date"],
+                notes=data["notes"],
+                person_name=data["person_name"],
+            )
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, exc.detail)
+            status = 403
+        else:
+            text = _("“%(name)s” uploaded (version %(n)d).") % {
+                "name": document.original_name,
+                "n": document.version_number,
+            }
+            if document.supersedes_id:
+                text += " " + _("The previous version is kept in its history.")
+            messages.success(request, text)
+            return redirect("document_detail", org, document.pk)
+    return _vault_page(request, actor, upload_form=form, status=status)
+
+
+@require_GET
+def document_detail(request, org: str, document_id: int):
+    actor = web_actor(request, org)
+    document = selectors.document_get(actor=actor, document_id=document_id)
+    today = services.org_today(actor.organization)
+    versions = decorate(selectors.document_versions(document=document), today)
+    decorate([document], today)
+    uses = selectors.document_uses(actor=actor, documents=versions)
+    new_version_url = None
+    if policy.can(actor, "document.upload", document.entity):
+        params = {"upload_entity": document.entity_id, "upload_type": document.document_type.code}
+        if document.person_name:
+            params["upload_person"] = document.person_name
+        new_version_url = reverse("vault", args=[org]) + "?" + urlencode(params) + "#upload"
+    return render_in_org_time(
+        request,
+        actor,
+        "documents/detail.html",
+        {
+            "document": document,
+            "versions": versions,
+            "uses": uses,
+            "new_version_url": new_version_url,
+            "today": today,
+        },
+    )
+
+
+@require_GET
+def document_download(request, org: str, document_id: int):
+    """The file, streamed after the same visibility check as its page (else 404)."""
+    actor = web_actor(request, org)
+    return file_response(selectors.document_get(actor=actor, document_id=document_id))
+
+
+# --- task attachments ------------------------------------------------------------------------------
+
+
+def _task(actor, task_id: int):
+    return policy.get_visible(
+        policy.visible_tasks(actor).select_related("project__entity"), pk=task_id
+    )
+
+
+def _back_to_task(request, org: str, task_id: int) -> HttpResponseRedirect:
+    target = request.POST.get("next") or ""
+    if not target or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
+        target = reverse("task_detail", args=[org, task_id])
+    return HttpResponseRedirect(target + "#task-attachments")
+
+
+def _panel(request, actor, task, *, error: str | None = None, status: int = 200):
+    from linkstar.documents.templatetags.vault import attachments_panel_context
+
+    context = attachments_panel_context(actor=actor, task=task, error=error)
+    return render(request, "documents/_attachments_panel.html", context, status=status)
+
+
+@require_POST
+def task_attach(request, org: str, task_id: int):
+    actor = web_actor(request, org)
+    task = _task(actor, task_id)
+    form = AttachForm(request.POST)
+    try:
+        document = None
+        if form.is_valid():
+            document = Document.objects.filter(
+                organization_id=actor.organization.pk, pk=form.cleaned_data["document"]
+            ).first()
+        if document is None:
+            raise InvalidInput([], _("Choose a document to attach."))
+        services.attach_document(actor=actor, task=task, document=document)
+    except (InvalidInput, Conflict) as exc:
+        if not request.htmx:
+            raise
+        return _panel(request, actor, task, error=error_text(exc) or exc.detail, status=exc.status)
+    if request.htmx:
+        return _panel(request, actor, task)
+    messages.success(request, _("Document attached."))
+    return _back_to_task(request, org, task_id)
+
+
+@require_POST
+def task_detach(request, org: str, task_id: int, attachment_id: int):
+    actor = web_actor(request, org)
+    task = _task(actor, task_id)
+    attachment = selectors.attachment_get(actor=actor, task=task, attachment_id=attachment_id)
+    try:
+        services.detach_document(actor=actor, attachment=attachment)
+    except Conflict as exc:
+        if not request.htmx:
+            raise
+        return _panel(request, actor, task, error=exc.detail, status=exc.status)
+    if request.htmx:
+        return _panel(request, actor, task)
+    messages.success(request, _("Document removed from the task."))
+    return _back_to_task(request, org, task_id)

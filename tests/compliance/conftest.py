@@ -1,0 +1,212 @@
+"""Fixtures of the compliance tests: seller entities whose identifiers and documents the test
+writes itself (rows, as the entity and vault services would leave them), and stores opened on
+any catalog site through the real project services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+
+from linkstar.catalog.models import DocumentType
+from linkstar.core.crypto import blind_index
+from linkstar.core.masking import mask
+from linkstar.documents.models import Document
+from linkstar.entities.models import Identifier, SellerEntity
+from linkstar.playbooks.models import Template
+from linkstar.playbooks.services import create_template, publish_version, replace_draft_tasks
+from linkstar.projects.services import create_project
+from tests.conftest import actor_of
+
+START = dt.date(2026, 11, 2)
+SITE_TEMPLATE = {
+    "amazon-us": "amazon-na",
+    "amazon-ca": "amazon-na",
+    "amazon-mx": "amazon-na",
+    "amazon-de": "amazon-eu",
+    "amazon-uk": "amazon-eu",
+    "amazon-jp": "amazon-jp",
+    "ebay-us": "ebay",
+    "ebay-de": "ebay",
+    "shopee-my": "shopee-cb",
+    "shopee-sg": "shopee-cb",
+    "tiktok-shop-uk": "tiktok-shop-cb",
+    "tiktok-shop-my": "tiktok-shop-cb",
+    "tiktok-shop-sg": "tiktok-shop-cb",
+}
+NORMALISATION = {"email": "email", "phone": "phone", "address": "address"}
+_sources = itertools.count(1)
+
+# A small plan: collect the licence and the ID (documents), check (no documents), submit
+# (sets under_review, one approval), go live (needs the W-8BEN-E after the opening).
+GATE_TASKS = [
+    {
+        "key": "collect-licence",
+        "title": "Collect the licence",
+        "phase": "documents",
+        "duration_days": 2,
+        "document_types": ["business_license"],
+    },
+    {
+        "key": "collect-id",
+        "title": "Collect the ID",
+        "phase": "documents",
+        "duration_days": 2,
+        "document_types": ["legal_rep_id_front", "legal_rep_id_back"],
+    },
+    {
+        "key": "check",
+        "title": "Check the pack",
+        "phase": "documents",
+        "offset_days": 2,
+        "duration_days": 1,
+        "depends_on": ["collect-licence", "collect-id"],
+        "approval_levels": 1,
+        "document_types": ["business_license"],
+    },
+    {
+        "key": "submit",
+        "title": "Submit the application",
+        "phase": "registration",
+        "offset_days": 3,
+        "duration_days": 7,
+        "depends_on": ["check"],
+        "sets_stage": "under_review",
+    },
+    {
+        "key": "tax",
+        "title": "Tax interview",
+        "phase": "launch",
+        "offset_days": 20,
+        "duration_days": 2,
+        "depends_on": ["submit"],
+        "document_types": ["w8ben_e"],
+    },
+]
+GATE_TYPES = ["business_license", "legal_rep_id_front", "legal_rep_id_back", "w8ben_e"]
+
+
+def seller(org, name: str) -> SellerEntity:
+    """An entity without any identifier (the test adds the ones it is about)."""
+    return SellerEntity.objects.create(organization=org, name=name)
+
+
+def identify(entity, kind: str, value: str, *, source: str | None = None) -> Identifier:
+    """The row the entity services keep for one identifier: blind index and masked label."""
+    return Identifier.objects.create(
+        organization_id=entity.organization_id,
+        entity=entity,
+        kind=kind,
+        digest=blind_index(value, kind=NORMALISATION.get(kind, "text")),
+        masked=mask(value),
+        source=source or f"test:{next(_sources)}",
+    )
+
+
+def document(entity, code: str, *, expiry_date=None, is_current=True, person_name="") -> Document:
+    return Document.objects.create(
+        organization_id=entity.organization_id,
+        entity=entity,
+        document_type=DocumentType.objects.get(code=code),
+        expiry_date=expiry_date,
+        is_current=is_current,
+        person_name=person_name,
+    )
+
+
+def open_store(actor, entity, site: str, name: str, *, template=None, start=START):
+    template = template or Template.objects.get(organization__isnull=True, key=SITE_TEMPLATE[site])
+    return create_project(
+        actor=actor,
+        template_id=template.pk,
+        store_name=name,
+        entity_id=entity.pk,
+        site=site,
+        start_date=start,
+    )
+
+
+@pytest.fixture
+def gate_template(as_alice):
+    template = create_template(actor=as_alice, name="Gate SOP", site="amazon-us")
+    version = template.versions.get(number=1)
+    replace_draft_tasks(actor=as_alice, version=version, tasks=GATE_TASKS)
+    publish_version(actor=as_alice, version=version)
+    return template
+
+
+@pytest.fixture
+def seller_a(org):
+    return seller(org, "深圳市甲乙电子商务有限公司")
+
+
+@pytest.fixture
+def seller_b(org):
+    return seller(org, "广州市丙丁贸易有限公司")
+
+
+@pytest.fixture
+def today(org):
+    from linkstar.projects.services import org_today
+
+    return org_today(org)
+
+
+@pytest.fixture
+def gated(as_bob, gate_template, seller_a, carol, today):
+    """A project on the gate template starting in 10 days (so its submission, the due date of
+    "submit", is in 20 days), bob its manager, carol on the team; no documents yet."""
+    return create_project(
+        actor=as_bob,
+        template_id=gate_template.pk,
+        store_name="Gate Shop US",
+        entity_id=seller_a.pk,
+        start_date=today + dt.timedelta(days=10),
+        members=[carol.pk],
+    )
+
+
+@pytest.fixture
+def as_dave(org, dave):
+    return actor_of(org, dave)
+
+
+@pytest.fixture
+def as_frank(org, frank):
+    return actor_of(org, frank)
+
+
+@pytest.fixture
+def other_manager(org, as_alice):
+    from linkstar.accounts.services import add_member
+    from tests.conftest import PASSWORD
+
+    membership = add_member(
+        actor=as_alice, email="oscar@example.com", role="manager", name="Oscar", password=PASSWORD
+    )
+    return actor_of(org, membership.user)
+
+
+PLAIN_TASKS = [
+    {"key": "prepare", "title": "Prepare", "phase": "documents", "duration_days": 1},
+    {
+        "key": "submit",
+        "title": "Submit",
+        "phase": "registration",
+        "offset_days": 1,
+        "duration_days": 1,
+        "depends_on": ["prepare"],
+        "sets_stage": "under_review",
+    },
+]
+
+
+@pytest.fixture
+def plain_template(as_alice):
+    """A plan whose tasks need no documents: readiness is always 100 %."""
+    template = create_template(actor=as_alice, name="Plain SOP", site="amazon-us")
+    version = template.versions.get(number=1)
+    replace_draft_tasks(actor=as_alice, version=version, tasks=PLAIN_TASKS)
+    publish_version(actor=as_alice, version=version)
+    return template
