@@ -145,6 +145,35 @@ def as_carol(org, carol):
 
 
 @pytest.fixture
+def as_dave(org, dave):
+    return actor_of(org, dave)
+
+
+@pytest.fixture
+def as_erin(org, erin):
+    return actor_of(org, erin)
+
+
+@pytest.fixture
+def as_frank(org, frank):
+    return actor_of(org, frank)
+
+
+@pytest.fixture
+def as_grace(org, grace):
+    return actor_of(org, grace)
+
+
+@pytest.fixture
+def other_manager(org, as_alice):
+    """A manager of the organization who does not manage the test projects (as an Actor)."""
+    membership = add_member(
+        actor=as_alice, email="oscar@example.com", role="manager", name="Oscar", password=PASSWORD
+    )
+    return actor_of(org, membership.user)
+
+
+@pytest.fixture
 def entity(org, as_alice):
     return create_entity(
         actor=as_alice,

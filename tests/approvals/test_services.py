@@ -57,16 +57,6 @@ def project(as_bob, approval_template, entity, carol) -> StoreProject:
     )
 
 
-@pytest.fixture
-def as_dave(org, dave):
-    return actor_of(org, dave)
-
-
-@pytest.fixture
-def as_erin(org, erin):
-    return actor_of(org, erin)
-
-
 def task_of(project: StoreProject, key: str) -> Task:
     return Task.objects.get(project=project, key=key)
 

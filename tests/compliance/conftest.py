@@ -17,7 +17,6 @@ from linkstar.entities.models import Identifier, SellerEntity
 from linkstar.playbooks.models import Template
 from linkstar.playbooks.services import create_template, publish_version, replace_draft_tasks
 from linkstar.projects.services import create_project
-from tests.conftest import actor_of
 
 START = dt.date(2026, 11, 2)
 SITE_TEMPLATE = {
@@ -165,27 +164,6 @@ def gated(as_bob, gate_template, seller_a, carol, today):
         start_date=today + dt.timedelta(days=10),
         members=[carol.pk],
     )
-
-
-@pytest.fixture
-def as_dave(org, dave):
-    return actor_of(org, dave)
-
-
-@pytest.fixture
-def as_frank(org, frank):
-    return actor_of(org, frank)
-
-
-@pytest.fixture
-def other_manager(org, as_alice):
-    from linkstar.accounts.services import add_member
-    from tests.conftest import PASSWORD
-
-    membership = add_member(
-        actor=as_alice, email="oscar@example.com", role="manager", name="Oscar", password=PASSWORD
-    )
-    return actor_of(org, membership.user)
 
 
 PLAIN_TASKS = [

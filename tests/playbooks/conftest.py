@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from linkstar.accounts.models import Membership
 from linkstar.audit.models import AuditEvent
 from linkstar.core.actors import Actor
 from linkstar.playbooks.models import Template
 from linkstar.playbooks.services import create_template
+from tests.conftest import actor_of
 
 
 @pytest.fixture
@@ -20,21 +20,9 @@ def english_messages():
         yield
 
 
-def _actor(org, user) -> Actor:
-    membership = Membership.objects.select_related("organization", "user").get(
-        organization=org, user=user
-    )
-    return Actor.from_membership(membership, via="test")
-
-
 @pytest.fixture
 def as_mallory(other_org, mallory) -> Actor:
-    return _actor(other_org, mallory)
-
-
-@pytest.fixture
-def as_frank(org, frank) -> Actor:
-    return _actor(org, frank)
+    return actor_of(other_org, mallory)
 
 
 @pytest.fixture

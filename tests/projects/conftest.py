@@ -11,7 +11,6 @@ from linkstar.audit.models import AuditEvent
 from linkstar.playbooks.services import create_template, publish_version, replace_draft_tasks
 from linkstar.projects.models import StoreProject, Task
 from linkstar.projects.services import create_project
-from tests.conftest import PASSWORD, actor_of
 
 START = dt.date(2026, 11, 2)
 
@@ -91,32 +90,6 @@ def mini_project(as_bob, mini_template, entity, carol) -> StoreProject:
         start_date=START,
         members=[carol.pk],
     )
-
-
-@pytest.fixture
-def as_dave(org, dave):
-    return actor_of(org, dave)
-
-
-@pytest.fixture
-def as_frank(org, frank):
-    return actor_of(org, frank)
-
-
-@pytest.fixture
-def as_grace(org, grace):
-    return actor_of(org, grace)
-
-
-@pytest.fixture
-def other_manager(org, as_alice):
-    """A manager of the organization who does not manage the test projects."""
-    from linkstar.accounts.services import add_member
-
-    membership = add_member(
-        actor=as_alice, email="oscar@example.com", role="manager", name="Oscar", password=PASSWORD
-    )
-    return actor_of(org, membership.user)
 
 
 @pytest.fixture
