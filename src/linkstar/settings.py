@@ -111,6 +111,11 @@ INSTALLED_APPS = [
     "linkstar.projects",
     "linkstar.approvals",
     "linkstar.compliance",
+    "linkstar.notifications",
+    "linkstar.delivery",
+    "linkstar.platformmail",
+    "linkstar.exchange",
+    "linkstar.worker",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,10 @@ org_pages = [
     path("", include("linkstar.documents.urls")),
     path("", include("linkstar.entities.org_urls")),
     path("", include("linkstar.compliance.urls")),
+    path("", include("linkstar.notifications.urls")),
+    path("", include("linkstar.delivery.urls")),
+    path("", include("linkstar.platformmail.urls")),
+    path("", include("linkstar.exchange.urls")),
 ]
 
 urlpatterns = [

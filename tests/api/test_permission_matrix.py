@@ -16,10 +16,11 @@ A refused request changes nothing (``fingerprint()`` of the whole database is co
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +29,7 @@ from django.urls import URLPattern, URLResolver
 from linkstar.api.main import api as ninja_api
 from linkstar.audit.models import AuditEvent
 from tests.api.conftest import MINI_TASKS, World, assert_error, fingerprint
+from tests.api.matrix_base import NO_ADMIN, NOT_MANAGERS, NOT_TEAM, Case, Multipart
 from tests.conftest import PASSWORD, ApiClient
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -44,24 +46,6 @@ ACME_MARKERS = (
     "acme",
     "Acme",
 )
-
-
-@dataclass(frozen=True)
-class Case:
-    ok: str | None  # who succeeds (None: anonymous, for public endpoints)
-    status: int  # the success status
-    body: Callable[[World], dict] | None = None
-    ids: dict[str, Callable[[World], Any]] = field(default_factory=dict)
-    denied: tuple[str, ...] = ()  # roles that get 403
-    client_hidden: bool = False  # the object is outside grace's entity → 404 for her
-    public: bool = False
-    audited: bool = True  # a successful write appends an audit event
-    binary: bool = False  # a successful GET answers a file, not JSON
-
-
-NO_ADMIN = ("bob", "carol", "dave", "frank", "grace")
-NOT_MANAGERS = ("carol", "dave", "frank", "grace")
-NOT_TEAM = ("dave", "frank")  # dave: a reviewer not on the project; frank: the auditor
 
 
 def _draft_id(w: World) -> int:
@@ -167,10 +151,6 @@ def _record_cases() -> dict[tuple[str, str], Case]:
         )
         cases[("DELETE", base + "/{item_id}")] = Case(ok="bob", status=204, ids=ids, **writers)
     return cases
-
-
-class Multipart(dict):
-    """A multipart/form-data body; callables are called per request (a fresh file each time)."""
 
 
 def _document(w: World):
@@ -534,6 +514,22 @@ DEFAULT_IDS: dict[str, Callable[[World], Any]] = {
     "approval_id": lambda w: w.approval.pk,
     "document_id": lambda w: _document(w).pk,
 }
+
+
+def _parts() -> None:
+    """Merge ``CASES`` from every ``tests/api/matrix_<part>.py`` (one per app that adds routes)."""
+    folder = Path(__file__).parent
+    for file in sorted(folder.glob("matrix_*.py")):
+        if file.stem == "matrix_base":
+            continue
+        module = importlib.import_module(f"tests.api.{file.stem}")
+        clash = set(module.CASES) & set(MATRIX)
+        assert not clash, f"{file.name} repeats matrix entries: {sorted(clash)}"
+        MATRIX.update(module.CASES)
+        DEFAULT_IDS.update(getattr(module, "IDS", {}))
+
+
+_parts()
 
 
 # --- the routes, as the API object knows them ---------------------------------------------------

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from linkstar.audit.models import AuditEvent
 from linkstar.compliance.models import AssociationRisk
 from linkstar.core.exceptions import InvalidInput, PermissionDenied
+from linkstar.notifications.models import Event
 from linkstar.projects.models import (
     ProjectCodeSequence,
     StageChange,
@@ -217,6 +218,8 @@ def test_fifty_row_batch_stays_within_the_query_budget(as_bob, amazon_na, entity
         + _sqlite_chunks(StoreProject, 50)
         + _sqlite_chunks(Task, n_tasks)
         + _sqlite_chunks(Task.depends_on.through, n_deps)
+        + 1  # the project.created events, one insert
+        + _sqlite_chunks(Event, 50)
     )
     with CaptureQueriesContext(connection) as ctx:
         created = _batch(as_bob, amazon_na, _rows(entity, 50), members=[carol.pk])

@@ -104,6 +104,10 @@ def _mount() -> None:
     api.add_router("", approvals_router)
     api.add_router("", audit_router)
     api.add_router("", "linkstar.compliance.api.router")
+    api.add_router("", "linkstar.notifications.api.router")
+    api.add_router("", "linkstar.delivery.api.router")
+    api.add_router("", "linkstar.platformmail.api.router")
+    api.add_router("", "linkstar.exchange.api.router")
 
 
 _mount()

@@ -13,6 +13,8 @@ from linkstar.audit.services import record
 from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import Conflict, FieldError, InvalidInput, PermissionDenied
+from linkstar.notifications import events
+from linkstar.notifications.kinds import EventKind
 from linkstar.projects.models import Task, TaskStatus
 
 
@@ -38,6 +40,13 @@ def open_approval_request(*, actor: Actor, task: Task) -> ApprovalRequest:
             "task_id": {"before": None, "after": task.pk},
             "levels": {"before": None, "after": approval.levels},
         },
+    )
+    events.publish(
+        EventKind.APPROVAL_REQUESTED,
+        actor=actor,
+        task=task,
+        obj=approval,
+        data={"approval_id": approval.pk, "level": 1, "levels": approval.levels},
     )
     return approval
 
@@ -139,4 +148,27 @@ def decide_approval(
             "status": {"before": "pending", "after": approval.status},
         },
     )
+    decided = {
+        "approval_id": approval.pk,
+        "level": level,
+        "levels": approval.levels,
+        "decision": decision,
+        "status": approval.status,
+        "comment": comment,
+        "requested_by": approval.requested_by_id,
+    }
+    events.publish(EventKind.APPROVAL_DECIDED, actor=actor, task=task, obj=approval, data=decided)
+    if approval.status == ApprovalStatus.PENDING:  # the next level now waits for its decider
+        events.publish(
+            EventKind.APPROVAL_REQUESTED,
+            actor=actor,
+            task=task,
+            obj=approval,
+            data={
+                "approval_id": approval.pk,
+                "level": approval.current_level,
+                "levels": approval.levels,
+                "decided_by": sorted(earlier | {actor.user_id}),
+            },
+        )
     return approval

@@ -24,6 +24,7 @@ from linkstar.audit.services import Entry, record, record_many
 from linkstar.catalog.models import DocumentType
 from linkstar.core import policy
 from linkstar.core.actors import Actor
+from linkstar.core.clock import org_today
 from linkstar.core.exceptions import Conflict, FieldError, InvalidInput
 from linkstar.documents.checks import inspect_upload
 from linkstar.documents.models import Document, DocumentStatus, TaskAttachment
@@ -43,12 +44,6 @@ def document_storage() -> Storage:
         return storages[STORAGE_ALIAS]
     except InvalidStorageError:
         return storages["default"]
-
-
-def org_today(organization) -> dt.date:
-    from linkstar.projects.services import org_today as project_org_today
-
-    return project_org_today(organization)
 
 
 def _document_type(value) -> DocumentType:

@@ -13,6 +13,7 @@ from ninja import Query, Router, Schema, Status
 from linkstar.api.common import ERRORS, actor_for, page
 from linkstar.api.paging import Paging
 from linkstar.core import policy
+from linkstar.core.clock import org_today
 from linkstar.entities import selectors, services
 from linkstar.entities.schemas import (
     AccountIn,
@@ -55,7 +56,6 @@ from linkstar.entities.serializers import (
     entity_out,
     person_out,
 )
-from linkstar.projects.services import org_today
 
 router = Router(tags=["seller entities"])
 vault = Router(tags=["seller entity records, store credentials and reveal"])

@@ -19,6 +19,7 @@ from django.db.models import (
 from linkstar.audit.models import AuditEvent
 from linkstar.core import policy
 from linkstar.core.actors import Actor
+from linkstar.core.clock import org_today
 from linkstar.projects.models import (
     FINISHED_TASK_STATUSES,
     Comment,
@@ -27,7 +28,6 @@ from linkstar.projects.models import (
     StoreProject,
     Task,
 )
-from linkstar.projects.services import org_today
 
 
 def _overdue_tasks(today: dt.date):

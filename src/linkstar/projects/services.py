@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import F
@@ -21,6 +20,7 @@ from linkstar.catalog.models import Site
 from linkstar.compliance import services as compliance
 from linkstar.core import policy
 from linkstar.core.actors import Actor
+from linkstar.core.clock import org_today
 from linkstar.core.exceptions import (
     Conflict,
     DependencyNotDone,
@@ -29,6 +29,8 @@ from linkstar.core.exceptions import (
     TransitionNotAllowed,
     check_version,
 )
+from linkstar.notifications import events
+from linkstar.notifications.kinds import EventKind
 from linkstar.playbooks.models import TaskBlueprint, Template, TemplateVersion, VersionStatus
 from linkstar.playbooks.selectors import visible_templates
 from linkstar.projects.models import (
@@ -46,10 +48,6 @@ from linkstar.projects.models import (
 from linkstar.projects.rules import CLOSABLE_STAGES, SKIPPABLE, TASK_TRANSITIONS, stage_move_allowed
 
 MANAGER_ROLES = ("admin", "manager")
-
-
-def org_today(organization) -> dt.date:
-    return timezone.localdate(timezone=ZoneInfo(organization.time_zone))
 
 
 # --- project creation ------------------------------------------------------------------------
@@ -301,6 +299,11 @@ def _materialise(
         ],
     )
     compliance.after_projects_created(projects=projects)  # association risks, one detection
+    events.publish_many(
+        EventKind.PROJECT_CREATED,
+        actor=actor,
+        items=[{"project": p, "obj": p, "data": {"code": p.code}} for p in projects],
+    )
     return projects
 
 
@@ -593,6 +596,13 @@ def _move_stage(
         changes=changes,
         project_id=project.pk,
     )
+    events.publish(
+        EventKind.PROJECT_STAGE_CHANGED,
+        actor=actor,
+        project=project,
+        obj=project,
+        data={"from": previous, "to": stage, "note": note, "task_key": task.key if task else None},
+    )
 
 
 @transaction.atomic
@@ -642,6 +652,7 @@ def close_project(
         changes={"status": {"before": "active", "after": "closed"}},
         project_id=project.pk,
     )
+    events.publish(EventKind.PROJECT_CLOSED, actor=actor, project=project, obj=project)
     return project
 
 
@@ -672,6 +683,10 @@ def finish_task(*, actor: Actor, task: Task, status: str = TaskStatus.DONE) -> N
     StoreProject.objects.filter(pk=project.pk).update(
         finished_task_count=F("finished_task_count") + 1
     )
+    if status == TaskStatus.DONE:
+        events.publish(
+            EventKind.TASK_DONE, actor=actor, project=project, task=task, obj=task, data={}
+        )
     if status == TaskStatus.DONE and task.sets_stage and project.stage != task.sets_stage:
         _move_stage(actor=actor, project=project, stage=task.sets_stage, task=task)
 
@@ -776,6 +791,14 @@ def update_task(
     if approval is not None:
         changes["approval_request"] = {"before": None, "after": approval.pk}
     record(actor=actor, action="task.updated", obj=task, changes=changes, project_id=project.pk)
+    if "assignee_id" in changes and task.assignee_id is not None:
+        events.publish(
+            EventKind.TASK_ASSIGNED,
+            actor=actor,
+            task=task,
+            obj=task,
+            data={"assignee_id": task.assignee_id, "previous_id": before["assignee_id"]},
+        )
     return task
 
 
@@ -868,4 +891,13 @@ def add_comment(
             "mentions": {"before": None, "after": mentioned},
         },
     )
+    if mentioned:
+        events.publish(
+            EventKind.COMMENT_MENTION,
+            actor=actor,
+            project=project,
+            task=task,
+            obj=comment,
+            data={"user_ids": mentioned, "excerpt": body[:200]},
+        )
     return comment

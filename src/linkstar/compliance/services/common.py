@@ -16,7 +16,7 @@ REASON_MAX = 2000
 
 
 def today_of(organization) -> dt.date:
-    from linkstar.projects.services import org_today
+    from linkstar.core.clock import org_today
 
     return org_today(organization)
 

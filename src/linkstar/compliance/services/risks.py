@@ -257,9 +257,34 @@ def detect_risks(*, organization, projects=None) -> list[AssociationRisk]:
 
 
 def notify_new_risks(risks: list[AssociationRisk]) -> None:
-    """Hook for the managers' notification of new association risks, once notifications exist
-    (called after the detecting transaction commits). Nothing to do yet."""
-    return None
+    """Publish one ``risk.detected`` event per new risk (after the detecting transaction
+    commits); the notifications app tells the managers of both projects."""
+    from linkstar.accounts.models import Organization
+    from linkstar.core.actors import Actor
+    from linkstar.notifications import events
+    from linkstar.notifications.kinds import EventKind
+
+    saved = [risk for risk in risks if risk.pk is not None]
+    if not saved:
+        return
+    actor = Actor.system(Organization.objects.get(pk=saved[0].organization_id))
+    with transaction.atomic():
+        events.publish_many(
+            EventKind.RISK_DETECTED,
+            actor=actor,
+            items=[
+                {
+                    "project": risk.project,
+                    "obj": risk,
+                    "data": {
+                        "kind": risk.kind,
+                        "other_project_id": risk.other_project_id,
+                        "masked": risk.masked,
+                    },
+                }
+                for risk in saved
+            ],
+        )
 
 
 def after_projects_created(*, projects: list[StoreProject]) -> None:

@@ -14,12 +14,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from linkstar.accounts.forms import apply_errors
 from linkstar.accounts.views import forbidden, render_in_org_time
 from linkstar.core import policy
+from linkstar.core.clock import org_today
 from linkstar.core.exceptions import InvalidInput, StaleVersion
 from linkstar.core.web import web_actor
 from linkstar.entities import selectors, services
 from linkstar.entities.forms import RECORD_FORMS, EntityForm
 from linkstar.entities.sensitive import masked
-from linkstar.projects.services import org_today
 
 PAGE_SIZE = 50
 SENSITIVE_POST = ("registration_number", "legal_rep_id_number")

@@ -1,0 +1,88 @@
+"""Publishing domain events from the services.
+
+A service calls :func:`publish` inside its transaction, after its audit record. The event row
+commits with the change (or not at all); on commit its fan-out job is enqueued. A dead chat
+channel or a slow mail server therefore never blocks or fails the request that caused it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
+
+from linkstar.audit.services import _jsonable
+from linkstar.notifications.kinds import EventKind
+from linkstar.notifications.models import Event
+
+if TYPE_CHECKING:
+    from linkstar.core.actors import Actor
+
+
+def _row(kind: str, *, actor: Actor, project=None, task=None, obj=None, data=None, dedupe_key=None):
+    if kind not in EventKind.values:
+        raise ValueError(f"unknown event kind {kind!r}")
+    if task is not None and project is None:
+        project = task.project
+    return Event(
+        organization=actor.organization,
+        kind=kind,
+        actor_id=actor.user_id,
+        project=project,
+        task=task,
+        object_type=obj._meta.model_name if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        data=_jsonable(data or {}),
+        dedupe_key=dedupe_key,
+    )
+
+
+def _enqueue(event_ids: list[int]) -> None:
+    from linkstar.notifications.tasks import process_events
+
+    if event_ids:
+        process_events.enqueue(event_ids)
+
+
+def publish(
+    kind: str,
+    *,
+    actor: Actor,
+    project=None,
+    task=None,
+    obj=None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """Record one event in the caller's transaction; its fan-out runs after commit."""
+    event = _row(kind, actor=actor, project=project, task=task, obj=obj, data=data)
+    event.save()
+    transaction.on_commit(lambda: _enqueue([event.pk]))
+    return event
+
+
+def publish_many(kind: str, *, actor: Actor, items: list[dict[str, Any]]) -> list[Event]:
+    """Many events of one kind in one insert (batch creation); each item holds the keyword
+    arguments of :func:`publish` (project, task, obj, data)."""
+    events = Event.objects.bulk_create([_row(kind, actor=actor, **item) for item in items])
+    ids = [e.pk for e in events if e.pk is not None]
+    if len(ids) != len(events):  # backends that do not return ids from bulk inserts
+        ids = list(
+            Event.objects.filter(organization=actor.organization, kind=kind)
+            .order_by("-pk")
+            .values_list("pk", flat=True)[: len(events)]
+        )
+    transaction.on_commit(lambda: _enqueue(ids))
+    return events
+
+
+def publish_once(kind: str, *, actor: Actor, dedupe_key: str, **kwargs) -> Event | None:
+    """A scheduled event (a reminder): created at most once per ``dedupe_key`` in the
+    organization, however many workers or restarts try. Returns None when it already exists."""
+    event = _row(kind, actor=actor, dedupe_key=dedupe_key, **kwargs)
+    try:
+        with transaction.atomic():
+            event.save()
+    except IntegrityError:  # the unique key: another worker or an earlier run made it
+        return None
+    transaction.on_commit(lambda: _enqueue([event.pk]))
+    return event

@@ -1,0 +1,26 @@
+"""The domain events LinkStar publishes. The strings are stable: they name notification
+preferences and the events outbound webhooks subscribe to."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EventKind(models.TextChoices):
+    PROJECT_CREATED = "project.created", _("Project created")
+    PROJECT_STAGE_CHANGED = "project.stage_changed", _("Project stage changed")
+    PROJECT_CLOSED = "project.closed", _("Project closed")
+    PROJECT_STALLED = "project.stalled", _("Project stalled")
+    PROJECT_REVIEW_LONG = "project.review_overdue", _("Review taking longer than usual")
+    TASK_ASSIGNED = "task.assigned", _("Task assigned to me")
+    TASK_DUE_SOON = "task.due_soon", _("Task due soon")
+    TASK_OVERDUE = "task.overdue", _("Task overdue")
+    TASK_DONE = "task.done", _("Task done")
+    APPROVAL_REQUESTED = "approval.requested", _("Approval requested of me")
+    APPROVAL_DECIDED = "approval.decided", _("My approval request decided")
+    COMMENT_MENTION = "comment.mention", _("I am @mentioned")
+    DOCUMENT_EXPIRING = "document.expiring", _("Document expiring or expired")
+    RISK_DETECTED = "risk.detected", _("New association risk")
+    MAIL_RECEIVED = "mail.received", _("Platform mail received")
+    MAIL_STAGE_PROPOSED = "mail.stage_proposed", _("Platform mail proposes a stage change")
