@@ -116,6 +116,8 @@ INSTALLED_APPS = [
     "linkstar.platformmail",
     "linkstar.exchange",
     "linkstar.worker",
+    "linkstar.archives",
+    "linkstar.backups",
 ]
 
 MIDDLEWARE = [
@@ -275,3 +277,18 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LINKSTAR_LOG_LEVEL", "INFO")},
 }
+
+# The address people reach LinkStar at: links in mail, chat messages and calendar feeds.
+LINKSTAR_BASE_URL = (env("LINKSTAR_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+
+# --- worker and scheduler (issue 5 §1) ---------------------------------------------------------
+
+# --- notifications: reminders, preferences, digest (issue 5 §2-3) -------------------------------
+
+# --- delivery: outbox, mail, chat robots, webhooks (issue 5 §3-4, issue 6 §4) -------------------
+
+# --- platform mail (issue 5 §5) -----------------------------------------------------------------
+
+# --- import, export, archives, calendar (issue 6 §1-2) ------------------------------------------
+
+# --- backup and restore (issue 6 §3) -------------------------------------------------------------

@@ -24,6 +24,7 @@ org_pages = [
     path("", include("linkstar.delivery.urls")),
     path("", include("linkstar.platformmail.urls")),
     path("", include("linkstar.exchange.urls")),
+    path("", include("linkstar.archives.urls")),
 ]
 
 urlpatterns = [

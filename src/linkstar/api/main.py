@@ -108,6 +108,7 @@ def _mount() -> None:
     api.add_router("", "linkstar.delivery.api.router")
     api.add_router("", "linkstar.platformmail.api.router")
     api.add_router("", "linkstar.exchange.api.router")
+    api.add_router("", "linkstar.archives.api.router")
 
 
 _mount()
