@@ -11,7 +11,7 @@ PYTEST=(.venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "$@")
 if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; then
     echo "=== installing chromium and CJK fonts (apt) ==="
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null \
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei dovecot-imapd >/dev/null \
         || echo "could not install chromium: browser tests will be skipped"
 fi
 

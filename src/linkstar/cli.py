@@ -104,11 +104,16 @@ def cmd_serve(args) -> int:
 
 
 def cmd_worker(args) -> int:
+    """The queue worker of the configured backend (database or RQ) and the scheduler of
+    periodic jobs. ``--once``: enqueue the periodic jobs that are due, run every job that is
+    ready, then exit (for cron, and tests)."""
     _setup()
-    from django.core.management import call_command
+    import logging
 
-    call_command("db_worker", interval=args.interval)
-    return 0
+    from linkstar.worker.runner import run_worker
+
+    logging.getLogger("linkstar.worker").setLevel(logging.INFO)
+    return run_worker(interval=args.interval, once=args.once)
 
 
 def cmd_user_create(args) -> int:
@@ -242,6 +247,33 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_backup(args) -> int:
+    _setup()
+    from django.conf import settings
+
+    from linkstar.backups.services import BackupError, create_backup
+
+    try:
+        result = create_backup(
+            to=args.to or settings.LINKSTAR_BACKUP_DIR or ".", include_keys=not args.without_keys
+        )
+    except BackupError as exc:
+        return _fail(str(exc))
+    print(result.summary())
+    return 0
+
+
+def cmd_restore(args) -> int:
+    # No _setup() here: the restore loads the settings itself once the keys are in place.
+    from linkstar.backups.errors import BackupError
+    from linkstar.backups.restore import restore_archive
+
+    try:
+        return restore_archive(args.archive, data_dir=args.data_dir)
+    except BackupError as exc:
+        return _fail(str(exc))
+
+
 def cmd_manage(args) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linkstar.settings")
     from django.core.management import execute_from_command_line
@@ -266,7 +298,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("worker", help="run the background worker alone")
-    p.add_argument("--interval", type=float, default=1.0)
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
+    p.add_argument(
+        "--once",
+        action="store_true",
+        help="enqueue due periodic jobs, run every ready job, then exit",
+    )
     p.set_defaults(func=cmd_worker)
 
     user = sub.add_parser("user", help="users").add_subparsers(dest="action", required=True)
@@ -321,6 +358,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--slug", default="demo")
     p.add_argument("--password", default="linkstar-demo")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("backup", help="a consistent backup archive: database, files and keys")
+    p.add_argument("--to", help="directory of the archive (default: LINKSTAR_BACKUP_DIR or .)")
+    p.add_argument(
+        "--without-keys", action="store_true", help="leave the key files out of the archive"
+    )
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="restore a backup archive into an empty data dir/database")
+    p.add_argument("archive")
+    p.add_argument("--data-dir", help="the empty data dir to restore into (LINKSTAR_DATA_DIR)")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("manage", help="Django's own management commands", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

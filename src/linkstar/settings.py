@@ -282,13 +282,98 @@ LOGGING = {
 LINKSTAR_BASE_URL = (env("LINKSTAR_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 
 # --- worker and scheduler (issue 5 §1) ---------------------------------------------------------
+# Which queue runs background jobs: "db" (embedded, the default) or "rq" (Redis; the default
+# when REDIS_URL is set). `linkstar worker` runs whichever is configured.
+LINKSTAR_JOB_BACKEND = (env("LINKSTAR_JOB_BACKEND") or ("rq" if REDIS_URL else "db")).lower()
+# A failing job is tried this many times in all, waiting base × 2^(attempt-1) seconds (at most
+# the cap) before each new try; every failure is recorded (settings → Background jobs).
+LINKSTAR_JOB_MAX_ATTEMPTS = env_int("LINKSTAR_JOB_MAX_ATTEMPTS", 5)
+LINKSTAR_JOB_RETRY_BASE_SECONDS = env_int("LINKSTAR_JOB_RETRY_BASE_SECONDS", 30)
+LINKSTAR_JOB_RETRY_MAX_SECONDS = env_int("LINKSTAR_JOB_RETRY_MAX_SECONDS", 6 * 3600)
+# RQ kills a job running longer than this.
+LINKSTAR_JOB_TIMEOUT_SECONDS = env_int("LINKSTAR_JOB_TIMEOUT_SECONDS", 1800)
+# Workers write a heartbeat this often; a job whose worker has been silent for the dead time is
+# handed to another worker (a crash mid-job loses nothing).
+LINKSTAR_WORKER_HEARTBEAT_SECONDS = env_int("LINKSTAR_WORKER_HEARTBEAT_SECONDS", 10)
+LINKSTAR_WORKER_DEAD_SECONDS = env_int("LINKSTAR_WORKER_DEAD_SECONDS", 120)
+# Periodic jobs not scheduled on this instance: comma-separated names or patterns
+# ("platformmail.*"); `linkstar worker` logs the ones it runs.
+LINKSTAR_PERIODIC_DISABLED = env("LINKSTAR_PERIODIC_DISABLED", "") or ""
+# Finished jobs, scheduler slots and recorded failures are pruned after this many days.
+LINKSTAR_JOB_HISTORY_DAYS = env_int("LINKSTAR_JOB_HISTORY_DAYS", 14)
+# Idempotency-Key answers are replayed for this long, then forgotten.
+LINKSTAR_IDEMPOTENCY_TTL_HOURS = env_int("LINKSTAR_IDEMPOTENCY_TTL_HOURS", 24)
+# A request still "in progress" after this long is taken as abandoned (its process died).
+LINKSTAR_IDEMPOTENCY_LOCK_SECONDS = env_int("LINKSTAR_IDEMPOTENCY_LOCK_SECONDS", 300)
+# Org tokens act through a service user with this email domain (never a mailbox).
+LINKSTAR_SERVICE_USER_DOMAIN = env("LINKSTAR_SERVICE_USER_DOMAIN", "tokens.linkstar.invalid")
+if LINKSTAR_JOB_BACKEND == "rq":
+    if not REDIS_URL:
+        raise RuntimeError("LINKSTAR_JOB_BACKEND=rq needs REDIS_URL")
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": LINKSTAR_JOB_TIMEOUT_SECONDS}}
+    TASKS = {"default": {"BACKEND": "linkstar.worker.backends.RQBackend", "QUEUES": ["default"]}}
 
 # --- notifications: reminders, preferences, digest (issue 5 §2-3) -------------------------------
+# Default "due soon" reminders, in days before the due date (0: the due day); per organization
+# in its notification settings.
+LINKSTAR_REMINDER_LEAD_DAYS = [
+    int(d) for d in (env("LINKSTAR_REMINDER_LEAD_DAYS", "2,0") or "").split(",") if d.strip()
+]
+# A project with no recorded activity for this many days is reported stalled to its manager.
+LINKSTAR_STALLED_DAYS = env_int("LINKSTAR_STALLED_DAYS", 5)
+# The daily digest goes out from this hour (organization's time zone) on.
+LINKSTAR_DIGEST_HOUR = env_int("LINKSTAR_DIGEST_HOUR", 18)
+# Documents: reminders this many days before the expiry date (and once expired).
+LINKSTAR_DOCUMENT_REMINDER_DAYS = [
+    int(d) for d in (env("LINKSTAR_DOCUMENT_REMINDER_DAYS", "30,7") or "").split(",") if d.strip()
+]
 
 # --- delivery: outbox, mail, chat robots, webhooks (issue 5 §3-4, issue 6 §4) -------------------
+# A delivery is tried this many times in all, waiting base × 2^(n-1) seconds after the n-th failure.
+LINKSTAR_DELIVERY_MAX_ATTEMPTS = env_int("LINKSTAR_DELIVERY_MAX_ATTEMPTS", 6)
+LINKSTAR_DELIVERY_RETRY_BASE_SECONDS = env_int("LINKSTAR_DELIVERY_RETRY_BASE_SECONDS", 60)
+LINKSTAR_DELIVERY_TIMEOUT_SECONDS = env_int("LINKSTAR_DELIVERY_TIMEOUT_SECONDS", 10)
+# How many deliveries one sweep claims, and how many it sends at once (HTTP and SMTP in threads).
+LINKSTAR_DELIVERY_BATCH = env_int("LINKSTAR_DELIVERY_BATCH", 200)
+LINKSTAR_DELIVERY_CONCURRENCY = env_int("LINKSTAR_DELIVERY_CONCURRENCY", 8)
+# Mail: SMTP when a host is set, else written to files under the data dir (console: "console").
+LINKSTAR_SMTP_HOST = env("LINKSTAR_SMTP_HOST", "") or ""
+EMAIL_HOST = LINKSTAR_SMTP_HOST
+EMAIL_PORT = env_int("LINKSTAR_SMTP_PORT", 25)
+EMAIL_HOST_USER = env("LINKSTAR_SMTP_USER", "") or ""
+EMAIL_HOST_PASSWORD = env("LINKSTAR_SMTP_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("LINKSTAR_SMTP_TLS", False)
+EMAIL_USE_SSL = env_bool("LINKSTAR_SMTP_SSL", False)
+EMAIL_TIMEOUT = env_int("LINKSTAR_DELIVERY_TIMEOUT_SECONDS", 10)
+DEFAULT_FROM_EMAIL = env("LINKSTAR_MAIL_FROM", "LinkStar <linkstar@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if LINKSTAR_SMTP_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+elif (env("LINKSTAR_MAIL_BACKEND", "file") or "file") == "console":
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+
 
 # --- platform mail (issue 5 §5) -----------------------------------------------------------------
+# How often the worker polls each IMAP mailbox, the most messages one poll imports, the
+# largest raw message accepted (upload, API, IMAP), and the IMAP connection timeout in seconds.
+LINKSTAR_MAIL_POLL_MINUTES = env_int("LINKSTAR_MAIL_POLL_MINUTES", 5)
+LINKSTAR_MAIL_POLL_BATCH = env_int("LINKSTAR_MAIL_POLL_BATCH", 200)
+LINKSTAR_MAIL_MAX_BYTES = env_int("LINKSTAR_MAIL_MAX_BYTES", 25 * 1024 * 1024)
+LINKSTAR_MAIL_IMAP_TIMEOUT = env_int("LINKSTAR_MAIL_IMAP_TIMEOUT", 30)
 
 # --- import, export, archives, calendar (issue 6 §1-2) ------------------------------------------
+# A project archive (.zip) can be downloaded for this long, then the cleanup job deletes it.
+LINKSTAR_ARCHIVE_TTL_HOURS = env_int("LINKSTAR_ARCHIVE_TTL_HOURS", 72)
 
 # --- backup and restore (issue 6 §3) -------------------------------------------------------------
+# Scheduled backups: the worker writes one archive a day into this directory when it is set.
+LINKSTAR_BACKUP_DIR = env("LINKSTAR_BACKUP_DIR", "") or ""
+# Retention: the newest archive of each of the last N days and of each of the last M ISO weeks.
+LINKSTAR_BACKUP_KEEP_DAILY = env_int("LINKSTAR_BACKUP_KEEP_DAILY", 7)
+LINKSTAR_BACKUP_KEEP_WEEKLY = env_int("LINKSTAR_BACKUP_KEEP_WEEKLY", 4)
+# Scheduled archives hold the key files (keep them safe); false to leave them out.
+LINKSTAR_BACKUP_INCLUDE_KEYS = env_bool("LINKSTAR_BACKUP_INCLUDE_KEYS", True)

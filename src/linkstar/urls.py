@@ -35,4 +35,5 @@ urlpatterns = [
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("o/<slug:org>/", include(org_pages)),
+    path("calendar/", include("linkstar.archives.feed_urls")),
 ]

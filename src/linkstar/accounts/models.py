@@ -43,6 +43,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
+    # The user an organization API token acts as ("token:ERP"): no password, no web sign-in.
+    is_service = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
@@ -105,13 +107,36 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read only")
+    READ_WRITE = "read_write", _("Read and write")
+
+
 class ApiToken(models.Model):
-    """A bearer token; only its SHA-256 is stored (the raw value is shown once)."""
+    """A bearer token; only its SHA-256 is stored (the raw value is shown once).
+
+    A personal token acts as its user, with the user's roles in each organization. An
+    organization token (``organization`` set) acts as a service user of that organization only,
+    with the role given to it, so that its actions are audited under its own name."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, blank=True)
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12)
+    scope = models.CharField(
+        _("scope"), max_length=16, choices=TokenScope.choices, default=TokenScope.READ_WRITE
+    )
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("organization"),
+    )
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -123,8 +148,14 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
 
+    @property
+    def is_read_only(self) -> bool:
+        return self.scope == TokenScope.READ
+
     def is_usable(self, now=None) -> bool:
-        now = now or timezone.now()
+        from linkstar.core import clock
+
+        now = now or clock.now()
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > now

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from linkstar.accounts.models import ApiToken, Membership
 from linkstar.core import policy
@@ -8,8 +8,10 @@ from linkstar.core.actors import Actor
 
 
 def member_list(*, actor: Actor) -> QuerySet[Membership]:
+    """The people of the organization (the service users of organization tokens are listed
+    with the tokens, not here)."""
     return (
-        Membership.objects.filter(organization=actor.organization)
+        Membership.objects.filter(organization=actor.organization, user__is_service=False)
         .select_related("user")
         .order_by("user__email")
     )
@@ -28,13 +30,36 @@ def token_list(*, actor: Actor) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user_id=actor.user_id).order_by("-created_at", "-pk")
 
 
+def org_token_list(*, actor: Actor) -> QuerySet[ApiToken]:
+    """For an administrator: the organization's own tokens (with their service user's role)."""
+    if not policy.can(actor, "token.org_manage"):
+        return ApiToken.objects.none()
+    role = Membership.objects.filter(
+        organization=actor.organization, user_id=OuterRef("user_id")
+    ).values("role")[:1]
+    return (
+        ApiToken.objects.filter(organization=actor.organization)
+        .select_related("user", "created_by")
+        .annotate(role=Subquery(role))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def personal_token_list(*, user) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user, organization__isnull=True).order_by(
+        "-created_at", "-pk"
+    )
+
+
 def member_token_list(*, actor: Actor) -> QuerySet[ApiToken]:
     """For an administrator: the usable tokens of the organization's other members."""
     if not policy.can(actor, "member.manage"):
         return ApiToken.objects.none()
     members = Membership.objects.filter(organization=actor.organization).values("user_id")
     return (
-        ApiToken.objects.filter(user_id__in=members, revoked_at__isnull=True)
+        ApiToken.objects.filter(
+            user_id__in=members, revoked_at__isnull=True, organization__isnull=True
+        )
         .exclude(user_id=actor.user_id)
         .select_related("user")
         .order_by("user__email", "-created_at")

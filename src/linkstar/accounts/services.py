@@ -9,15 +9,25 @@ import zoneinfo
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from linkstar.accounts.models import ApiToken, Membership, Organization, Role, User, hash_token
+from linkstar.accounts.models import (
+    ApiToken,
+    Membership,
+    Organization,
+    Role,
+    TokenScope,
+    User,
+    hash_token,
+)
 from linkstar.audit.models import AuditChainHead
 from linkstar.audit.services import record
-from linkstar.core import policy
+from linkstar.core import clock, policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import (
     Conflict,
@@ -29,6 +39,8 @@ from linkstar.core.exceptions import (
 )
 
 TOKEN_PREFIX = "lsk_"
+# last_used_at is written at most this often per token (every request would be a write).
+TOKEN_LAST_USED_EVERY_SECONDS = 60
 
 
 class AuthenticationFailed(DomainError):
@@ -160,8 +172,10 @@ def _membership(actor: Actor, user_id: int) -> Membership:
 
 
 def _keep_an_admin(actor: Actor, membership: Membership) -> None:
-    admins = Membership.objects.filter(organization=actor.organization, role=Role.ADMIN).exclude(
-        pk=membership.pk
+    admins = (
+        Membership.objects.filter(organization=actor.organization, role=Role.ADMIN)
+        .exclude(pk=membership.pk)
+        .exclude(user__is_service=True)  # an organization token is not an administrator
     )
     if membership.role == Role.ADMIN and not admins.exists():
         raise Conflict(_("An organization keeps at least one administrator."), code="last_admin")
@@ -220,7 +234,15 @@ def remove_member(*, actor: Actor, user_id: int) -> None:
     membership.delete()
 
 
-def issue_token(*, user: User, name: str = "", expires_at=None) -> tuple[ApiToken, str]:
+def issue_token(
+    *,
+    user: User,
+    name: str = "",
+    expires_at=None,
+    scope: str = TokenScope.READ_WRITE,
+    organization: Organization | None = None,
+    created_by: User | None = None,
+) -> tuple[ApiToken, str]:
     """A new API token; the raw value is returned once and only its hash is kept."""
     # 256 random bits: a collision with the unique hash is not a case to handle.
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -230,57 +252,57 @@ def issue_token(*, user: User, name: str = "", expires_at=None) -> tuple[ApiToke
         key_hash=hash_token(raw),
         prefix=raw[:12],
         expires_at=expires_at,
+        scope=scope,
+        organization=organization,
+        created_by=created_by,
     )
     return token, raw
 
 
 def token_for_credentials(*, email: str, password: str, name: str = "") -> str:
     user = authenticate(username=(email or "").strip().lower(), password=password)
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or user.is_service:
         raise AuthenticationFailed(_("Wrong email or password."))
     return issue_token(user=user, name=name or "api")[1]
 
 
-def user_for_token(raw: str) -> User | None:
+def token_for_raw(raw: str) -> ApiToken | None:
+    """The usable token with this raw value (its user loaded), or None. Records when it was last
+    used, at most once a minute per token (a conditional update: concurrent requests write once)."""
     token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
-    if token is None or not token.is_usable() or not token.user.is_active:
+    now = clock.now()
+    if token is None or not token.is_usable(now) or not token.user.is_active:
         return None
-    now = timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    threshold = now - dt.timedelta(seconds=TOKEN_LAST_USED_EVERY_SECONDS)
+    if token.last_used_at is None or token.last_used_at < threshold:
+        ApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=threshold)
+        ).update(last_used_at=now)
+        token.last_used_at = now
+    return token
 
 
-def _token_expiry(actor: Actor, expires_at) -> dt.datetime | None:
+def user_for_token(raw: str) -> User | None:
+    token = token_for_raw(raw)
+    return token.user if token is not None else None
+
+
+def _token_expiry(actor: Actor | None, expires_at, time_zone: str | None = None):
     """A date means "usable through that day" in the organization's time zone."""
     if expires_at is None:
         return None
     if isinstance(expires_at, dt.datetime):
         when = expires_at if timezone.is_aware(expires_at) else timezone.make_aware(expires_at)
     else:
-        zone = zoneinfo.ZoneInfo(actor.organization.time_zone or "UTC")
+        zone_name = time_zone or (actor.organization.time_zone if actor else None) or "UTC"
+        zone = zoneinfo.ZoneInfo(zone_name)
         when = dt.datetime.combine(expires_at + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-    if when <= timezone.now():
+    if when <= clock.now():
         raise InvalidInput(FieldError("expires_at", _("The expiry date must be in the future.")))
     return when
 
 
-def _token_changes(token: ApiToken) -> dict:
-    # Never the raw token nor its hash: the prefix is enough to recognise it.
-    return {
-        "name": {"before": None, "after": token.name},
-        "prefix": {"before": None, "after": token.prefix},
-        "owner": {"before": None, "after": token.user.email},
-        "expires_at": {"before": None, "after": token.expires_at},
-    }
-
-
-@transaction.atomic
-def create_api_token(*, actor: Actor, name: str, expires_at=None) -> tuple[ApiToken, str]:
-    """A member creates an API token for themselves (it acts with their own roles). The raw value
-    is returned once; only its hash is stored and the audit event holds neither."""
-    if actor.user is None:
-        raise PermissionDenied(_("Only a signed-in person can hold an API token."))
+def _token_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise InvalidInput(
@@ -288,20 +310,148 @@ def create_api_token(*, actor: Actor, name: str, expires_at=None) -> tuple[ApiTo
         )
     if len(name) > 100:
         raise InvalidInput(FieldError("name", _("A token name has at most 100 characters.")))
-    token, raw = issue_token(
-        user=actor.user, name=name, expires_at=_token_expiry(actor, expires_at)
-    )
-    record(actor=actor, action="token.created", obj=token, changes=_token_changes(token))
+    return name
+
+
+def _token_scope(scope: str | None) -> str:
+    scope = scope or TokenScope.READ_WRITE
+    if scope not in TokenScope.values:
+        raise InvalidInput(
+            FieldError(
+                "scope", _("Scope must be one of %(v)s.") % {"v": ", ".join(TokenScope.values)}
+            )
+        )
+    return scope
+
+
+def _token_changes(token: ApiToken, role: str | None = None) -> dict:
+    # Never the raw token nor its hash: the prefix is enough to recognise it.
+    changes = {
+        "name": {"before": None, "after": token.name},
+        "prefix": {"before": None, "after": token.prefix},
+        "owner": {"before": None, "after": token.user.email},
+        "scope": {"before": None, "after": token.scope},
+        "expires_at": {"before": None, "after": token.expires_at},
+    }
+    if token.organization_id is not None:
+        changes["kind"] = {"before": None, "after": "organization"}
+        changes["role"] = {"before": None, "after": role}
+    return changes
+
+
+def _personal_token(
+    *, user: User, actors: list[Actor], name: str, scope: str | None, expires_at, time_zone
+) -> tuple[ApiToken, str]:
+    if user is None or user.is_service:
+        raise PermissionDenied(_("Only a signed-in person can hold an API token."))
+    name = _token_name(name)
+    scope = _token_scope(scope)
+    when = _token_expiry(None, expires_at, time_zone)
+    token, raw = issue_token(user=user, name=name, expires_at=when, scope=scope, created_by=user)
+    # The token acts in every organization of its holder: each one's audit trail records it.
+    for actor in actors:
+        record(actor=actor, action="token.created", obj=token, changes=_token_changes(token))
     return token, raw
 
 
 @transaction.atomic
-def revoke_api_token(*, actor: Actor, token_id: int) -> ApiToken:
-    """Revoke one of one's own tokens; an administrator may also revoke any token of a member of
-    the organization. Anyone else's token is not found."""
+def create_api_token(
+    *, actor: Actor, name: str, expires_at=None, scope: str | None = None
+) -> tuple[ApiToken, str]:
+    """A member creates a personal API token (it acts with their own roles, ``read`` or
+    ``read_write``). The raw value is returned once; only its hash is stored and the audit
+    event holds neither."""
+    if actor.user is None:
+        raise PermissionDenied(_("Only a signed-in person can hold an API token."))
+    return _personal_token(
+        user=actor.user,
+        actors=[actor, *_other_org_actors(actor.user, actor)],
+        name=name,
+        scope=scope,
+        expires_at=expires_at,
+        time_zone=actor.organization.time_zone,
+    )
+
+
+def _other_org_actors(user: User, actor: Actor | None, *, ip=None, via="api") -> list[Actor]:
+    memberships = Membership.objects.select_related("organization", "user").filter(user=user)
+    if actor is not None:
+        memberships = memberships.exclude(organization_id=actor.organization.pk)
+        ip, via = actor.ip, actor.via
+    return [Actor.from_membership(m, ip=ip, via=via) for m in memberships.order_by("pk")]
+
+
+@transaction.atomic
+def create_personal_token(
+    *, user: User, name: str, scope: str | None = None, expires_at=None, ip=None, via="api"
+) -> tuple[ApiToken, str]:
+    """The same as :func:`create_api_token`, outside any one organization (``POST
+    /me/tokens``): audited in every organization the user belongs to."""
+    actors = _other_org_actors(user, None, ip=ip, via=via)
+    zone = actors[0].organization.time_zone if actors else "UTC"
+    return _personal_token(
+        user=user, actors=actors, name=name, scope=scope, expires_at=expires_at, time_zone=zone
+    )
+
+
+def _service_email(org: Organization, name: str) -> str:
+    domain = settings.LINKSTAR_SERVICE_USER_DOMAIN
+    base = slugify(name)[:40] or "token"
+    for n in range(1, 1000):
+        local = f"token:{base}" if n == 1 else f"token:{base}-{n}"
+        email = f"{local}@{org.slug}.{domain}"
+        if not User.objects.filter(email=email).exists():
+            return email
+    return f"token:{secrets.token_hex(6)}@{org.slug}.{domain}"
+
+
+ORG_TOKEN_ROLES = [r for r in Role.values if r != Role.CLIENT]
+
+
+@transaction.atomic
+def create_org_token(
+    *, actor: Actor, name: str, role: str, scope: str | None = None, expires_at=None
+) -> tuple[ApiToken, str]:
+    """An administrator creates an organization token: bound to this organization and a role
+    (not client), held by a service user of its own ("token:<name>") so that whatever it does
+    is audited under that name, and it outlives the people who made it."""
+    policy.require(actor, "token.org_manage")
+    name = _token_name(name)
+    scope = _token_scope(scope)
+    if role not in ORG_TOKEN_ROLES:
+        raise InvalidInput(
+            FieldError(
+                "role", _("Role must be one of %(v)s.") % {"v": ", ".join(ORG_TOKEN_ROLES)}
+            )
+        )
+    when = _token_expiry(actor, expires_at)
+    service = User(
+        email=_service_email(actor.organization, name), name=f"token:{name}", is_service=True
+    )
+    service.set_unusable_password()
+    service.save()
+    Membership.objects.create(user=service, organization=actor.organization, role=role)
+    token, raw = issue_token(
+        user=service,
+        name=name,
+        expires_at=when,
+        scope=scope,
+        organization=actor.organization,
+        created_by=actor.user,
+    )
+    record(actor=actor, action="token.created", obj=token, changes=_token_changes(token, role))
+    return token, raw
+
+
+def _revocable(actor: Actor, token_id: int) -> ApiToken:
     token = ApiToken.objects.select_for_update().select_related("user").filter(pk=token_id).first()
     if token is None:
         raise NotFound()
+    if token.organization_id is not None:
+        if token.organization_id != actor.organization.pk:
+            raise NotFound()
+        policy.require(actor, "token.org_manage")
+        return token
     own = actor.user_id is not None and token.user_id == actor.user_id
     if not own:
         is_member = Membership.objects.filter(
@@ -309,10 +459,22 @@ def revoke_api_token(*, actor: Actor, token_id: int) -> ApiToken:
         ).exists()
         if not is_member or not policy.can(actor, "member.manage"):
             raise NotFound()
+    return token
+
+
+@transaction.atomic
+def revoke_api_token(*, actor: Actor, token_id: int) -> ApiToken:
+    """Revoke one of one's own tokens; an administrator may also revoke any token of a member of
+    the organization, and the organization's tokens (whose service user is then retired).
+    Anyone else's token is not found."""
+    token = _revocable(actor, token_id)
     if token.revoked_at is not None:
         raise Conflict(_("This token is already revoked."), code="already_revoked")
-    token.revoked_at = timezone.now()
+    token.revoked_at = clock.now()
     token.save(update_fields=["revoked_at"])
+    if token.organization_id is not None:
+        User.objects.filter(pk=token.user_id).update(is_active=False)
+        Membership.objects.filter(user_id=token.user_id).delete()
     record(
         actor=actor,
         action="token.revoked",
@@ -324,4 +486,34 @@ def revoke_api_token(*, actor: Actor, token_id: int) -> ApiToken:
             "revoked_at": {"before": None, "after": token.revoked_at},
         },
     )
+    return token
+
+
+@transaction.atomic
+def revoke_personal_token(*, user: User, token_id: int, ip=None, via="api") -> ApiToken:
+    """``DELETE /me/tokens/{id}``: one's own personal token; audited in each organization."""
+    token = (
+        ApiToken.objects.select_for_update()
+        .select_related("user")
+        .filter(pk=token_id, user=user, organization__isnull=True)
+        .first()
+    )
+    if token is None:
+        raise NotFound()
+    if token.revoked_at is not None:
+        raise Conflict(_("This token is already revoked."), code="already_revoked")
+    token.revoked_at = clock.now()
+    token.save(update_fields=["revoked_at"])
+    for actor in _other_org_actors(user, None, ip=ip, via=via):
+        record(
+            actor=actor,
+            action="token.revoked",
+            obj=token,
+            changes={
+                "name": {"before": token.name, "after": token.name},
+                "prefix": {"before": token.prefix, "after": token.prefix},
+                "owner": {"before": user.email, "after": user.email},
+                "revoked_at": {"before": None, "after": token.revoked_at},
+            },
+        )
     return token

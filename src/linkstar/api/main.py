@@ -9,13 +9,35 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
-from linkstar.accounts.services import user_for_token
-from linkstar.core.exceptions import DomainError, InvalidInput
+from linkstar.accounts.services import token_for_raw
+from linkstar.api.idempotency import idempotent
+from linkstar.core.exceptions import DomainError, InvalidInput, PermissionDenied
+
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def authenticate_token(request, raw: str):
+    """The token's user, or None. The token is kept on the request (``request.api_token``), and
+    looked up once per request even when asked twice (the idempotency wrapper asks first)."""
+    cached = getattr(request, "_linkstar_token", None)
+    if cached is not None and cached[0] == raw:
+        token = cached[1]
+    else:
+        token = token_for_raw(raw)
+        request._linkstar_token = (raw, token)
+    if token is None:
+        return None
+    request.api_token = token
+    if token.is_read_only and request.method not in READ_METHODS:
+        raise PermissionDenied(
+            _("This API token is read-only: it may only read (GET)."), code="token_scope"
+        )
+    return token.user
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request, token: str):
-        return user_for_token(token)
+        return authenticate_token(request, token)
 
 
 api = NinjaAPI(
@@ -28,6 +50,8 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
+# Idempotency-Key on every POST: a retry answers the first response (see api/idempotency.py).
+api.add_decorator(idempotent, mode="view")
 
 
 def _error(request, status: int, detail: str, code: str, errors: list[dict] | None = None):

@@ -127,12 +127,37 @@ RULES = {
     "task.comment": lambda a, o: _works_on(a, _project_of(o)) or _client_of(a, _project_of(o)),
     # document vault: the object is the seller entity the document belongs to
     "document.upload": lambda a, o: _may_upload_documents(a, o),
+    # project archives (.zip with audit events and documents): the object is a project, or None
+    # for "may request archives at all"
+    "archive.create": lambda a, o: (
+        _is_admin(a) or a.role == AUDITOR or (a.role == MANAGER and (o is None or _manages(a, o)))
+    ),
+    # delivery: chat robots, webhooks, the delivery log (issue 5 §3-4); a chat ID's object is
+    # the member whose IDs they are
+    "channel.manage": lambda a, o: _is_admin(a),
+    "delivery.view": lambda a, o: _is_admin(a),
+    "delivery.retry": lambda a, o: _is_admin(a),
+    "chathandle.edit": lambda a, o: _is_admin(a) or (o is not None and o.pk == a.user_id),
     # approvals: the object is the approval request
     "approval.decide": lambda a, o: (
         a.role in {ADMIN, REVIEWER}
         or _is_admin(a)
         or (a.user_id is not None and o.project.manager_id == a.user_id)
     ),
+    # notifications: an organization's reminder rules (lead times, stalled days)
+    "notification.settings": lambda a, o: _is_admin(a),
+    # platform mail: the object is the project (none for import and settings)
+    "mail.import": lambda a, o: _is_admin(a) or a.role == MANAGER,
+    "mail.assign": lambda a, o: _manages(a, o),
+    "mail.address": lambda a, o: _manages(a, o),
+    "mail.proposal.decide": lambda a, o: _manages(a, o),
+    "mail.settings": lambda a, o: _is_admin(a),
+    "mail.settings.view": lambda a, o: _is_admin(a) or a.role == AUDITOR,
+    # organization API tokens and the background-job page (issue 5 §1, issue 6 §4); retrying a
+    # job touches the whole site's queue, so it also takes a site operator (is_staff)
+    "token.org_manage": lambda a, o: _is_admin(a),
+    "worker.view": lambda a, o: _is_admin(a),
+    "worker.manage": lambda a, o: _is_admin(a) and a.user is not None and a.user.is_staff,
 }
 
 DENIED_MESSAGES = {
@@ -156,10 +181,35 @@ DENIED_MESSAGES = {
     "approval.decide": _(
         "Only reviewers, administrators or the project's manager decide approvals."
     ),
+    "notification.settings": _(
+        "Only an administrator may change the organization's notification settings."
+    ),
+    "archive.create": _(
+        "Only administrators, auditors and the project's manager may archive a project."
+    ),
+    "channel.manage": _("Only an administrator may manage notification channels."),
+    "delivery.view": _("Only an administrator may read the delivery log."),
+    "delivery.retry": _("Only an administrator may retry a delivery."),
+    "chathandle.edit": _("Only an administrator may change another member's chat IDs."),
     "document.upload": _(
         "Only administrators, managers, the entity's own client, or the team of one of its "
         "projects may upload its documents."
     ),
+    "mail.import": _("Only administrators and managers may import platform mail."),
+    "mail.assign": _(
+        "Only the project's manager or an administrator may assign platform mail to it."
+    ),
+    "mail.address": _(
+        "Only the project's manager or an administrator may set its registration mailbox."
+    ),
+    "mail.proposal.decide": _(
+        "Only the project's manager or an administrator may accept or dismiss a stage proposal."
+    ),
+    "mail.settings": _("Only an administrator may change the mail settings."),
+    "mail.settings.view": _("Only administrators and auditors may see the mail settings."),
+    "token.org_manage": _("Only an administrator may manage the organization's API tokens."),
+    "worker.view": _("Only an administrator may see the background jobs."),
+    "worker.manage": _("Only a site operator who administers this organization may retry jobs."),
 }
 
 

@@ -1,9 +1,19 @@
-"""The outbox's entry points for the rest of LinkStar. (Interface fixed; bodies by the delivery
-work.) Each call inserts rows in the caller's transaction; sending happens in the worker."""
+"""The outbox's entry points for the rest of LinkStar.
+
+Each call inserts rows in the caller's transaction; after commit a job sends them (and the
+``delivery.deliver_due`` sweep picks up any whose job was lost). A slow or dead channel therefore
+never blocks, nor fails, the request that caused the event.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+
+from linkstar.core import clock
 
 
 @dataclass
@@ -15,21 +25,192 @@ class Message:
     url: str = ""  # absolute link to the page (settings.LINKSTAR_BASE_URL + path)
     mention_user_ids: list[int] = field(default_factory=list)  # @ them where the robot can
 
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Message:
+        return cls(
+            title=str(data.get("title", "")),
+            lines=[str(line) for line in data.get("lines") or []],
+            url=str(data.get("url") or ""),
+            mention_user_ids=[int(u) for u in data.get("mention_user_ids") or []],
+        )
+
+
+def _enqueue_on_commit(ids: list[int]) -> None:
+    if not ids:
+        return
+
+    def enqueue() -> None:
+        from linkstar.delivery.tasks import send_delivery
+
+        for delivery_id in ids:
+            try:
+                send_delivery.enqueue(delivery_id)
+            except Exception:  # the sweep sends it anyway
+                import logging
+
+                logging.getLogger(__name__).warning("could not enqueue delivery %s", delivery_id)
+
+    transaction.on_commit(enqueue)
+
+
+def _max_attempts() -> int:
+    return max(1, settings.LINKSTAR_DELIVERY_MAX_ATTEMPTS)
+
 
 def queue_chat(*, event, message: Message) -> list:
     """One delivery per enabled chat channel (WeCom, DingTalk, Feishu, generic webhook) of the
     event's organization, and of its project when the channel is per project, that takes
-    ``event.kind``. Returns the Delivery rows."""
-    raise NotImplementedError
+    ``event.kind``. Returns the Delivery rows. An event already queued on a channel is not
+    queued there twice (a fan-out that ran again after a crash)."""
+    from linkstar.delivery.models import CHAT_KINDS, Channel, Delivery
+
+    channels = [
+        c
+        for c in Channel.objects.filter(
+            organization_id=event.organization_id, enabled=True, kind__in=CHAT_KINDS
+        )
+        if (c.project_id is None or c.project_id == event.project_id) and c.takes(event.kind)
+    ]
+    if not channels:
+        return []
+    done = set(
+        Delivery.objects.filter(event_id=event.pk, channel__in=channels).values_list(
+            "channel_id", flat=True
+        )
+    )
+    now = clock.now()
+    rows = [
+        Delivery(
+            organization_id=event.organization_id,
+            channel=c,
+            event_id=event.pk,
+            kind=c.kind,
+            target=c.name[:254],
+            summary=message.title[:300],
+            payload={"message": message.as_dict()},
+            max_attempts=_max_attempts(),
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for c in channels
+        if c.pk not in done
+    ]
+    for row in rows:
+        row.save()
+    _enqueue_on_commit([r.pk for r in rows])
+    return rows
 
 
-def queue_email(*, user, subject: str, body: str, organization, event=None) -> object:
-    """One mail to ``user`` (plain text ``body``; an HTML alternative is derived). Returns the
-    Delivery row."""
-    raise NotImplementedError
+def queue_email(
+    *, user, subject: str, body: str, organization, event=None, not_before=None
+) -> object:
+    """One mail to ``user`` (plain text ``body``; an HTML alternative is derived), not sent
+    before ``not_before`` (quiet hours) when given. Returns the Delivery row."""
+    from linkstar.delivery.models import EMAIL, Delivery
+
+    now = clock.now()
+    due = max(now, not_before) if isinstance(not_before, dt.datetime) else now
+    delivery = Delivery.objects.create(
+        organization_id=organization.pk,
+        recipient=user,
+        event_id=getattr(event, "pk", None),
+        kind=EMAIL,
+        target=user.email[:254],
+        summary=subject[:300],
+        payload={
+            "subject": subject,
+            "body": body,
+            "language": getattr(user, "language", "") or settings.LANGUAGE_CODE,
+        },
+        max_attempts=_max_attempts(),
+        created_at=now,
+        not_before=not_before,
+        next_attempt_at=due,
+    )
+    if due <= now:
+        _enqueue_on_commit([delivery.pk])
+    return delivery
+
+
+def event_payload(event) -> dict:
+    """The versioned JSON an integration webhook receives for an event (issue 6 §4)."""
+    project = event.project if event.project_id else None
+    task = event.task if event.task_id else None
+    return {
+        "version": 1,
+        "id": str(event.uuid),
+        "event": event.kind,
+        "occurred_at": event.created_at.isoformat(),
+        "organization": event.organization.slug,
+        "project": (
+            {
+                "id": project.pk,
+                "code": project.code,
+                "store_name": project.store_name,
+                "site": project.site.code,
+                "stage": project.stage,
+                "status": project.status,
+            }
+            if project
+            else None
+        ),
+        "task": (
+            {
+                "id": task.pk,
+                "key": task.key,
+                "title": task.title,
+                "status": task.status,
+                "assignee_id": task.assignee_id,
+                "due_date": task.due_date.isoformat() if task.due_date else None,
+            }
+            if task
+            else None
+        ),
+        "data": event.data or {},
+    }
 
 
 def queue_webhooks(*, event) -> list:
     """One delivery per integration webhook subscribed to ``event.kind`` (issue 6): the
-    versioned JSON payload of the event, signed. Returns the Delivery rows."""
-    raise NotImplementedError
+    versioned JSON payload of the event, signed when sent. Returns the Delivery rows."""
+    from linkstar.delivery.models import Channel, ChannelKind, Delivery
+
+    channels = [
+        c
+        for c in Channel.objects.filter(
+            organization_id=event.organization_id, enabled=True, kind=ChannelKind.INTEGRATION
+        )
+        if (c.project_id is None or c.project_id == event.project_id) and c.takes(event.kind)
+    ]
+    if not channels:
+        return []
+    done = set(
+        Delivery.objects.filter(event_id=event.pk, channel__in=channels).values_list(
+            "channel_id", flat=True
+        )
+    )
+    payload = event_payload(event)
+    now = clock.now()
+    rows = []
+    for c in channels:
+        if c.pk in done:
+            continue
+        row = Delivery(
+            organization_id=event.organization_id,
+            channel=c,
+            event_id=event.pk,
+            kind=ChannelKind.INTEGRATION,
+            target=c.name[:254],
+            summary=event.kind,
+            payload=payload,
+            max_attempts=_max_attempts(),
+            created_at=now,
+            next_attempt_at=now,
+        )
+        row.save()
+        rows.append(row)
+    _enqueue_on_commit([r.pk for r in rows])
+    return rows

@@ -19,19 +19,38 @@ if TYPE_CHECKING:
     from linkstar.core.actors import Actor
 
 
-def _row(kind: str, *, actor: Actor, project=None, task=None, obj=None, data=None, dedupe_key=None):
+def _row(
+    kind: str,
+    *,
+    actor: Actor,
+    project=None,
+    task=None,
+    obj=None,
+    data=None,
+    dedupe_key=None,
+    project_id=None,
+    task_id=None,
+    object_type="",
+    object_id="",
+):
     if kind not in EventKind.values:
         raise ValueError(f"unknown event kind {kind!r}")
     if task is not None and project is None:
         project = task.project
+    ids = {}
+    if project is None and project_id is not None:
+        ids["project_id"] = project_id
+    if task is None and task_id is not None:
+        ids["task_id"] = task_id
     return Event(
         organization=actor.organization,
         kind=kind,
         actor_id=actor.user_id,
         project=project,
         task=task,
-        object_type=obj._meta.model_name if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
+        **ids,
+        object_type=obj._meta.model_name if obj is not None else object_type,
+        object_id=str(obj.pk) if obj is not None else str(object_id),
         data=_jsonable(data or {}),
         dedupe_key=dedupe_key,
     )
@@ -86,3 +105,33 @@ def publish_once(kind: str, *, actor: Actor, dedupe_key: str, **kwargs) -> Event
         return None
     transaction.on_commit(lambda: _enqueue([event.pk]))
     return event
+
+
+def publish_once_many(
+    kind: str, *, actor: Actor, items: list[dict[str, Any]], enqueue: bool = True
+) -> int:
+    """Scheduled events in bulk (the reminder scan): each item holds the keyword arguments of
+    :func:`publish_once` (``dedupe_key`` required; ids may be given as ``project_id``,
+    ``task_id``, ``object_type``/``object_id``). A key that exists already — from an earlier
+    scan or another worker scanning right now — is skipped by the unique constraint, in the
+    database, so each reminder exists once. Their fan-out is enqueued on commit (with any other
+    scheduled event still waiting: fanning out twice makes nothing twice). Returns how many
+    items were offered."""
+    rows = [_row(kind, actor=actor, **item) for item in items]
+    if not rows:
+        return 0
+    Event.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    if enqueue:
+        transaction.on_commit(lambda: enqueue_pending(actor.organization.pk))
+    return len(rows)
+
+
+def enqueue_pending(organization_id: int) -> None:
+    """Enqueue the fan-out of the organization's scheduled events not yet processed."""
+    ids = list(
+        Event.objects.filter(
+            organization_id=organization_id, processed_at__isnull=True, dedupe_key__isnull=False
+        ).values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), 200):
+        _enqueue(ids[start : start + 200])

@@ -1,11 +1,249 @@
-"""Turning an event into notifications for people and deliveries for channels."""
+"""Turning an event into notifications for people and deliveries for channels.
+
+Who is told (never anyone outside the organization; a client only about its own entity's
+projects; an operator only about projects it is on; never the person who did it):
+
+- task assigned → the assignee; due soon / overdue → the assignee, else the project's manager;
+- approval requested → whoever may decide that level now (reviewers, admins, the project's
+  manager; not the requester, not the deciders of earlier levels); approval decided → the
+  requester; @mention → the mentioned;
+- stage changed, project closed → the manager and the team; project created, task done,
+  stalled, review too long, platform mail → the manager (the admins when there is none);
+- document expiring or expired → the managers of the entity's active projects and the admins;
+- association risk → the managers of both projects.
+
+Each recipient gets an in-app notification and, by their preferences, a mail (now, after their
+quiet hours, or in the daily digest); the event gets one chat message per channel (which
+@-mentions the recipients who want that) and the integration webhooks.
+"""
 
 from __future__ import annotations
 
+from django.db import transaction
+from django.db.models import Q
+from django.utils import translation
 
-def process_event(event_id: int) -> None:
-    """Fan out one event (idempotent: an event already processed is left alone)."""
-    from linkstar.core import clock
-    from linkstar.notifications.models import Event
+from linkstar.accounts.models import Membership
+from linkstar.core import clock, policy
+from linkstar.core.actors import Actor
+from linkstar.notifications import messages
+from linkstar.notifications.kinds import EventKind
+from linkstar.notifications.models import EmailState, Event, Notification
+from linkstar.notifications.preferences import prefs_for, quiet_until
 
-    Event.objects.filter(pk=event_id, processed_at__isnull=True).update(processed_at=clock.now())
+K = EventKind
+MANAGER_KINDS = {
+    K.PROJECT_CREATED,
+    K.TASK_DONE,
+    K.PROJECT_STALLED,
+    K.PROJECT_REVIEW_LONG,
+    K.MAIL_RECEIVED,
+    K.MAIL_STAGE_PROPOSED,
+}
+TEAM_KINDS = {K.PROJECT_STAGE_CHANGED, K.PROJECT_CLOSED}
+
+
+def process_event(event_id: int) -> list[Notification]:
+    """Fan out one event (idempotent: an event already processed is left alone; two workers
+    on the same event make its notifications once — the claim is an UPDATE that only one of
+    them wins, and (event, recipient) is unique)."""
+    with transaction.atomic():
+        claimed = Event.objects.filter(pk=event_id, processed_at__isnull=True).update(
+            processed_at=clock.now()
+        )
+        if not claimed:
+            return []
+        event = Event.objects.select_related(
+            "organization", "actor", "project", "project__site", "task"
+        ).get(pk=event_id)
+        return fan_out(event)
+
+
+def fan_out(event: Event) -> list[Notification]:
+    from linkstar.delivery import outbox
+
+    organization = event.organization
+    recipients = recipients_of(event)
+    params = messages.event_params(event, _extra_params(event))
+    link = messages.link_for(event, organization.slug, params)
+    prefs = prefs_for(organization.pk, [u.pk for u in recipients])
+    now = clock.now()
+    notifications = []
+    for user in recipients:
+        choice = prefs[user.pk]
+        state = EmailState.NONE
+        if choice.wants_email(event.kind) and user.email:
+            if choice.digest:
+                state = EmailState.DIGEST
+            else:
+                state = EmailState.QUEUED
+                with translation.override(user.language or messages.ORG_LANGUAGE):
+                    text = messages.render(event.kind, params, link)
+                    outbox.queue_email(
+                        user=user,
+                        subject=text.title,
+                        body=text.as_text(),
+                        organization=organization,
+                        event=event,
+                        not_before=quiet_until(choice, now, organization.time_zone),
+                    )
+        notifications.append(
+            Notification(
+                organization=organization,
+                recipient=user,
+                event=event,
+                kind=event.kind,
+                project_id=event.project_id,
+                task_id=event.task_id,
+                params=params,
+                link=link,
+                created_at=event.created_at,
+                email_state=state,
+            )
+        )
+    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+    text = messages.render(event.kind, params, link, language=messages.ORG_LANGUAGE)
+    outbox.queue_chat(
+        event=event,
+        message=outbox.Message(
+            title=text.title,
+            lines=text.lines,
+            url=text.url,
+            mention_user_ids=[u.pk for u in recipients if prefs[u.pk].wants_chat(event.kind)],
+        ),
+    )
+    outbox.queue_webhooks(event=event)
+    return notifications
+
+
+# --- who ----------------------------------------------------------------------------------------
+
+
+def recipients_of(event: Event) -> list:
+    """The users to tell, members of the event's organization who may see what it is about."""
+    wanted = _candidates(event)
+    wanted.discard(None)
+    wanted.discard(event.actor_id)
+    if not wanted:
+        return []
+    memberships = (
+        Membership.objects.filter(
+            organization_id=event.organization_id, user_id__in=wanted, user__is_active=True
+        )
+        .select_related("user", "organization")
+        .order_by("user_id")
+    )
+    return [m.user for m in memberships if _may_see(m, event)]
+
+
+def _may_see(membership: Membership, event: Event) -> bool:
+    actor = Actor.from_membership(membership, via="system")
+    if actor.is_admin or actor.role in policy.SEES_ALL_PROJECTS:
+        return True
+    if event.kind == K.DOCUMENT_EXPIRING:
+        document_id = (event.data or {}).get("document_id")
+        return policy.visible_documents(actor).filter(pk=document_id).exists()
+    if event.project_id is None:
+        return actor.role != policy.CLIENT
+    return policy.visible_projects(actor).filter(pk=event.project_id).exists()
+
+
+def _admins(organization_id: int) -> set[int]:
+    return set(
+        Membership.objects.filter(organization_id=organization_id)
+        .filter(Q(role="admin") | Q(is_owner=True))
+        .values_list("user_id", flat=True)
+    )
+
+
+def _manager_or_admins(event: Event) -> set:
+    manager = event.project.manager_id if event.project is not None else None
+    return {manager} if manager else _admins(event.organization_id)
+
+
+def _candidates(event: Event) -> set:  # noqa: PLR0911 - one rule per kind
+    kind, data = event.kind, event.data or {}
+    project, task = event.project, event.task
+    if kind == K.TASK_ASSIGNED:
+        return {data.get("assignee_id") or (task.assignee_id if task else None)}
+    if kind in (K.TASK_DUE_SOON, K.TASK_OVERDUE):
+        if task is not None and task.assignee_id:
+            return {task.assignee_id}
+        return _manager_or_admins(event)
+    if kind == K.APPROVAL_REQUESTED:
+        return _deciders(event)
+    if kind == K.APPROVAL_DECIDED:
+        return {data.get("requested_by")}
+    if kind == K.COMMENT_MENTION:
+        return set(data.get("user_ids") or [])
+    if kind in TEAM_KINDS and project is not None:
+        return {project.manager_id, *project.members.values_list("pk", flat=True)}
+    if kind in MANAGER_KINDS:
+        return _manager_or_admins(event)
+    if kind == K.DOCUMENT_EXPIRING:
+        from linkstar.projects.models import ProjectStatus, StoreProject
+
+        managers = StoreProject.objects.filter(
+            organization_id=event.organization_id,
+            entity_id=data.get("entity_id"),
+            status=ProjectStatus.ACTIVE,
+            manager__isnull=False,
+        ).values_list("manager_id", flat=True)
+        return set(managers) | _admins(event.organization_id)
+    if kind == K.RISK_DETECTED:
+        from linkstar.projects.models import StoreProject
+
+        other = (
+            StoreProject.objects.filter(
+                organization_id=event.organization_id, pk=data.get("other_project_id")
+            )
+            .values_list("manager_id", flat=True)
+            .first()
+        )
+        return {project.manager_id if project else None, other}
+    return set()
+
+
+def _deciders(event: Event) -> set[int]:
+    from linkstar.approvals.models import ApprovalRequest
+    from linkstar.approvals.services import may_decide
+
+    data = event.data or {}
+    approval = (
+        ApprovalRequest.objects.select_related("project")
+        .filter(organization_id=event.organization_id, pk=data.get("approval_id"))
+        .first()
+    )
+    if approval is None or approval.current_level != data.get("level", approval.current_level):
+        return set()  # decided, or already at another level, by the time we look
+    decided = set(approval.decisions.values_list("decided_by_id", flat=True))
+    decided |= set(data.get("decided_by") or [])
+    memberships = (
+        Membership.objects.filter(organization_id=event.organization_id)
+        .filter(
+            Q(role__in=["admin", "reviewer"]) | Q(is_owner=True) | Q(user_id=approval.project.manager_id)
+        )
+        .select_related("user", "organization")
+    )
+    return {
+        m.user_id
+        for m in memberships
+        if may_decide(Actor.from_membership(m, via="system"), approval, decided)
+    }
+
+
+def _extra_params(event: Event) -> dict:
+    """Facts the event's own rows do not hold: the other project of a risk."""
+    if event.kind == K.RISK_DETECTED:
+        from linkstar.projects.models import StoreProject
+
+        other = (
+            StoreProject.objects.filter(
+                organization_id=event.organization_id, pk=(event.data or {}).get("other_project_id")
+            )
+            .values("code", "store_name")
+            .first()
+        )
+        if other:
+            return {"other_code": other["code"], "other_store_name": other["store_name"]}
+    return {}

@@ -26,7 +26,7 @@ from linkstar.projects.gantt import PHASE_ORDER, render_gantt
 from linkstar.projects.models import Stage, TaskStatus
 from linkstar.projects.rules import CLOSABLE_STAGES, SKIPPABLE, STAGE_TRANSITIONS, TASK_TRANSITIONS
 
-TABS = ("tasks", "gantt", "team", "history")
+TABS = ("tasks", "gantt", "team", "history", "mail")
 
 
 # --- small helpers shared with the task pages ----------------------------------------------------
@@ -355,6 +355,10 @@ def project_detail(request, org: str, project_id: int):
                 ),
             }
         )
+    elif tab == "mail":
+        from linkstar.platformmail.views import project_mail_context
+
+        context.update(project_mail_context(actor, project))
     else:
         changes, events = selectors.project_history(project=project)
         approval_tasks = dict(

@@ -1,0 +1,296 @@
+"""The project list and tasks as spreadsheets: ``.xlsx`` (typed cells, frozen header, widths, one
+sheet per kind) and ``.csv`` (UTF-8 with a BOM so that Excel reads Chinese correctly).
+
+Rows are streamed from the database into a temporary file (openpyxl's write-only mode keeps no
+cell in memory), so an export of thousands of projects costs bounded memory and a fixed number
+of queries. Headers are in the reader's language; the Projects sheet's headers are those the
+importer (``exchange``) recognises, so an export can be imported again.
+
+Sensitive values leave masked, as in every answer (``entities.sensitive``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from linkstar.entities.sensitive import masked
+from linkstar.playbooks.models import Phase
+from linkstar.projects.models import FINISHED_TASK_STATUSES, ProjectStatus, Stage, TaskStatus
+
+TEXT, INT, DATE, DATETIME, BOOL = "text", "int", "date", "datetime", "bool"
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # stable, language-independent name (also the importer's field name)
+    label: Any  # lazy translated header
+    kind: str
+    width: int
+    value: Callable[[Any, dict], Any]  # (row object, context) → a Python value of ``kind``
+
+
+def _label(choices, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value or ""
+
+
+def _local(moment: dt.datetime | None, ctx: dict) -> dt.datetime | None:
+    """Excel knows no time zones: times are written as the organization's wall-clock time."""
+    if moment is None:
+        return None
+    return moment.astimezone(ctx["tz"]).replace(tzinfo=None)
+
+
+def _user_name(user) -> str:
+    return user.display_name if user is not None else ""
+
+
+def _user_email(user) -> str:
+    return user.email if user is not None else ""
+
+
+PROJECT_COLUMNS = [
+    Column("code", gettext_lazy("Project code"), TEXT, 14, lambda p, c: p.code),
+    Column("store_name", gettext_lazy("Store name"), TEXT, 28, lambda p, c: p.store_name),
+    Column(
+        "platform", gettext_lazy("Platform"), TEXT, 14, lambda p, c: p.site.platform.display_name
+    ),
+    Column("site", gettext_lazy("Site code"), TEXT, 16, lambda p, c: p.site.code),
+    Column("site_name", gettext_lazy("Site name"), TEXT, 18, lambda p, c: p.site.display_name),
+    Column("entity", gettext_lazy("Seller entity"), TEXT, 32, lambda p, c: p.entity.name),
+    Column(
+        "entity_registration_number",
+        gettext_lazy("Registration number (masked)"),
+        TEXT,
+        22,
+        lambda p, c: masked(p.entity, "registration_number"),
+    ),
+    Column("manager", gettext_lazy("Manager"), TEXT, 14, lambda p, c: _user_name(p.manager)),
+    Column(
+        "manager_email",
+        gettext_lazy("Manager email"),
+        TEXT,
+        26,
+        lambda p, c: _user_email(p.manager),
+    ),
+    Column(
+        "template",
+        gettext_lazy("Template"),
+        TEXT,
+        24,
+        lambda p, c: p.template_version.template.display_name,
+    ),
+    Column(
+        "template_version",
+        gettext_lazy("Template version"),
+        INT,
+        10,
+        lambda p, c: p.template_version.number,
+    ),
+    Column("start_date", gettext_lazy("Start date"), DATE, 12, lambda p, c: p.start_date),
+    Column(
+        "planned_finish", gettext_lazy("Planned finish"), DATE, 12, lambda p, c: p.planned_finish
+    ),
+    Column("stage", gettext_lazy("Stage"), TEXT, 12, lambda p, c: _label(Stage, p.stage)),
+    Column(
+        "status",
+        gettext_lazy("Project status"),
+        TEXT,
+        10,
+        lambda p, c: _label(ProjectStatus, p.status),
+    ),
+    Column("progress", gettext_lazy("Progress (%)"), INT, 10, lambda p, c: p.progress),
+    Column("task_count", gettext_lazy("Tasks"), INT, 8, lambda p, c: p.task_count),
+    Column(
+        "finished_task_count",
+        gettext_lazy("Tasks finished"),
+        INT,
+        10,
+        lambda p, c: p.finished_task_count,
+    ),
+    Column(
+        "overdue",
+        gettext_lazy("Overdue"),
+        BOOL,
+        8,
+        lambda p, c: bool(getattr(p, "is_overdue", False)),
+    ),
+    Column(
+        "created_at", gettext_lazy("Created"), DATETIME, 17, lambda p, c: _local(p.created_at, c)
+    ),
+    Column("closed_at", gettext_lazy("Closed"), DATETIME, 17, lambda p, c: _local(p.closed_at, c)),
+]
+
+
+def _task_overdue(t, ctx) -> bool:
+    return bool(t.status not in FINISHED_TASK_STATUSES and t.due_date and t.due_date < ctx["today"])
+
+
+TASK_COLUMNS = [
+    Column("project_code", gettext_lazy("Project code"), TEXT, 14, lambda t, c: t.project.code),
+    Column("store_name", gettext_lazy("Store name"), TEXT, 24, lambda t, c: t.project.store_name),
+    Column("task_key", gettext_lazy("Task key"), TEXT, 20, lambda t, c: t.key),
+    Column("task_title", gettext_lazy("Task"), TEXT, 32, lambda t, c: t.display_title),
+    Column("phase", gettext_lazy("Phase"), TEXT, 12, lambda t, c: _label(Phase, t.phase)),
+    Column(
+        "task_status",
+        gettext_lazy("Task status"),
+        TEXT,
+        12,
+        lambda t, c: _label(TaskStatus, t.status),
+    ),
+    Column("assignee", gettext_lazy("Assignee"), TEXT, 14, lambda t, c: _user_name(t.assignee)),
+    Column(
+        "assignee_email",
+        gettext_lazy("Assignee email"),
+        TEXT,
+        26,
+        lambda t, c: _user_email(t.assignee),
+    ),
+    Column("task_start_date", gettext_lazy("Task start"), DATE, 12, lambda t, c: t.start_date),
+    Column("due_date", gettext_lazy("Due date"), DATE, 12, lambda t, c: t.due_date),
+    Column(
+        "completed_at",
+        gettext_lazy("Completed"),
+        DATETIME,
+        17,
+        lambda t, c: _local(t.completed_at, c),
+    ),
+    Column(
+        "approval_levels", gettext_lazy("Approval levels"), INT, 10, lambda t, c: t.approval_levels
+    ),
+    Column(
+        "depends_on",
+        gettext_lazy("Depends on"),
+        TEXT,
+        24,
+        lambda t, c: ", ".join(c["dependencies"].get(t.pk, ())),
+    ),
+    Column(
+        "document_types",
+        gettext_lazy("Documents needed"),
+        TEXT,
+        24,
+        lambda t, c: ", ".join(t.document_types or ()),
+    ),
+    Column("overdue", gettext_lazy("Overdue"), BOOL, 8, _task_overdue),
+    Column("skip_reason", gettext_lazy("Reason skipped"), TEXT, 24, lambda t, c: t.skip_reason),
+]
+
+
+@dataclass
+class Sheet:
+    title: Any
+    columns: list[Column]
+    rows: Iterable[Any]
+
+
+def context_for(organization, *, today: dt.date, dependencies: dict | None = None) -> dict:
+    return {
+        "tz": ZoneInfo(organization.time_zone or "Asia/Shanghai"),
+        "today": today,
+        "dependencies": dependencies or {},
+    }
+
+
+# --- .xlsx --------------------------------------------------------------------------------------
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)
+
+
+def write_xlsx(sheets: list[Sheet], ctx: dict, out: IO[bytes]) -> int:
+    """Write the workbook to ``out``; returns the number of data rows written."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    workbook = Workbook(write_only=True)
+    header_font = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="DDE6F2")
+    wrap = Alignment(vertical="top")
+    rows_written = 0
+    for sheet in sheets:
+        ws = workbook.create_sheet(title=str(sheet.title)[:31])
+        ws.freeze_panes = "A2"
+        for i, column in enumerate(sheet.columns, start=1):
+            ws.column_dimensions[_column_letter(i)].width = column.width
+        header = []
+        for column in sheet.columns:
+            cell = WriteOnlyCell(ws, value=str(column.label))
+            cell.font = header_font
+            cell.fill = header_fill
+            cell.alignment = wrap
+            header.append(cell)
+        ws.append(header)
+        formats = {DATE: DATE_FORMAT, DATETIME: DATETIME_FORMAT}
+        for obj in sheet.rows:
+            row = []
+            for column in sheet.columns:
+                value = column.value(obj, ctx)
+                if column.kind in formats and value is not None:
+                    cell = WriteOnlyCell(ws, value=value)
+                    cell.number_format = formats[column.kind]
+                    row.append(cell)
+                else:
+                    row.append(value if value != "" else None)
+            ws.append(row)
+            rows_written += 1
+        ws.auto_filter.ref = f"A1:{_column_letter(len(sheet.columns))}1" if sheet.columns else None
+    workbook.save(out)
+    return rows_written
+
+
+# --- .csv ---------------------------------------------------------------------------------------
+
+
+def _csv_text(value: Any, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == BOOL:
+        return _("yes") if value else _("no")
+    if kind == DATETIME:
+        return value.strftime("%Y-%m-%d %H:%M")
+    if kind == DATE:
+        return value.isoformat()
+    text = str(value)
+    # A text cell starting with = + - @ is a formula to Excel: keep it text (CSV injection).
+    if kind == TEXT and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def write_csv(sheet: Sheet, ctx: dict, out: IO[bytes]) -> int:
+    """One sheet as CSV, UTF-8 with BOM (``utf-8-sig``), CRLF line ends as Excel writes them."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow([str(c.label) for c in sheet.columns])
+    rows = 0
+    for obj in sheet.rows:
+        writer.writerow([_csv_text(c.value(obj, ctx), c.kind) for c in sheet.columns])
+        rows += 1
+    text.flush()
+    text.detach()
+    return rows
+
+
+def spool() -> IO[bytes]:
+    """A temporary file for an export: in memory while small, on disk once it grows."""
+    return tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)

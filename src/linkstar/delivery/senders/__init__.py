@@ -1,0 +1,135 @@
+"""Requests to the team chat robots and signed webhooks, as pure functions.
+
+The outbox (``linkstar.delivery``) calls :func:`build_request` to turn a :class:`Message` into the
+exact HTTP request a platform expects, sends it, and calls :func:`check_response` to tell a
+delivered message from a refused one. Nothing here touches the database or the network except
+:func:`post`, the one small HTTP helper.
+
+Formats, from each platform's public documentation (details in the module of each kind):
+
+- ``wecom``: 企业微信群机器人, ``markdown`` message; ``text`` with ``mentioned_mobile_list`` when
+  someone to mention is known only by mobile (see :mod:`.wecom`).
+- ``dingtalk``: 钉钉自定义机器人 in signed-secret mode (``timestamp`` + ``sign`` in the query),
+  ``markdown`` message with ``at`` (see :mod:`.dingtalk`).
+- ``feishu``: 飞书自定义机器人 with signature check (``timestamp`` + ``sign`` in the body),
+  ``post`` rich-text message with ``at`` elements (see :mod:`.feishu`).
+- ``webhook``: LinkStar's own JSON, signed ``X-LinkStar-Signature: sha256=<hex>`` (see
+  :mod:`.webhook`), also used for the integration webhooks of issue 6.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from linkstar.delivery.outbox import Message
+
+KINDS = ("wecom", "dingtalk", "feishu", "webhook")
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """One HTTP request, always a POST."""
+
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Someone to @-mention. ``user_id`` is the platform's own id for this channel kind (WeCom
+    userid, DingTalk userId, Feishu open_id ``ou_…``); ``mobile`` serves WeCom and DingTalk."""
+
+    name: str
+    mobile: str = ""
+    user_id: str = ""
+
+
+def build_request(
+    kind: str,
+    *,
+    url: str,
+    secret: str,
+    message: Message,
+    mentions: list[Mention] | list[Mapping[str, Any]],
+    now: datetime,
+) -> PreparedRequest:
+    """The request that posts ``message`` to the robot at ``url``, signed with ``secret`` (when
+    the kind signs and a secret is set) at the moment ``now``."""
+    from . import dingtalk, feishu, webhook, wecom
+
+    builders = {
+        "wecom": wecom.build,
+        "dingtalk": dingtalk.build,
+        "feishu": feishu.build,
+        "webhook": webhook.build,
+    }
+    try:
+        builder = builders[kind]
+    except KeyError:
+        raise ValueError(f"unknown channel kind: {kind!r}") from None
+    # dict.fromkeys: one @ per person even when the message names them twice, order kept.
+    people = list(dict.fromkeys(as_mention(kind, mention) for mention in mentions))
+    return builder(url=url, secret=secret, message=message, mentions=people, now=now)
+
+
+def as_mention(kind: str, mention: Mention | Mapping[str, Any]) -> Mention:
+    """``mention`` as a :class:`Mention` for ``kind``. A mapping may carry one id per platform
+    (``wecom_user_id``, ``dingtalk_user_id``, ``feishu_user_id``) beside ``name`` and ``mobile``;
+    the one of ``kind`` is taken. For the generic webhook, ``user_id`` (LinkStar's) is kept."""
+    if isinstance(mention, Mention):
+        return mention
+    own_id = mention.get(f"{kind}_user_id") if kind != "webhook" else mention.get("user_id")
+    return Mention(
+        name=str(mention.get("name") or ""),
+        mobile=str(mention.get("mobile") or ""),
+        user_id=str(own_id or ""),
+    )
+
+
+def build_event_request(*, url: str, secret: str, payload: dict, now: datetime) -> PreparedRequest:
+    """The request of an integration webhook (issue 6): ``payload`` as UTF-8 JSON, signed like
+    the generic ``webhook`` kind."""
+    from . import webhook
+
+    return webhook.build_event(url=url, secret=secret, payload=payload, now=now)
+
+
+def check_response(kind: str, status: int, body: bytes | str) -> str | None:
+    """``None`` when the platform accepted the message, else a short error for the attempt log.
+    Kinds other than the three platforms (``webhook``, integration webhooks) only need a 2xx."""
+    from ._common import check
+
+    return check(kind, status, body)
+
+
+def sign_webhook(secret: str, timestamp: str, body: bytes) -> str:
+    """The value of ``X-LinkStar-Signature`` for ``body`` sent at ``timestamp`` (unix seconds)."""
+    from . import webhook
+
+    return webhook.signature(secret, timestamp, body)
+
+
+def post(request: PreparedRequest, *, timeout: float = 10.0) -> tuple[int, bytes]:
+    """Send ``request``; returns (HTTP status, body) for any HTTP answer, 4xx/5xx included.
+    Raises ``OSError`` (``urllib.error.URLError``, ``TimeoutError``…) when no answer came."""
+    from ._common import send
+
+    return send(request, timeout=timeout)
+
+
+__all__ = [
+    "KINDS",
+    "Mention",
+    "PreparedRequest",
+    "as_mention",
+    "build_event_request",
+    "build_request",
+    "check_response",
+    "post",
+    "sign_webhook",
+]

@@ -1,0 +1,267 @@
+"""The texts of notifications, rendered in the reader's language from language-neutral params.
+
+An event's params (:func:`event_params`) are stored on each notification; :func:`render` turns
+them into a title and one fact per line (project, task, due date …) in the active language, so
+the inbox shows each person their own language and a later language switch applies to old
+notifications too. Mail and chat call :func:`render` inside ``translation.override``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from linkstar.notifications.kinds import EventKind
+
+# The organization's own language: chat messages go to a group, not to one reader.
+ORG_LANGUAGE = "zh-hans"
+
+
+@dataclass
+class Rendered:
+    title: str
+    lines: list[str] = field(default_factory=list)
+    link: str = ""  # the page's path
+
+    @property
+    def url(self) -> str:
+        return absolute(self.link)
+
+    def as_text(self) -> str:
+        """A plain-text mail body: the facts, then the link."""
+        parts = [self.title, "", *self.lines]
+        if self.link:
+            parts += ["", self.url]
+        return "\n".join(parts)
+
+
+def absolute(path: str) -> str:
+    return f"{settings.LINKSTAR_BASE_URL}{path}" if path else ""
+
+
+def _date(value) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else (value or "")
+
+
+def event_params(event, extra: dict | None = None) -> dict:
+    """Everything the texts need, in no language: codes, names in both languages, dates."""
+    project, task = event.project, event.task
+    data = event.data or {}
+    params: dict = {k: v for k, v in data.items() if isinstance(v, str | int | float | bool)}
+    if project is not None:
+        params.update(
+            project_id=project.pk,
+            project_code=project.code,
+            store_name=project.store_name,
+            stage=project.stage,
+        )
+    if task is not None:
+        params.update(
+            task_id=task.pk,
+            task_title=task.title,
+            task_title_en=task.title_en,
+            due_date=_date(task.due_date),
+        )
+    if event.actor_id is not None and event.actor is not None:
+        params["actor_name"] = event.actor.display_name
+    params.update(extra or {})
+    return params
+
+
+def link_for(event, org_slug: str, params: dict) -> str:
+    """The page a notification opens: the task, else the approval inbox, the document, the
+    project, or the risk list."""
+    kind = event.kind
+    if kind == EventKind.APPROVAL_REQUESTED:
+        return reverse("approval_inbox", args=[org_slug])
+    if params.get("task_id"):
+        return reverse("task_detail", args=[org_slug, params["task_id"]])
+    if kind == EventKind.DOCUMENT_EXPIRING and params.get("document_id"):
+        return reverse("document_detail", args=[org_slug, params["document_id"]])
+    if kind == EventKind.RISK_DETECTED:
+        return reverse("risk_list", args=[org_slug])
+    if params.get("project_id"):
+        return reverse("project_detail", args=[org_slug, params["project_id"]])
+    return reverse("notification_inbox", args=[org_slug])
+
+
+def _stage(code: str) -> str:
+    from linkstar.projects.models import Stage
+
+    try:
+        return str(Stage(code).label)
+    except ValueError:
+        return code or ""
+
+
+def _identifier_kind(code: str) -> str:
+    from linkstar.compliance.services.common import kind_label
+
+    return kind_label(code)
+
+
+def _task_title(p: dict) -> str:
+    if (translation.get_language() or "").startswith("en") and p.get("task_title_en"):
+        return p["task_title_en"]
+    return p.get("task_title", "")
+
+
+def _bilingual(p: dict, key: str) -> str:
+    if (translation.get_language() or "").startswith("en") and p.get(f"{key}_en"):
+        return p[f"{key}_en"]
+    return p.get(key, "")
+
+
+def _title(kind: str, p: dict) -> str:  # noqa: C901, PLR0911, PLR0912 - one text per kind
+    task = _task_title(p)
+    code = p.get("project_code", "")
+    if kind == EventKind.TASK_ASSIGNED:
+        return _("Task assigned to you: %(task)s") % {"task": task}
+    if kind == EventKind.TASK_DUE_SOON:
+        days = int(p.get("days_left", 0))
+        if days <= 0:
+            return _("Task due today: %(task)s") % {"task": task}
+        return ngettext(
+            "Task due tomorrow: %(task)s", "Task due in %(days)d days: %(task)s", days
+        ) % {"task": task, "days": days}
+    if kind == EventKind.TASK_OVERDUE:
+        return _("Task overdue: %(task)s") % {"task": task}
+    if kind == EventKind.TASK_DONE:
+        return _("Task done: %(task)s") % {"task": task}
+    if kind == EventKind.APPROVAL_REQUESTED:
+        return _("Approval requested of you: %(task)s") % {"task": task}
+    if kind == EventKind.APPROVAL_DECIDED:
+        if p.get("decision") == "reject":
+            return _("Your approval request was rejected: %(task)s") % {"task": task}
+        if p.get("status") == "approved":
+            return _("Your approval request was approved: %(task)s") % {"task": task}
+        return _("Level %(level)s of your approval request was approved: %(task)s") % {
+            "level": p.get("level", 1),
+            "task": task,
+        }
+    if kind == EventKind.COMMENT_MENTION:
+        return _("%(name)s mentioned you in %(code)s") % {
+            "name": p.get("actor_name", ""),
+            "code": code,
+        }
+    if kind == EventKind.PROJECT_STAGE_CHANGED:
+        return _("%(code)s is now %(stage)s") % {"code": code, "stage": _stage(p.get("to", ""))}
+    if kind == EventKind.PROJECT_CREATED:
+        return _("New project: %(code)s %(store)s") % {
+            "code": code,
+            "store": p.get("store_name", ""),
+        }
+    if kind == EventKind.PROJECT_CLOSED:
+        return _("Project closed: %(code)s") % {"code": code}
+    if kind == EventKind.PROJECT_STALLED:
+        return _("Project stalled: %(code)s") % {"code": code}
+    if kind == EventKind.PROJECT_REVIEW_LONG:
+        return _("Review taking longer than usual: %(code)s") % {"code": code}
+    if kind == EventKind.DOCUMENT_EXPIRING:
+        name = _bilingual(p, "document_name")
+        if p.get("stage") == "expired":
+            return _("Document expired: %(document)s") % {"document": name}
+        days = int(p.get("days_left", 0))
+        return ngettext(
+            "Document expires tomorrow: %(document)s",
+            "Document expires in %(days)d days: %(document)s",
+            days,
+        ) % {"document": name, "days": days}
+    if kind == EventKind.RISK_DETECTED:
+        return _("New association risk: %(code)s") % {"code": code}
+    if kind == EventKind.MAIL_RECEIVED:
+        return _("Platform mail for %(code)s: %(subject)s") % {
+            "code": code,
+            "subject": p.get("subject", ""),
+        }
+    if kind == EventKind.MAIL_STAGE_PROPOSED:
+        return _("Platform mail proposes moving %(code)s to %(stage)s") % {
+            "code": code,
+            "stage": _stage(p.get("proposed_stage") or p.get("to", "")),
+        }
+    return str(EventKind(kind).label) if kind in EventKind.values else kind
+
+
+def _lines(kind: str, p: dict) -> list[str]:  # noqa: C901, PLR0912 - one set of facts per kind
+    lines: list[str] = []
+    if p.get("project_code"):
+        lines.append(
+            _("Project: %(code)s %(store)s")
+            % {"code": p["project_code"], "store": p.get("store_name", "")}
+        )
+    if p.get("task_title"):
+        lines.append(_("Task: %(task)s") % {"task": _task_title(p)})
+    if p.get("due_date"):
+        lines.append(_("Due date: %(date)s") % {"date": p["due_date"]})
+    if kind == EventKind.TASK_OVERDUE and p.get("days_late"):
+        days = int(p["days_late"])
+        lines.append(ngettext("Overdue by %(days)d day", "Overdue by %(days)d days", days) % {
+            "days": days
+        })
+    if kind == EventKind.TASK_ASSIGNED and p.get("actor_name"):
+        lines.append(_("Assigned by: %(name)s") % {"name": p["actor_name"]})
+    if kind == EventKind.APPROVAL_REQUESTED:
+        lines.append(
+            _("Level %(level)s of %(levels)s")
+            % {"level": p.get("level", 1), "levels": p.get("levels", 1)}
+        )
+    if kind == EventKind.APPROVAL_DECIDED:
+        if p.get("actor_name"):
+            lines.append(_("Decided by: %(name)s") % {"name": p["actor_name"]})
+        if p.get("comment"):
+            lines.append(_("Comment: %(text)s") % {"text": p["comment"]})
+    if kind == EventKind.COMMENT_MENTION and p.get("excerpt"):
+        lines.append("“%s”" % p["excerpt"])
+    if kind == EventKind.PROJECT_STAGE_CHANGED:
+        lines.append(
+            _("Stage: %(before)s → %(after)s")
+            % {"before": _stage(p.get("from", "")), "after": _stage(p.get("to", ""))}
+        )
+        if p.get("note"):
+            lines.append(_("Note: %(text)s") % {"text": p["note"]})
+    if kind == EventKind.PROJECT_STALLED:
+        lines.append(
+            _("No activity for %(days)s days (last on %(date)s).")
+            % {"days": p.get("idle_days", ""), "date": p.get("last_activity", "")}
+        )
+    if kind == EventKind.PROJECT_REVIEW_LONG:
+        lines.append(
+            _("Under review for %(days)s days; the site usually takes %(usual)s.")
+            % {"days": p.get("review_age_days", ""), "usual": p.get("review_days", "")}
+        )
+    if kind == EventKind.DOCUMENT_EXPIRING:
+        if p.get("entity_name"):
+            lines.append(_("Seller entity: %(name)s") % {"name": _bilingual(p, "entity_name")})
+        if p.get("expiry_date"):
+            lines.append(_("Expiry date: %(date)s") % {"date": p["expiry_date"]})
+    if kind == EventKind.RISK_DETECTED:
+        lines.append(
+            _("Shares %(what)s (%(masked)s) with %(other)s")
+            % {
+                "what": _identifier_kind(p.get("kind", "")),
+                "masked": p.get("masked", ""),
+                "other": " ".join(
+                    x for x in (p.get("other_code", ""), p.get("other_store_name", "")) if x
+                ),
+            }
+        )
+    if kind in (EventKind.MAIL_RECEIVED, EventKind.MAIL_STAGE_PROPOSED):
+        if p.get("sender"):
+            lines.append(_("From: %(sender)s") % {"sender": p["sender"]})
+        if p.get("subject") and kind == EventKind.MAIL_STAGE_PROPOSED:
+            lines.append(_("Subject: %(subject)s") % {"subject": p["subject"]})
+    return lines
+
+
+def render(kind: str, params: dict, link: str = "", *, language: str | None = None) -> Rendered:
+    """The title and facts of a notification, in ``language`` (default: the active one)."""
+    if language:
+        with translation.override(language):
+            return render(kind, params, link)
+    return Rendered(title=_title(kind, params), lines=_lines(kind, params), link=link)

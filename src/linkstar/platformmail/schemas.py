@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+
+
+class MailAttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    document_id: int | None
+    refused_reason: str
+
+
+class StageProposalOut(Schema):
+    id: int
+    project_id: int
+    message_id: int
+    from_stage: str
+    stage: str
+    phrase: str
+    status: str
+    decided_by: int | None
+    decided_at: dt.datetime | None
+    reason: str
+    created_at: dt.datetime
+
+
+class MailOut(Schema):
+    id: int
+    project_id: int | None
+    project_code: str | None
+    source: str
+    message_id: str
+    sha256: str
+    from_address: str
+    from_name: str
+    to: list[str]
+    subject: str
+    date: dt.datetime | None
+    received_at: dt.datetime
+    parse_status: str
+    parse_error: str
+    matched_by: str
+    sender_platform: str
+    attachment_count: int
+
+
+class MailDetailOut(MailOut):
+    text_body: str
+    html_body: str
+    attachments: list[MailAttachmentOut]
+    proposals: list[StageProposalOut]
+
+
+class MailList(Schema):
+    items: list[MailOut]
+    count: int
+
+
+class InboundOut(MailDetailOut):
+    duplicate: bool
+
+
+class AssignIn(Schema):
+    project_id: int
+
+
+class ProposalList(Schema):
+    items: list[StageProposalOut]
+    count: int
+
+
+class AcceptIn(Schema):
+    note: str = ""
+
+
+class DismissIn(Schema):
+    reason: str = ""
+
+
+class MailAccountIn(Schema):
+    name: str
+    host: str
+    port: int = 993
+    security: str = "ssl"
+    username: str
+    password: str
+    folder: str = "INBOX"
+    enabled: bool = True
+
+
+class MailAccountPatch(Schema):
+    name: str | None = None
+    host: str | None = None
+    port: int | None = None
+    security: str | None = None
+    username: str | None = None
+    password: str | None = None
+    folder: str | None = None
+    enabled: bool | None = None
+    version: int | None = None
+
+
+class MailAccountOut(Schema):
+    id: int
+    name: str
+    host: str
+    port: int
+    security: str
+    username: str
+    password: str  # masked, never the stored value
+    folder: str
+    enabled: bool
+    uid_validity: int | None
+    last_uid: int
+    last_polled_at: dt.datetime | None
+    last_ok_at: dt.datetime | None
+    last_error: str
+    last_imported: int
+    version: int
+
+
+class MailAccountList(Schema):
+    items: list[MailAccountOut]
+    count: int

@@ -1,0 +1,20 @@
+"""The worker's own periodic job: forget what is old (finished jobs, scheduler slots, failure
+records, expired idempotency keys)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django_tasks import task
+
+from linkstar.worker.schedule import Periodic
+
+
+@task()
+def prune_history() -> dict:
+    from linkstar.worker.services import prune_history as prune
+
+    return prune()
+
+
+PERIODIC = [Periodic(name="worker.prune", every=dt.timedelta(hours=1), task=prune_history)]

@@ -1,0 +1,34 @@
+"""Fixtures of the notification tests: processing the events a test's services published."""
+
+from __future__ import annotations
+
+import pytest
+
+from linkstar.notifications.fanout import process_event
+from linkstar.notifications.models import Event, Notification
+
+
+def process_all() -> list[Notification]:
+    """Fan out every event not yet processed (what the worker does after commit)."""
+    made = []
+    for event_id in Event.objects.filter(processed_at__isnull=True).order_by("pk").values_list(
+        "pk", flat=True
+    ):
+        made.extend(process_event(event_id))
+    return made
+
+
+def told(kind: str | None = None) -> set[str]:
+    """The logins of the people notified (of ``kind``)."""
+    qs = Notification.objects.all()
+    if kind:
+        qs = qs.filter(kind=kind)
+    return {n.recipient.email.split("@")[0] for n in qs.select_related("recipient")}
+
+
+@pytest.fixture
+def settled(project):
+    """The project, its creation's events processed and forgotten."""
+    process_all()
+    Notification.objects.all().delete()
+    return project
