@@ -16,7 +16,7 @@ if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|no
 fi
 
 echo "=== LinkStar tests on SQLite ==="
-env -u DATABASE_URL "${PYTEST[@]}"
+env -u DATABASE_URL -u REDIS_URL "${PYTEST[@]}"
 sqlite_rc=$?
 
 PG_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/linkstar}"
@@ -27,9 +27,24 @@ psycopg.connect(host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"],
                 password=cfg["PASSWORD"] or None, dbname="postgres", connect_timeout=3).close()
 PY
 then
-    echo "=== LinkStar tests on PostgreSQL ($PG_URL) ==="
+    # The PostgreSQL pass also runs background jobs on RQ and the cache on Redis, when a Redis
+    # answers ($TEST_REDIS_URL, default 127.0.0.1:6379); each test process then takes a Redis
+    # database of its own (the tests.jobs plugin).
+    REDIS_TEST_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}"
+    PG_ENV=(DATABASE_URL="$PG_URL")
+    if .venv/bin/python - "$REDIS_TEST_URL" <<'PY' 2>/dev/null
+import sys, redis
+redis.Redis.from_url(sys.argv[1], socket_connect_timeout=3).ping()
+PY
+    then
+        echo "=== LinkStar tests on PostgreSQL ($PG_URL), jobs on RQ and cache on Redis ($REDIS_TEST_URL) ==="
+        PG_ENV+=(REDIS_URL="$REDIS_TEST_URL")
+    else
+        echo "=== NOTICE: Redis not reachable at $REDIS_TEST_URL: the PostgreSQL pass keeps jobs in the database ==="
+        echo "=== LinkStar tests on PostgreSQL ($PG_URL) ==="
+    fi
     # The browser tests ran in the SQLite pass; the PostgreSQL pass checks the data layer.
-    DATABASE_URL="$PG_URL" "${PYTEST[@]}" -m "not browser"
+    env -u REDIS_URL "${PG_ENV[@]}" PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" "${PYTEST[@]}" -p tests.jobs -m "not browser"
     pg_rc=$?
 else
     echo "=== PostgreSQL not reachable at $PG_URL: ran the SQLite pass alone ==="

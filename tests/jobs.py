@@ -11,6 +11,7 @@ that test processes running side by side never run each other's jobs.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 
 import pytest
@@ -57,7 +58,10 @@ def _claim_redis_db(base_url: str) -> str:
     token = f"{os.uname().nodename}:{os.getpid()}"
     for number in range(1, 16):
         client = redis.Redis.from_url(f"{root}/{number}")
-        if client.set(_LOCK_KEY, token, nx=True, ex=3600) or client.get(_LOCK_KEY) == token.encode():
+        if (
+            client.set(_LOCK_KEY, token, nx=True, ex=3600)
+            or client.get(_LOCK_KEY) == token.encode()
+        ):
             client.flushdb()
             client.set(_LOCK_KEY, token, ex=3600)
             _claimed = (root, number)
@@ -69,10 +73,8 @@ def _claim_redis_db(base_url: str) -> str:
 def _release(root: str, number: int) -> None:
     import redis
 
-    try:
+    with contextlib.suppress(redis.exceptions.RedisError):
         redis.Redis.from_url(f"{root}/{number}").flushdb()
-    except redis.exceptions.RedisError:
-        pass
 
 
 def pytest_configure(config):

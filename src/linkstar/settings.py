@@ -366,6 +366,8 @@ LINKSTAR_MAIL_MAX_BYTES = env_int("LINKSTAR_MAIL_MAX_BYTES", 25 * 1024 * 1024)
 LINKSTAR_MAIL_IMAP_TIMEOUT = env_int("LINKSTAR_MAIL_IMAP_TIMEOUT", 30)
 
 # --- import, export, archives, calendar (issue 6 §1-2) ------------------------------------------
+LINKSTAR_IMPORT_MAX_ROWS = env_int("LINKSTAR_IMPORT_MAX_ROWS", 10000)
+LINKSTAR_IMPORT_MAX_BYTES = env_int("LINKSTAR_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # A project archive (.zip) can be downloaded for this long, then the cleanup job deletes it.
 LINKSTAR_ARCHIVE_TTL_HOURS = env_int("LINKSTAR_ARCHIVE_TTL_HOURS", 72)
 

@@ -16,23 +16,26 @@ LINKSTAR = Path(sys.executable).with_name("linkstar")
 HERE = Path(__file__).parent
 
 
-def cli_env(data_dir: Path, database_url: str | None = None) -> dict[str, str]:
-    drop = {"DATABASE_URL", "DATABASE_URL_FILE", "LINKSTAR_BACKUP_DIR"}
+def cli_env(
+    data_dir: Path, database_url: str | None = None, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    drop = {"DATABASE_URL", "DATABASE_URL_FILE", "LINKSTAR_BACKUP_DIR", "LINKSTAR_S3_BUCKET"}
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env["LINKSTAR_DATA_DIR"] = str(data_dir)
     env["DJANGO_SETTINGS_MODULE"] = "linkstar.settings"
     env["LINKSTAR_LOG_LEVEL"] = "WARNING"
     if database_url:
         env["DATABASE_URL"] = database_url
+    env.update(extra or {})
     return env
 
 
 def linkstar(
-    data_dir: Path, *args: str, database_url: str | None = None
+    data_dir: Path, *args: str, database_url: str | None = None, extra: dict | None = None
 ) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(LINKSTAR), *args],
-        env=cli_env(data_dir, database_url),
+        env=cli_env(data_dir, database_url, extra),
         capture_output=True,
         text=True,
         timeout=180,
@@ -40,8 +43,10 @@ def linkstar(
     )
 
 
-def ok(data_dir: Path, *args: str, database_url: str | None = None) -> str:
-    result = linkstar(data_dir, *args, database_url=database_url)
+def ok(
+    data_dir: Path, *args: str, database_url: str | None = None, extra: dict | None = None
+) -> str:
+    result = linkstar(data_dir, *args, database_url=database_url, extra=extra)
     assert result.returncode == 0, f"{args}: {result.stdout}\n{result.stderr}"
     return result.stdout
 
@@ -100,6 +105,33 @@ def demo_dir(tmp_path_factory) -> Path:
     """A data directory with the demo (users of every role, ~20 projects, the documents of every
     entity uploaded through the documents service) on SQLite."""
     data_dir = tmp_path_factory.mktemp("backup-source")
-    ok(data_dir, "init", "--quiet")
-    ok(data_dir, "demo")
+    make_demo(data_dir)
     return data_dir
+
+
+DEMO_SCRIPT = """
+import django
+django.setup()
+from django.core.management import call_command
+from linkstar.catalog.services import load_catalog
+from linkstar.playbooks.services import load_builtin_templates
+from linkstar.demo import create_demo
+call_command("migrate", interactive=False, verbosity=0)
+load_catalog()
+load_builtin_templates()
+create_demo()
+"""
+
+
+def make_demo(data_dir: Path, database_url: str | None = None) -> None:
+    """What ``linkstar init`` then ``linkstar demo`` do, in one process and without
+    collectstatic (the static files are not data and are not backed up)."""
+    result = subprocess.run(
+        [sys.executable, "-c", DEMO_SCRIPT],
+        env=cli_env(data_dir, database_url),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linkstar.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -57,7 +57,9 @@ def main() -> None:
                 )
             ],
         )[0]
-        add_comment(actor=carol, project=project, body=f"备份进行中 written during backup {round_number}")
+        add_comment(
+            actor=carol, project=project, body=f"备份进行中 written during backup {round_number}"
+        )
         upload_document(
             actor=alice,
             entity=entity,

@@ -4,17 +4,23 @@ from ninja import Query, Router, Status
 
 from linkstar.accounts import selectors, services
 from linkstar.accounts.schemas import (
+    ApiTokenCreated,
+    ApiTokenIn,
+    ApiTokenList,
     MemberIn,
     MemberList,
     MemberOut,
     MemberPatch,
     MeOut,
+    OrgApiTokenIn,
     OrgList,
     TokenIn,
     TokenOut,
 )
 from linkstar.api.common import ERRORS, actor_for, page
 from linkstar.api.paging import Paging
+from linkstar.core import policy
+from linkstar.core.actors import client_ip
 
 router = Router(tags=["auth and organizations"])
 
@@ -103,4 +109,96 @@ def change_member(request, org: str, user_id: int, payload: MemberPatch):
 def remove_member(request, org: str, user_id: int):
     actor = actor_for(request, org)
     services.remove_member(actor=actor, user_id=user_id)
+    return Status(204, None)
+
+
+# --- API tokens (personal and organization) ------------------------------------------------------
+
+
+def token_out(token, *, role: str | None = None, raw: str | None = None) -> dict:
+    data = {
+        "id": token.pk,
+        "name": token.name,
+        "prefix": token.prefix,
+        "scope": token.scope,
+        "kind": "organization" if token.organization_id else "personal",
+        "role": role if token.organization_id else None,
+        "acts_as": token.user.email,
+        "created_at": token.created_at,
+        "created_by": token.created_by.email if token.created_by_id else None,
+        "last_used_at": token.last_used_at,
+        "expires_at": token.expires_at,
+        "revoked_at": token.revoked_at,
+        "active": token.is_usable(),
+    }
+    if raw is not None:
+        data["token"] = raw
+    return data
+
+
+@router.get("/me/tokens", response={200: ApiTokenList, **ERRORS})
+def my_tokens(request, paging: Query[Paging]):
+    """My personal tokens (revoked ones included), newest first."""
+    tokens = selectors.personal_token_list(user=request.auth).select_related("user", "created_by")
+    return page(
+        tokens,
+        limit=paging.limit,
+        offset=paging.offset,
+        serialize=lambda ts: [token_out(t) for t in ts],
+    )
+
+
+@router.post("/me/tokens", response={201: ApiTokenCreated, **ERRORS})
+def create_my_token(request, payload: ApiTokenIn):
+    """A personal token acting as me (my roles in each organization); the raw value is in this
+    answer only. Audited in each of my organizations."""
+    token, raw = services.create_personal_token(
+        user=request.auth,
+        name=payload.name,
+        scope=payload.scope,
+        expires_at=payload.expires_on,
+        ip=client_ip(request),
+    )
+    return Status(201, token_out(token, raw=raw))
+
+
+@router.delete("/me/tokens/{token_id}", response={204: None, **ERRORS})
+def revoke_my_token(request, token_id: int):
+    services.revoke_personal_token(user=request.auth, token_id=token_id, ip=client_ip(request))
+    return Status(204, None)
+
+
+@router.get("/orgs/{org}/tokens", response={200: ApiTokenList, **ERRORS})
+def org_tokens(request, org: str, paging: Query[Paging]):
+    """The organization's tokens (admins)."""
+    actor = actor_for(request, org)
+    policy.require(actor, "token.org_manage")
+    return page(
+        selectors.org_token_list(actor=actor),
+        limit=paging.limit,
+        offset=paging.offset,
+        serialize=lambda ts: [token_out(t, role=t.role) for t in ts],
+    )
+
+
+@router.post("/orgs/{org}/tokens", response={201: ApiTokenCreated, **ERRORS})
+def create_org_token(request, org: str, payload: OrgApiTokenIn):
+    """An organization token with a role, acting as its own service user (admins)."""
+    actor = actor_for(request, org)
+    token, raw = services.create_org_token(
+        actor=actor,
+        name=payload.name,
+        role=payload.role,
+        scope=payload.scope,
+        expires_at=payload.expires_on,
+    )
+    return Status(201, token_out(token, role=payload.role, raw=raw))
+
+
+@router.delete("/orgs/{org}/tokens/{token_id}", response={204: None, **ERRORS})
+def revoke_org_token(request, org: str, token_id: int):
+    """Revoke an organization token, or a member's personal token (admins)."""
+    actor = actor_for(request, org)
+    policy.require(actor, "token.org_manage")
+    services.revoke_api_token(actor=actor, token_id=token_id)
     return Status(204, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from linkstar.accounts.models import Role
+from linkstar.accounts.models import Role, TokenScope
 from linkstar.core.exceptions import InvalidInput
 
 
@@ -91,4 +91,21 @@ class TokenForm(StyledForm):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Optional. The token works through this day (organization time)."),
+    )
+    scope = forms.ChoiceField(
+        label=_("Scope"),
+        choices=TokenScope.choices,
+        initial=TokenScope.READ_WRITE,
+        required=False,
+        help_text=_("A read-only token may only read; any change it sends is refused (403)."),
+    )
+
+
+class OrgTokenForm(TokenForm):
+    """An organization token: bound to this organization and a role, not to a person."""
+
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(value, label) for value, label in Role.choices if value != Role.CLIENT],
+        initial=Role.OPERATOR,
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from ninja import Schema
 from pydantic import Field
 
@@ -62,3 +64,40 @@ class MemberIn(Schema):
 class MemberPatch(Schema):
     role: str
     entity_id: int | None = None
+
+
+class ApiTokenIn(Schema):
+    name: str = Field(..., description="What uses the token, e.g. the ERP sync script.")
+    scope: str = Field("read_write", description="`read` (GET only) or `read_write`.")
+    expires_on: dt.date | None = Field(
+        None, description="Usable through this day (organization time); none: no expiry."
+    )
+
+
+class OrgApiTokenIn(ApiTokenIn):
+    role: str = Field(..., description="The role the token acts with (any but client).")
+
+
+class ApiTokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    scope: str
+    kind: str = Field(..., description="`personal` or `organization`.")
+    role: str | None = None
+    acts_as: str = Field(..., description="The user the token acts as (the audit names it).")
+    created_at: dt.datetime
+    created_by: str | None = None
+    last_used_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
+    active: bool
+
+
+class ApiTokenCreated(ApiTokenOut):
+    token: str = Field(..., description="The raw token: shown this once, stored hashed.")
+
+
+class ApiTokenList(Schema):
+    items: list[ApiTokenOut]
+    count: int

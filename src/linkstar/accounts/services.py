@@ -6,10 +6,10 @@ import datetime as dt
 import secrets
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -420,9 +420,7 @@ def create_org_token(
     scope = _token_scope(scope)
     if role not in ORG_TOKEN_ROLES:
         raise InvalidInput(
-            FieldError(
-                "role", _("Role must be one of %(v)s.") % {"v": ", ".join(ORG_TOKEN_ROLES)}
-            )
+            FieldError("role", _("Role must be one of %(v)s.") % {"v": ", ".join(ORG_TOKEN_ROLES)})
         )
     when = _token_expiry(actor, expires_at)
     service = User(

@@ -9,4 +9,5 @@ urlpatterns = [
     path("settings/tokens/", views.api_tokens, name="api_tokens"),
     path("settings/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("settings/entities/", include("linkstar.entities.urls")),
+    path("settings/jobs/", include("linkstar.worker.urls")),
 ]

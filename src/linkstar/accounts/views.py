@@ -11,10 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linkstar.accounts import selectors, services
-from linkstar.accounts.forms import AddMemberForm, ChangeRoleForm, TokenForm, apply_errors
+from linkstar.accounts.forms import (
+    AddMemberForm,
+    ChangeRoleForm,
+    OrgTokenForm,
+    TokenForm,
+    apply_errors,
+)
 from linkstar.accounts.models import Role
 from linkstar.accounts.selectors import memberships_of
-from linkstar.core import policy
+from linkstar.core import clock, policy
 from linkstar.core.exceptions import Conflict, InvalidInput
 from linkstar.core.web import web_actor
 
@@ -152,37 +158,66 @@ def member_remove(request, org: str, user_id: int):
 
 
 def api_tokens(request, org: str):
-    """My tokens; a new token's value is shown once, in the answer to the form that created it."""
+    """My tokens; for administrators also the organization's tokens and the members' tokens. A
+    new token's value is shown once, in the answer to the form that created it."""
     actor = web_actor(request, org)
+    can_manage_org_tokens = policy.can(actor, "token.org_manage")
     form = TokenForm()
+    org_form = OrgTokenForm(prefix="org") if can_manage_org_tokens else None
     created = None
     if request.method == "POST":
-        form = TokenForm(request.POST)
-        if form.is_valid():
+        kind = request.POST.get("kind", "personal")
+        if kind == "organization":
+            policy.require(actor, "token.org_manage")
+            org_form = OrgTokenForm(request.POST, prefix="org")
+            bound = org_form
+        else:
+            form = TokenForm(request.POST)
+            bound = form
+        if bound.is_valid():
+            data = bound.cleaned_data
             try:
-                token, raw = services.create_api_token(
-                    actor=actor,
-                    name=form.cleaned_data["name"],
-                    expires_at=form.cleaned_data["expires_on"],
-                )
+                if kind == "organization":
+                    token, raw = services.create_org_token(
+                        actor=actor,
+                        name=data["name"],
+                        role=data["role"],
+                        scope=data["scope"],
+                        expires_at=data["expires_on"],
+                    )
+                else:
+                    token, raw = services.create_api_token(
+                        actor=actor,
+                        name=data["name"],
+                        scope=data["scope"],
+                        expires_at=data["expires_on"],
+                    )
             except InvalidInput as exc:
-                apply_errors(form, exc, {"expires_at": "expires_on"})
+                apply_errors(bound, exc, {"expires_at": "expires_on"})
             else:
                 created = {"token": token, "raw": raw}
                 form = TokenForm()
+                org_form = OrgTokenForm(prefix="org") if can_manage_org_tokens else None
+    has_errors = bool(form.errors or (org_form is not None and org_form.errors))
+    org_tokens = list(selectors.org_token_list(actor=actor))
+    role_labels = dict(Role.choices)
+    for t in org_tokens:
+        t.role_label = role_labels.get(t.role, t.role or "")
     response = render_in_org_time(
         request,
         actor,
         "accounts/tokens.html",
         {
             "form": form,
+            "org_form": org_form,
             "created": created,
             "tokens": selectors.token_list(actor=actor),
+            "org_tokens": org_tokens,
             "member_tokens": selectors.member_token_list(actor=actor),
-            "now": timezone.now(),
+            "now": clock.now(),
             "tab": "tokens",
         },
-        status=422 if form.errors else 200,
+        status=422 if has_errors else 200,
     )
     if created:
         response["Cache-Control"] = "no-store"

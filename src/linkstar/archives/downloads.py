@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from linkstar.archives import exports, selectors
 from linkstar.archives.models import ArchiveJob
@@ -42,12 +42,20 @@ def export_response(
     if kind == "projects":
         projects = selectors.export_projects(actor=actor, filters=filters)
         sheets.append(
-            exports.Sheet(_("Projects"), exports.PROJECT_COLUMNS, selectors.stream(projects))
+            exports.Sheet(
+                pgettext("export sheet", "Projects"),
+                exports.PROJECT_COLUMNS,
+                selectors.stream(projects),
+            )
         )
     if kind == "tasks" or (with_tasks and fmt == "xlsx"):
         tasks = selectors.export_tasks(actor=actor, project_ids=project_ids, filters=filters)
         dependencies = selectors.dependency_keys(tasks)
-        sheets.append(exports.Sheet(_("Tasks"), exports.TASK_COLUMNS, selectors.stream(tasks)))
+        sheets.append(
+            exports.Sheet(
+                pgettext("export sheet", "Tasks"), exports.TASK_COLUMNS, selectors.stream(tasks)
+            )
+        )
     ctx = exports.context_for(actor.organization, today=today, dependencies=dependencies)
     out = exports.spool()
     if fmt == "xlsx":

@@ -21,7 +21,7 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from linkstar.entities.sensitive import masked
 from linkstar.playbooks.models import Phase
@@ -64,75 +64,126 @@ def _user_email(user) -> str:
 
 
 PROJECT_COLUMNS = [
-    Column("code", gettext_lazy("Project code"), TEXT, 14, lambda p, c: p.code),
-    Column("store_name", gettext_lazy("Store name"), TEXT, 28, lambda p, c: p.store_name),
+    Column("code", pgettext_lazy("export column", "Project code"), TEXT, 14, lambda p, c: p.code),
     Column(
-        "platform", gettext_lazy("Platform"), TEXT, 14, lambda p, c: p.site.platform.display_name
+        "store_name",
+        pgettext_lazy("export column", "Store name"),
+        TEXT,
+        28,
+        lambda p, c: p.store_name,
     ),
-    Column("site", gettext_lazy("Site code"), TEXT, 16, lambda p, c: p.site.code),
-    Column("site_name", gettext_lazy("Site name"), TEXT, 18, lambda p, c: p.site.display_name),
-    Column("entity", gettext_lazy("Seller entity"), TEXT, 32, lambda p, c: p.entity.name),
+    Column(
+        "platform",
+        pgettext_lazy("export column", "Platform"),
+        TEXT,
+        14,
+        lambda p, c: p.site.platform.display_name,
+    ),
+    Column("site", pgettext_lazy("export column", "Site code"), TEXT, 16, lambda p, c: p.site.code),
+    Column(
+        "entity",
+        pgettext_lazy("export column", "Seller entity"),
+        TEXT,
+        32,
+        lambda p, c: p.entity.name,
+    ),
     Column(
         "entity_registration_number",
-        gettext_lazy("Registration number (masked)"),
+        pgettext_lazy("export column", "Registration number (masked)"),
         TEXT,
         22,
         lambda p, c: masked(p.entity, "registration_number"),
     ),
-    Column("manager", gettext_lazy("Manager"), TEXT, 14, lambda p, c: _user_name(p.manager)),
+    Column(
+        "manager",
+        pgettext_lazy("export column", "Manager"),
+        TEXT,
+        14,
+        lambda p, c: _user_name(p.manager),
+    ),
     Column(
         "manager_email",
-        gettext_lazy("Manager email"),
+        pgettext_lazy("export column", "Manager email"),
         TEXT,
         26,
         lambda p, c: _user_email(p.manager),
     ),
     Column(
         "template",
-        gettext_lazy("Template"),
+        pgettext_lazy("export column", "Template"),
         TEXT,
         24,
         lambda p, c: p.template_version.template.display_name,
     ),
     Column(
         "template_version",
-        gettext_lazy("Template version"),
+        pgettext_lazy("export column", "Template version"),
         INT,
         10,
         lambda p, c: p.template_version.number,
     ),
-    Column("start_date", gettext_lazy("Start date"), DATE, 12, lambda p, c: p.start_date),
     Column(
-        "planned_finish", gettext_lazy("Planned finish"), DATE, 12, lambda p, c: p.planned_finish
+        "start_date",
+        pgettext_lazy("export column", "Start date"),
+        DATE,
+        12,
+        lambda p, c: p.start_date,
     ),
-    Column("stage", gettext_lazy("Stage"), TEXT, 12, lambda p, c: _label(Stage, p.stage)),
+    Column(
+        "planned_finish",
+        pgettext_lazy("export column", "Planned finish"),
+        DATE,
+        12,
+        lambda p, c: p.planned_finish,
+    ),
+    Column(
+        "stage",
+        pgettext_lazy("export column", "Stage"),
+        TEXT,
+        12,
+        lambda p, c: _label(Stage, p.stage),
+    ),
     Column(
         "status",
-        gettext_lazy("Project status"),
+        pgettext_lazy("export column", "Project status"),
         TEXT,
         10,
         lambda p, c: _label(ProjectStatus, p.status),
     ),
-    Column("progress", gettext_lazy("Progress (%)"), INT, 10, lambda p, c: p.progress),
-    Column("task_count", gettext_lazy("Tasks"), INT, 8, lambda p, c: p.task_count),
+    Column(
+        "progress", pgettext_lazy("export column", "Progress (%)"), INT, 10, lambda p, c: p.progress
+    ),
+    Column(
+        "task_count", pgettext_lazy("export column", "Tasks"), INT, 8, lambda p, c: p.task_count
+    ),
     Column(
         "finished_task_count",
-        gettext_lazy("Tasks finished"),
+        pgettext_lazy("export column", "Tasks finished"),
         INT,
         10,
         lambda p, c: p.finished_task_count,
     ),
     Column(
         "overdue",
-        gettext_lazy("Overdue"),
+        pgettext_lazy("export column", "Overdue"),
         BOOL,
         8,
         lambda p, c: bool(getattr(p, "is_overdue", False)),
     ),
     Column(
-        "created_at", gettext_lazy("Created"), DATETIME, 17, lambda p, c: _local(p.created_at, c)
+        "created_at",
+        pgettext_lazy("export column", "Created"),
+        DATETIME,
+        17,
+        lambda p, c: _local(p.created_at, c),
     ),
-    Column("closed_at", gettext_lazy("Closed"), DATETIME, 17, lambda p, c: _local(p.closed_at, c)),
+    Column(
+        "closed_at",
+        pgettext_lazy("export column", "Closed"),
+        DATETIME,
+        17,
+        lambda p, c: _local(p.closed_at, c),
+    ),
 ]
 
 
@@ -141,54 +192,98 @@ def _task_overdue(t, ctx) -> bool:
 
 
 TASK_COLUMNS = [
-    Column("project_code", gettext_lazy("Project code"), TEXT, 14, lambda t, c: t.project.code),
-    Column("store_name", gettext_lazy("Store name"), TEXT, 24, lambda t, c: t.project.store_name),
-    Column("task_key", gettext_lazy("Task key"), TEXT, 20, lambda t, c: t.key),
-    Column("task_title", gettext_lazy("Task"), TEXT, 32, lambda t, c: t.display_title),
-    Column("phase", gettext_lazy("Phase"), TEXT, 12, lambda t, c: _label(Phase, t.phase)),
+    Column(
+        "project_code",
+        pgettext_lazy("export column", "Project code"),
+        TEXT,
+        14,
+        lambda t, c: t.project.code,
+    ),
+    Column(
+        "store_name",
+        pgettext_lazy("export column", "Store name"),
+        TEXT,
+        24,
+        lambda t, c: t.project.store_name,
+    ),
+    Column("task_key", pgettext_lazy("export column", "Task key"), TEXT, 20, lambda t, c: t.key),
+    Column(
+        "task_title", pgettext_lazy("export column", "Task"), TEXT, 32, lambda t, c: t.display_title
+    ),
+    Column(
+        "phase",
+        pgettext_lazy("export column", "Phase"),
+        TEXT,
+        12,
+        lambda t, c: _label(Phase, t.phase),
+    ),
     Column(
         "task_status",
-        gettext_lazy("Task status"),
+        pgettext_lazy("export column", "Task status"),
         TEXT,
         12,
         lambda t, c: _label(TaskStatus, t.status),
     ),
-    Column("assignee", gettext_lazy("Assignee"), TEXT, 14, lambda t, c: _user_name(t.assignee)),
+    Column(
+        "assignee",
+        pgettext_lazy("export column", "Assignee"),
+        TEXT,
+        14,
+        lambda t, c: _user_name(t.assignee),
+    ),
     Column(
         "assignee_email",
-        gettext_lazy("Assignee email"),
+        pgettext_lazy("export column", "Assignee email"),
         TEXT,
         26,
         lambda t, c: _user_email(t.assignee),
     ),
-    Column("task_start_date", gettext_lazy("Task start"), DATE, 12, lambda t, c: t.start_date),
-    Column("due_date", gettext_lazy("Due date"), DATE, 12, lambda t, c: t.due_date),
+    Column(
+        "task_start_date",
+        pgettext_lazy("export column", "Task start"),
+        DATE,
+        12,
+        lambda t, c: t.start_date,
+    ),
+    Column(
+        "due_date", pgettext_lazy("export column", "Due date"), DATE, 12, lambda t, c: t.due_date
+    ),
     Column(
         "completed_at",
-        gettext_lazy("Completed"),
+        pgettext_lazy("export column", "Completed"),
         DATETIME,
         17,
         lambda t, c: _local(t.completed_at, c),
     ),
     Column(
-        "approval_levels", gettext_lazy("Approval levels"), INT, 10, lambda t, c: t.approval_levels
+        "approval_levels",
+        pgettext_lazy("export column", "Approval levels"),
+        INT,
+        10,
+        lambda t, c: t.approval_levels,
     ),
     Column(
         "depends_on",
-        gettext_lazy("Depends on"),
+        pgettext_lazy("export column", "Depends on"),
         TEXT,
         24,
         lambda t, c: ", ".join(c["dependencies"].get(t.pk, ())),
     ),
     Column(
         "document_types",
-        gettext_lazy("Documents needed"),
+        pgettext_lazy("export column", "Documents needed"),
         TEXT,
         24,
         lambda t, c: ", ".join(t.document_types or ()),
     ),
-    Column("overdue", gettext_lazy("Overdue"), BOOL, 8, _task_overdue),
-    Column("skip_reason", gettext_lazy("Reason skipped"), TEXT, 24, lambda t, c: t.skip_reason),
+    Column("overdue", pgettext_lazy("export column", "Overdue"), BOOL, 8, _task_overdue),
+    Column(
+        "skip_reason",
+        pgettext_lazy("export column", "Reason skipped"),
+        TEXT,
+        24,
+        lambda t, c: t.skip_reason,
+    ),
 ]
 
 

@@ -233,6 +233,7 @@ def build_archive(*, job_id: int) -> ArchiveJob:
             name = f"{STORAGE_PREFIX}/{job.organization_id}/{uuid.uuid4().hex}.zip"
             stored = document_storage().save(name, File(out, name=name))
         stamp = created.astimezone(dt.UTC).strftime("%Y%m%d-%H%M")
+        finished = clock.now()
         label = summaries[0]["folder"] if len(summaries) == 1 else f"{len(summaries)}-projects"
         ArchiveJob.objects.filter(pk=job.pk).update(
             status=ArchiveStatus.DONE,
@@ -242,8 +243,8 @@ def build_archive(*, job_id: int) -> ArchiveJob:
             sha256=digest.hexdigest(),
             file_count=file_count,
             processed=len(summaries),
-            finished_at=clock.now(),
-            expires_at=clock.now() + ttl(),
+            finished_at=finished,
+            expires_at=finished + ttl(),
             error="",
         )
     except Exception as exc:

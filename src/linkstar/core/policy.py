@@ -139,6 +139,10 @@ RULES = {
     "delivery.retry": lambda a, o: _is_admin(a),
     "chathandle.edit": lambda a, o: _is_admin(a) or (o is not None and o.pk == a.user_id),
     # approvals: the object is the approval request
+    # imports (exchange): the object is the import job, or None
+    "import.projects": lambda a, o: _is_admin(a) or a.role == MANAGER,
+    "import.entities": lambda a, o: _is_admin(a) or a.role == MANAGER,
+    "import.members": lambda a, o: _is_admin(a),
     "approval.decide": lambda a, o: (
         a.role in {ADMIN, REVIEWER}
         or _is_admin(a)
@@ -181,6 +185,9 @@ DENIED_MESSAGES = {
     "approval.decide": _(
         "Only reviewers, administrators or the project's manager decide approvals."
     ),
+    "import.projects": _("Only administrators and managers may import projects."),
+    "import.entities": _("Only administrators and managers may import seller entities."),
+    "import.members": _("Only an administrator may import members."),
     "notification.settings": _(
         "Only an administrator may change the organization's notification settings."
     ),

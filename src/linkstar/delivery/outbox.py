@@ -39,19 +39,19 @@ class Message:
 
 
 def _enqueue_on_commit(ids: list[int]) -> None:
+    """After commit, one job sends the rows of this transaction (the sweep is the safety net)."""
     if not ids:
         return
 
     def enqueue() -> None:
-        from linkstar.delivery.tasks import send_delivery
+        from linkstar.delivery.tasks import send_deliveries
 
-        for delivery_id in ids:
-            try:
-                send_delivery.enqueue(delivery_id)
-            except Exception:  # the sweep sends it anyway
-                import logging
+        try:
+            send_deliveries.enqueue(ids)
+        except Exception:  # the sweep sends them anyway
+            import logging
 
-                logging.getLogger(__name__).warning("could not enqueue delivery %s", delivery_id)
+            logging.getLogger(__name__).warning("could not enqueue deliveries %s", ids)
 
     transaction.on_commit(enqueue)
 
@@ -111,6 +111,12 @@ def queue_email(
     before ``not_before`` (quiet hours) when given. Returns the Delivery row."""
     from linkstar.delivery.models import EMAIL, Delivery
 
+    if event is not None:  # a fan-out that ran again after a crash mails once
+        existing = Delivery.objects.filter(
+            event_id=event.pk, recipient_id=user.pk, kind=EMAIL
+        ).first()
+        if existing is not None:
+            return existing
     now = clock.now()
     due = max(now, not_before) if isinstance(not_before, dt.datetime) else now
     delivery = Delivery.objects.create(

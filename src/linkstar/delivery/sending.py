@@ -298,9 +298,10 @@ def _send_all(items: list[Outgoing]) -> list[Result]:
         return list(pool.map(transmit, items))
 
 
-def send_due(*, limit: int | None = None) -> dict[str, int]:
-    """One batch: claim what is due, send it, record it. Returns counts by outcome."""
-    items = claim(limit=limit)
+def send_due(*, limit: int | None = None, ids: Iterable[int] | None = None) -> dict[str, int]:
+    """One batch: claim what is due (of ``ids``, when given), send it, record it. Returns counts
+    by outcome."""
+    items = claim(limit=limit, ids=ids)
     counts: dict[str, int] = {}
     if not items:
         return counts
@@ -323,6 +324,16 @@ def deliver_due(*, max_seconds: float = 50.0) -> dict[str, int]:
             break
         if time.monotonic() - started > max_seconds:
             break
+    return total
+
+
+def send_ids(ids: list[int]) -> dict[str, int]:
+    """Send these deliveries if due and free (the job after the commit that queued them)."""
+    total: dict[str, int] = {}
+    batch = settings.LINKSTAR_DELIVERY_BATCH
+    for start in range(0, len(ids), batch):
+        for state, n in send_due(ids=ids[start : start + batch], limit=batch).items():
+            total[state] = total.get(state, 0) + n
     return total
 
 

@@ -20,6 +20,14 @@ def send_delivery(delivery_id: int) -> str | None:
 
 
 @task()
+def send_deliveries(delivery_ids: list[int]) -> dict[str, int]:
+    """Send the deliveries one transaction queued (enqueued on its commit)."""
+    from linkstar.delivery.sending import send_ids
+
+    return send_ids(delivery_ids)
+
+
+@task()
 def deliver_due() -> dict[str, int]:
     """Send every delivery that is due: new ones whose job was lost, retries, quiet-hour mail."""
     from linkstar.delivery.sending import deliver_due as sweep

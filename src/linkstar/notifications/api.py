@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils import translation
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -56,8 +57,12 @@ def my_notifications(request, paging: Query[Paging], filters: Query[InboxFilters
     )
     items = list(qs[paging.offset : paging.offset + paging.limit])
     unread = selectors.notification_list(user=request.auth, organization=organization, unread=True)
+    # The caller's language: the one asked for (Accept-Language), else the one saved.
+    language = None if "HTTP_ACCEPT_LANGUAGE" in request.META else request.auth.language
+    with translation.override(language or translation.get_language()):
+        rows = [notification_out(n) for n in items]
     return {
-        "items": [notification_out(n) for n in items],
+        "items": rows,
         "count": qs.count(),
         "unread": unread.count(),
     }

@@ -161,7 +161,7 @@ def _manager_or_admins(event: Event) -> set:
     return {manager} if manager else _admins(event.organization_id)
 
 
-def _candidates(event: Event) -> set:  # noqa: PLR0911 - one rule per kind
+def _candidates(event: Event) -> set:
     kind, data = event.kind, event.data or {}
     project, task = event.project, event.task
     if kind == K.TASK_ASSIGNED:
@@ -221,7 +221,9 @@ def _deciders(event: Event) -> set[int]:
     memberships = (
         Membership.objects.filter(organization_id=event.organization_id)
         .filter(
-            Q(role__in=["admin", "reviewer"]) | Q(is_owner=True) | Q(user_id=approval.project.manager_id)
+            Q(role__in=["admin", "reviewer"])
+            | Q(is_owner=True)
+            | Q(user_id=approval.project.manager_id)
         )
         .select_related("user", "organization")
     )

@@ -118,7 +118,7 @@ def _bilingual(p: dict, key: str) -> str:
     return p.get(key, "")
 
 
-def _title(kind: str, p: dict) -> str:  # noqa: C901, PLR0911, PLR0912 - one text per kind
+def _title(kind: str, p: dict) -> str:
     task = _task_title(p)
     code = p.get("project_code", "")
     if kind == EventKind.TASK_ASSIGNED:
@@ -147,7 +147,7 @@ def _title(kind: str, p: dict) -> str:  # noqa: C901, PLR0911, PLR0912 - one tex
         }
     if kind == EventKind.COMMENT_MENTION:
         return _("%(name)s mentioned you in %(code)s") % {
-            "name": p.get("actor_name", ""),
+            "name": p.get("actor_name") or "LinkStar",
             "code": code,
         }
     if kind == EventKind.PROJECT_STAGE_CHANGED:
@@ -188,7 +188,7 @@ def _title(kind: str, p: dict) -> str:  # noqa: C901, PLR0911, PLR0912 - one tex
     return str(EventKind(kind).label) if kind in EventKind.values else kind
 
 
-def _lines(kind: str, p: dict) -> list[str]:  # noqa: C901, PLR0912 - one set of facts per kind
+def _lines(kind: str, p: dict) -> list[str]:
     lines: list[str] = []
     if p.get("project_code"):
         lines.append(
@@ -201,9 +201,9 @@ def _lines(kind: str, p: dict) -> list[str]:  # noqa: C901, PLR0912 - one set of
         lines.append(_("Due date: %(date)s") % {"date": p["due_date"]})
     if kind == EventKind.TASK_OVERDUE and p.get("days_late"):
         days = int(p["days_late"])
-        lines.append(ngettext("Overdue by %(days)d day", "Overdue by %(days)d days", days) % {
-            "days": days
-        })
+        lines.append(
+            ngettext("Overdue by %(days)d day", "Overdue by %(days)d days", days) % {"days": days}
+        )
     if kind == EventKind.TASK_ASSIGNED and p.get("actor_name"):
         lines.append(_("Assigned by: %(name)s") % {"name": p["actor_name"]})
     if kind == EventKind.APPROVAL_REQUESTED:
@@ -217,7 +217,7 @@ def _lines(kind: str, p: dict) -> list[str]:  # noqa: C901, PLR0912 - one set of
         if p.get("comment"):
             lines.append(_("Comment: %(text)s") % {"text": p["comment"]})
     if kind == EventKind.COMMENT_MENTION and p.get("excerpt"):
-        lines.append("“%s”" % p["excerpt"])
+        lines.append(f"“{p['excerpt']}”")
     if kind == EventKind.PROJECT_STAGE_CHANGED:
         lines.append(
             _("Stage: %(before)s → %(after)s")

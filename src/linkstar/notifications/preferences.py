@@ -4,7 +4,7 @@ and the organization's reminder settings with theirs."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -41,7 +41,6 @@ class Prefs:
     quiet_start: dt.time | None = None
     quiet_end: dt.time | None = None
     saved: bool = False
-    extra: dict = field(default_factory=dict)
 
     def wants_email(self, kind: str) -> bool:
         return kind in self.email_kinds

@@ -41,7 +41,7 @@ MAX_STALLED_DAYS = 365
 # --- reading ------------------------------------------------------------------------------------
 
 
-def mark_read(*, user, ids: list[int] | None = None, all: bool = False, organization=None) -> int:  # noqa: A002
+def mark_read(*, user, ids: list[int] | None = None, all: bool = False, organization=None) -> int:
     """Mark the user's own notifications read (some by id, or all, optionally of one
     organization). Someone else's ids are ignored, as if they did not exist. Returns how many
     changed. Not audited: reading one's inbox changes nothing of the organization."""
@@ -71,7 +71,9 @@ def _kinds(field: str, values) -> list[str]:
     unknown = [v for v in values if v not in EventKind.values]
     if unknown:
         raise InvalidInput(
-            FieldError(field, _("Unknown event kinds: %(k)s.") % {"k": ", ".join(map(str, unknown))})
+            FieldError(
+                field, _("Unknown event kinds: %(k)s.") % {"k": ", ".join(map(str, unknown))}
+            )
         )
     return sorted(set(values))
 
@@ -181,9 +183,7 @@ def update_org_settings(
             errors.append(FieldError("stalled_days", _("A whole number of days.")))
         elif not 1 <= stalled_days <= MAX_STALLED_DAYS:
             errors.append(
-                FieldError(
-                    "stalled_days", _("Between 1 and %(n)s days.") % {"n": MAX_STALLED_DAYS}
-                )
+                FieldError("stalled_days", _("Between 1 and %(n)s days.") % {"n": MAX_STALLED_DAYS})
             )
         else:
             stalled = stalled_days
@@ -264,9 +264,7 @@ def _digest_organization(organization: Organization, day: dt.date) -> int:
                 user = items[0].recipient
                 with translation.override(user.language or messages.ORG_LANGUAGE):
                     subject, body = _digest_text(organization, day, items)
-                outbox.queue_email(
-                    user=user, subject=subject, body=body, organization=organization
-                )
+                outbox.queue_email(user=user, subject=subject, body=body, organization=organization)
                 sent += 1
         except IntegrityError:  # today's digest of this person went out (another worker)
             continue

@@ -120,9 +120,7 @@ def proposal_accept(request, org: str, proposal_id: int):
     actor = web_actor(request, org)
     proposal = selectors.proposal_get(actor=actor, proposal_id=proposal_id)
     services.accept_proposal(actor=actor, proposal=proposal, note=request.POST.get("note", ""))
-    messages.success(
-        request, _("The stage is now %(s)s.") % {"s": _stage_label(proposal.stage)}
-    )
+    messages.success(request, _("The stage is now %(s)s.") % {"s": _stage_label(proposal.stage)})
     url = reverse("project_detail", args=[org, proposal.project_id]) + "?tab=mail"
     return HttpResponseRedirect(_back(request, url))
 
@@ -131,9 +129,7 @@ def proposal_accept(request, org: str, proposal_id: int):
 def proposal_dismiss(request, org: str, proposal_id: int):
     actor = web_actor(request, org)
     proposal = selectors.proposal_get(actor=actor, proposal_id=proposal_id)
-    services.dismiss_proposal(
-        actor=actor, proposal=proposal, reason=request.POST.get("reason", "")
-    )
+    services.dismiss_proposal(actor=actor, proposal=proposal, reason=request.POST.get("reason", ""))
     messages.success(request, _("The proposal is dismissed."))
     url = reverse("project_detail", args=[org, proposal.project_id]) + "?tab=mail"
     return HttpResponseRedirect(_back(request, url))

@@ -20,7 +20,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import OperationalError, close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection, connections
 from django.db.models import Q
 from django.utils.crypto import get_random_string
 from django_tasks import TaskContext, task_backends
@@ -381,6 +381,8 @@ class Worker:
         worker = RQWorker(
             queues, connection=queues[0].connection, job_class=Job, name=self.worker_id
         )
+        # RQ forks a work horse per job: it must not share this process's database socket.
+        connections.close_all()
         worker.work(with_scheduler=True, logging_level="INFO")
         self.running = False
         return 0

@@ -274,7 +274,7 @@ def notify_new_risks(risks: list[AssociationRisk]) -> None:
             actor=actor,
             items=[
                 {
-                    "project": risk.project,
+                    "project_id": risk.project_id,
                     "obj": risk,
                     "data": {
                         "kind": risk.kind,

@@ -1,0 +1,193 @@
+"""Reading trackers as people keep them: ``.xlsx`` (read-only openpyxl, merged cells filled
+from their top-left cell, title rows above the header) and ``.csv`` (UTF-8 with or without BOM,
+else GB18030, which is what Chinese Excel saves).
+
+The result is a :class:`Table`: the header labels (a two-row header is read as "group sub"),
+and the data rows with the row number the person sees in the sheet, blank rows left out.
+Cells are text (NFKC-normalised: full-width letters, digits and spaces become plain ones),
+numbers, or ISO dates for cells Excel holds as dates.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from xml.etree.ElementTree import iterparse
+
+from django.utils.translation import gettext as _
+
+from linkstar.core.exceptions import FieldError, InvalidInput
+
+HEADER_SCAN_ROWS = 20
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list]  # [sheet row number, [cells]]
+    header_row: int = 1
+    sheet_name: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+def clean_text(value) -> str:
+    """NFKC (full-width → plain), no zero-width or non-breaking oddities, single spaces."""
+    text = unicodedata.normalize("NFKC", str(value))
+    text = text.replace("\u200b", "").replace("\ufeff", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _cell(value):
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+    text = clean_text(value)
+    return text or None
+
+
+def read_table(file_name: str, data: bytes) -> Table:
+    """Parse an uploaded tracker; ``InvalidInput`` on ``file`` for what cannot be read."""
+    name = (file_name or "").lower()
+    if name.endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
+        grid, merges, sheet = _xlsx_grid(data)
+    elif name.endswith((".csv", ".txt")):
+        grid, merges, sheet = _csv_grid(data), [], ""
+    else:
+        raise InvalidInput(
+            FieldError("file", _("Upload an Excel workbook (.xlsx) or a CSV file (.csv)."))
+        )
+    _fill_merges(grid, merges)
+    return _table(grid, sheet)
+
+
+# --- xlsx ---------------------------------------------------------------------------------------
+
+_MERGE = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}mergeCell"
+
+
+def _xlsx_grid(data: bytes):
+    from openpyxl import load_workbook
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise InvalidInput(
+            FieldError(
+                "file", _("This file is not a readable Excel workbook (%(e)s).") % {"e": exc}
+            )
+        ) from None
+    try:
+        ws = workbook.worksheets[0]
+        grid = [list(row) for row in ws.iter_rows(values_only=True)]
+        merges = []
+        # Read-only worksheets do not expose merged ranges: read them from the sheet's XML.
+        with ws._get_source() as source:
+            for _event, element in iterparse(source):
+                if element.tag == _MERGE:
+                    min_col, min_row, max_col, max_row = range_boundaries(element.get("ref"))
+                    merges.append((min_row - 1, min_col - 1, max_row - 1, max_col - 1))
+                element.clear()
+        return grid, merges, ws.title
+    finally:
+        workbook.close()
+
+
+# --- csv ----------------------------------------------------------------------------------------
+
+
+def decode_text(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInput(FieldError("file", _("The CSV file is neither UTF-8 nor GB18030/GBK text.")))
+
+
+def _csv_grid(data: bytes) -> list[list]:
+    text = decode_text(data)
+    sample = text[:8192]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+
+def _fill_merges(grid: list[list], merges) -> None:
+    for r0, c0, r1, c1 in merges:
+        if r0 >= len(grid):
+            continue
+        top = grid[r0]
+        value = top[c0] if c0 < len(top) else None
+        for r in range(r0, min(r1, len(grid) - 1) + 1):
+            row = grid[r]
+            if len(row) <= c1:
+                row.extend([None] * (c1 + 1 - len(row)))
+            for c in range(c0, c1 + 1):
+                row[c] = value
+
+
+def _header_score(cells: list) -> int:
+    from linkstar.exchange.fields import header_vocabulary
+
+    vocabulary = header_vocabulary()
+    texts = [clean_text(c).lower() for c in cells if isinstance(c, str) and clean_text(c)]
+    if len(set(texts)) < 2 and not (texts and texts[0] in vocabulary):
+        return 0  # a title row: one text spread over merged cells
+    return sum(1 for t in texts if t in vocabulary) * 10 + len(set(texts))
+
+
+def _table(grid: list[list], sheet: str) -> Table:
+    cells = [[_cell(v) for v in row] for row in grid]
+    scan = cells[:HEADER_SCAN_ROWS]
+    if not any(any(v is not None for v in row) for row in scan):
+        raise InvalidInput(FieldError("file", _("The sheet is empty.")))
+    # Ties go to the lower row: a two-row header repeats its vertically merged labels.
+    scores = [_header_score(row) for row in scan]
+    header_at = max(range(len(scan)), key=lambda i: (scores[i], i if scores[i] else -i))
+    width = max((len(r) for r in cells), default=0)
+    head = scan[header_at] + [None] * (width - len(scan[header_at]))
+    above = scan[header_at - 1] + [None] * width if header_at > 0 else [None] * width
+    group_row = header_at > 0 and len({v for v in above if v is not None}) >= 2
+    headers = []
+    for c in range(width):
+        label = str(head[c]) if head[c] is not None else ""
+        parent = str(above[c]) if group_row and above[c] is not None else ""
+        if parent and parent != label:
+            label = f"{parent} {label}".strip()
+        headers.append(label)
+    while headers and not headers[-1]:
+        headers.pop()
+    width = len(headers)
+    if not width:
+        raise InvalidInput(FieldError("file", _("No header row was found.")))
+    rows = []
+    for i in range(header_at + 1, len(cells)):
+        row = (cells[i] + [None] * width)[:width]
+        if all(v is None or v == "" for v in row):
+            continue
+        rows.append([i + 1, row])
+    return Table(headers=headers, rows=rows, header_row=header_at + 1, sheet_name=sheet)
