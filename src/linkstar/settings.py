@@ -370,6 +370,8 @@ LINKSTAR_IMPORT_MAX_ROWS = env_int("LINKSTAR_IMPORT_MAX_ROWS", 10000)
 LINKSTAR_IMPORT_MAX_BYTES = env_int("LINKSTAR_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # A project archive (.zip) can be downloaded for this long, then the cleanup job deletes it.
 LINKSTAR_ARCHIVE_TTL_HOURS = env_int("LINKSTAR_ARCHIVE_TTL_HOURS", 72)
+# The most projects one archive may hold (a request for more is refused, naming the filters).
+LINKSTAR_ARCHIVE_MAX_PROJECTS = env_int("LINKSTAR_ARCHIVE_MAX_PROJECTS", 500)
 
 # --- backup and restore (issue 6 §3) -------------------------------------------------------------
 # Scheduled backups: the worker writes one archive a day into this directory when it is set.

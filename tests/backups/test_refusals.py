@@ -87,17 +87,12 @@ def test_a_missing_file_is_refused_naming_it(archive, tmp_path):
 
 
 def test_a_file_the_manifest_does_not_list_is_refused(archive, tmp_path):
-    def add(name, data):
-        return data
-
-    damaged = repack(archive, tmp_path / "extra.tar.gz", add)
-    with tarfile.open(damaged, "r:gz") as tar:
-        kept = [(m, tar.extractfile(m).read()) for m in tar.getmembers()]
+    damaged = tmp_path / "extra.tar.gz"
     with tarfile.open(damaged, "w:gz") as tar:
         extra = tarfile.TarInfo("files/documents/1/smuggled.pdf")
         extra.size = 3
         tar.addfile(extra, io.BytesIO(b"bad"))
-        for info, data in kept:
+        for info, data in members(archive):
             tar.addfile(info, io.BytesIO(data))
     error = refused(damaged, tmp_path / "target")
     assert "files/documents/1/smuggled.pdf: in the archive but not in the manifest" in error
@@ -193,3 +188,57 @@ def test_the_damage_message_reads_well(archive, tmp_path):
     error = refused(damaged, tmp_path / "t")
     assert error.startswith("error: the archive ")
     shutil.rmtree(tmp_path / "t", ignore_errors=True)
+
+
+# --- restored, but not matching: exit status 1 and a summary naming the mismatch ---------------
+
+
+def test_row_counts_that_differ_from_the_manifest_fail_the_restore(archive, tmp_path):
+    def recount(name, data):
+        if name != "manifest.json":
+            return data
+        manifest = json.loads(data)
+        manifest["row_counts"]["projects_storeproject"] += 1
+        return json.dumps(manifest).encode()
+
+    changed = repack(archive, tmp_path / "recounted.tar.gz", recount)
+    target = tmp_path / "target"
+    result = linkstar(target, "restore", str(changed), "--data-dir", str(target))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "table projects_storeproject:" in result.stdout
+    assert "the manifest says" in result.stdout
+    assert "MISMATCHES" in result.stdout
+
+
+def test_a_database_with_an_altered_audit_event_fails_the_restore(archive, tmp_path):
+    """A snapshot whose audit trail was edited (and the manifest rewritten to match) restores,
+    but the chain verification catches it."""
+    import hashlib
+    import sqlite3
+
+    work = tmp_path / "db.sqlite3"
+    entries = dict((m.name, d) for m, d in members(archive))
+    work.write_bytes(entries["database/linkstar.sqlite3"])
+    db = sqlite3.connect(work)
+    db.execute("UPDATE audit_auditevent SET object_repr = 'forged' WHERE seq = 3")
+    db.commit()
+    db.close()
+    forged = work.read_bytes()
+
+    def forge(name, data):
+        if name == "database/linkstar.sqlite3":
+            return forged
+        if name == "manifest.json":
+            manifest = json.loads(data)
+            for entry in manifest["files"]:
+                if entry["path"] == "database/linkstar.sqlite3":
+                    entry["sha256"] = hashlib.sha256(forged).hexdigest()
+                    entry["size"] = len(forged)
+            return json.dumps(manifest).encode()
+        return data
+
+    changed = repack(archive, tmp_path / "forged.tar.gz", forge)
+    target = tmp_path / "target"
+    result = linkstar(target, "restore", str(changed), "--data-dir", str(target))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "demo: BROKEN — event #3 was altered" in result.stdout

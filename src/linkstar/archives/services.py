@@ -52,11 +52,11 @@ class Gone(DomainError):
 
 
 def max_projects() -> int:
-    return int(getattr(settings, "LINKSTAR_ARCHIVE_MAX_PROJECTS", 500))
+    return settings.LINKSTAR_ARCHIVE_MAX_PROJECTS
 
 
 def ttl() -> dt.timedelta:
-    return dt.timedelta(hours=int(getattr(settings, "LINKSTAR_ARCHIVE_TTL_HOURS", 72)))
+    return dt.timedelta(hours=settings.LINKSTAR_ARCHIVE_TTL_HOURS)
 
 
 # --- requesting ---------------------------------------------------------------------------------
