@@ -1,5 +1,5 @@
 """The ``linkstar`` command: init, serve, worker, user/org/member, audit verify, keys rotate, demo,
-manage."""
+backup, restore, manage."""
 
 from __future__ import annotations
 

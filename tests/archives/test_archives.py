@@ -289,3 +289,46 @@ def test_archive_includes_the_projects_platform_mail(project, as_bob, monkeypatc
     for path, raw in expected:
         assert archive.read(f"{project.code}/{path}") == raw
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_archive_these_on_the_project_list_takes_its_filters(
+    client, project, alice, as_bob, amazon_na, entity_yunfan
+):
+    other = create_project(
+        actor=as_bob,
+        template_id=amazon_na.pk,
+        store_name="云帆 CA",
+        site="amazon-ca",
+        entity_id=entity_yunfan.pk,
+    )
+    client.force_login(alice)
+    r = client.post("/o/acme/archives/new/", {"query": "site=amazon-ca&page=2"})
+    assert r.status_code == 302
+    job = ArchiveJob.objects.get()
+    assert job.project_ids == [other.pk] and job.filters["site"] == "amazon-ca"
+
+
+def test_building_costs_a_fixed_number_of_queries_per_project(
+    project, as_alice, as_bob, amazon_na, entity, django_assert_max_num_queries
+):
+    from django.test.utils import CaptureQueriesContext
+
+    def cost(ids) -> int:
+        job = services.request_archive(actor=as_alice, project_ids=ids)
+        with CaptureQueriesContext(connection) as captured:
+            services.build_archive(job_id=job.pk)
+        return len(captured.captured_queries)
+
+    one = cost([project.pk])
+    more = [
+        create_project(
+            actor=as_bob, template_id=amazon_na.pk, store_name=f"S{i}", entity_id=entity.pk
+        )
+        for i in range(2)
+    ]
+    three = cost([project.pk, *[p.pk for p in more]])
+    per_project = (three - one) / 2
+    assert per_project <= 25, (
+        one,
+        three,
+    )  # the same small cost for each project, whatever its size

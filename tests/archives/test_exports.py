@@ -72,7 +72,7 @@ def test_project_workbook_has_typed_cells_frozen_header_widths_and_two_sheets(ap
     assert start.value.date() == dt.date(2026, 11, 2)
     assert isinstance(row["Planned finish"], dt.datetime)
     assert row["Template version"] == 1 and isinstance(row["Template version"], int)
-    assert row["Progress (%)"] == 0 and isinstance(row["Tasks"], int)
+    assert row["Progress (%)"] == 0 and isinstance(row["Task count"], int)
     assert isinstance(row["Overdue"], bool)
     assert row["Manager email"] == "bob@example.com"
     tasks = workbook["Tasks"]

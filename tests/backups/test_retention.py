@@ -72,19 +72,20 @@ def test_retention_deletes_only_backup_archives(tmp_path):
 
 
 def test_the_periodic_job_is_listed_only_when_a_backup_dir_is_set(settings, tmp_path):
-    assert tasks.PERIODIC == []
-    assert tasks.daily_backup.call() == {
-        "status": "disabled",
-        "reason": "LINKSTAR_BACKUP_DIR is not set",
-    }
-    settings.LINKSTAR_BACKUP_DIR = str(tmp_path)
+    original = settings.LINKSTAR_BACKUP_DIR
     try:
-        reloaded = importlib.reload(tasks)
-        assert [(p.name, p.every) for p in reloaded.PERIODIC] == [
+        settings.LINKSTAR_BACKUP_DIR = ""
+        assert importlib.reload(tasks).PERIODIC == []
+        assert tasks.daily_backup.call() == {
+            "status": "disabled",
+            "reason": "LINKSTAR_BACKUP_DIR is not set",
+        }
+        settings.LINKSTAR_BACKUP_DIR = str(tmp_path)
+        assert [(p.name, p.every) for p in importlib.reload(tasks).PERIODIC] == [
             ("backups.daily", dt.timedelta(days=1))
         ]
     finally:
-        settings.LINKSTAR_BACKUP_DIR = ""
+        settings.LINKSTAR_BACKUP_DIR = original
         importlib.reload(tasks)
 
 

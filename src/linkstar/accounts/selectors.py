@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from linkstar.accounts.models import ApiToken, Membership
 from linkstar.core import policy
@@ -43,6 +43,32 @@ def org_token_list(*, actor: Actor) -> QuerySet[ApiToken]:
         .annotate(role=Subquery(role))
         .order_by("-created_at", "-pk")
     )
+
+
+def admin_token_lists(*, actor: Actor) -> tuple[list[ApiToken], list[ApiToken]]:
+    """For the tokens page, in one query: the organization's tokens (with ``role``) and the
+    members' usable personal tokens (an administrator's view; empty lists for anyone else)."""
+    if not policy.can(actor, "member.manage") and not policy.can(actor, "token.org_manage"):
+        return [], []
+    members = Membership.objects.filter(organization=actor.organization).values("user_id")
+    role = Membership.objects.filter(
+        organization=actor.organization, user_id=OuterRef("user_id")
+    ).values("role")[:1]
+    rows = (
+        ApiToken.objects.filter(
+            Q(organization=actor.organization)
+            | Q(user_id__in=members, revoked_at__isnull=True, organization__isnull=True)
+        )
+        .exclude(user_id=actor.user_id)
+        .select_related("user", "created_by")
+        .annotate(role=Subquery(role))
+        .order_by("-created_at", "-pk")
+    )
+    org_tokens, member_tokens = [], []
+    for token in rows:
+        (org_tokens if token.organization_id else member_tokens).append(token)
+    member_tokens.sort(key=lambda t: (t.user.email, -t.created_at.timestamp()))
+    return org_tokens, member_tokens
 
 
 def personal_token_list(*, user) -> QuerySet[ApiToken]:

@@ -199,7 +199,9 @@ def api_tokens(request, org: str):
                 form = TokenForm()
                 org_form = OrgTokenForm(prefix="org") if can_manage_org_tokens else None
     has_errors = bool(form.errors or (org_form is not None and org_form.errors))
-    org_tokens = list(selectors.org_token_list(actor=actor))
+    org_tokens, member_tokens = selectors.admin_token_lists(actor=actor)
+    if not can_manage_org_tokens:
+        org_tokens = []
     role_labels = dict(Role.choices)
     for t in org_tokens:
         t.role_label = role_labels.get(t.role, t.role or "")
@@ -213,7 +215,7 @@ def api_tokens(request, org: str):
             "created": created,
             "tokens": selectors.token_list(actor=actor),
             "org_tokens": org_tokens,
-            "member_tokens": selectors.member_token_list(actor=actor),
+            "member_tokens": member_tokens,
             "now": clock.now(),
             "tab": "tokens",
         },

@@ -245,7 +245,12 @@ def read_members(
             if entry is None:
                 continue
             reader = _HashingReader(tar.extractfile(member))
-            handle(entry, reader)
+            try:
+                handle(entry, reader)
+            except gzip.BadGzipFile:
+                raise
+            except OSError as exc:  # writing the target, not reading the archive
+                raise BackupError(f"could not restore {member.name}: {exc}") from exc
             while reader.read(CHUNK):
                 pass
             if reader.sha256.hexdigest() != entry["sha256"]:

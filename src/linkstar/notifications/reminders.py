@@ -39,6 +39,7 @@ OPEN_TASK_STATUSES = ("todo", "in_progress")
 # Stages in which work is expected of the team (under review waits for the platform, and has
 # its own reminder; cancelled is over).
 STALLABLE_STAGES = ("preparing", "needs_info", "opened", "rejected")
+KEY_CHUNK = 500  # dedupe keys looked up per query
 
 
 @dataclass
@@ -69,15 +70,31 @@ def scan_organization(organization: Organization) -> Counter:
     return plan.counts()
 
 
-def publish(plan: Plan) -> None:
-    """Insert the planned reminders; keys that exist already are skipped by the database."""
+def publish(plan: Plan) -> int:
+    """Insert the planned reminders whose key is new. Known keys are looked up first (index
+    seeks on the unique key, so a repeated scan writes nothing); a key another worker inserted
+    in between is still skipped by the unique constraint itself. Returns how many were new."""
+    from linkstar.notifications.models import Event
+
     actor = Actor.system(plan.organization, via="scheduler")
+    offered = 0
     with transaction.atomic():
         for kind, items in plan.items.items():
-            events.publish_once_many(kind, actor=actor, items=items, enqueue=False)
-        if plan.items:
+            keys = [item["dedupe_key"] for item in items]
+            known: set[str] = set()
+            for start in range(0, len(keys), KEY_CHUNK):
+                known.update(
+                    Event.objects.filter(
+                        organization=plan.organization,
+                        dedupe_key__in=keys[start : start + KEY_CHUNK],
+                    ).values_list("dedupe_key", flat=True)
+                )
+            fresh = [item for item in items if item["dedupe_key"] not in known]
+            offered += events.publish_once_many(kind, actor=actor, items=fresh, enqueue=False)
+        if offered:
             org_id = plan.organization.pk
             transaction.on_commit(lambda: events.enqueue_pending(org_id))
+    return offered
 
 
 def plan_reminders(organization: Organization) -> Plan:
