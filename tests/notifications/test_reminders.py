@@ -219,3 +219,27 @@ def test_the_scan_costs_the_same_queries_whatever_the_number_of_tasks(
     with django_assert_max_num_queries(20):
         scan_reminders()
     assert len(keys(EventKind.TASK_OVERDUE)) == quiet.tasks.count() > 10
+
+
+def test_a_key_inserted_by_another_worker_in_between_is_refused_by_the_database(due_task, org):
+    """Past the look-up of known keys, the unique constraint itself makes it once."""
+    from linkstar.core.actors import Actor
+    from linkstar.notifications import events
+
+    item = {
+        "project_id": due_task.project_id,
+        "task_id": due_task.pk,
+        "dedupe_key": f"due_soon:{due_task.pk}:{due_task.due_date}:2",
+        "data": {"days_left": 2, "lead": 2},
+    }
+    for _worker in range(2):
+        events.publish_once_many(
+            EventKind.TASK_DUE_SOON, actor=Actor.system(org), items=[dict(item)]
+        )
+    assert keys() == [item["dedupe_key"]]
+    assert (
+        events.publish_once(
+            EventKind.TASK_DUE_SOON, actor=Actor.system(org), dedupe_key=item["dedupe_key"]
+        )
+        is None
+    )
