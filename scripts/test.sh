@@ -7,12 +7,14 @@ export LINKSTAR_DATA_DIR="${LINKSTAR_TEST_DATA_DIR:-$PWD/var/test}"
 mkdir -p "$LINKSTAR_DATA_DIR"
 PYTEST=(.venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "$@")
 
-# Browser tests drive Debian's Chromium (with CJK fonts for the screenshots).
-if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; then
-    echo "=== installing chromium and CJK fonts (apt) ==="
+# Browser tests drive Debian's Chromium (with CJK fonts for the screenshots); the platform-mail
+# tests poll a real IMAP server (Debian's dovecot, started by the tests on a free port).
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/dovecot ] \
+    || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; then
+    echo "=== installing chromium, CJK fonts and dovecot (apt) ==="
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei dovecot-imapd >/dev/null \
-        || echo "could not install chromium: browser tests will be skipped"
+        || echo "could not install chromium/dovecot: browser and IMAP tests will be skipped"
 fi
 
 echo "=== LinkStar tests on SQLite ==="

@@ -202,3 +202,4 @@ def test_a_backup_without_keys_leaves_them_out_and_the_restore_says_so(demo_dir,
     result = linkstar(target, "restore", str(archive), "--data-dir", str(target))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "holds no keys" in result.stdout
+    assert "new ones were generated" in result.stdout

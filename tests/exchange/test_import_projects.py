@@ -187,7 +187,14 @@ def test_a_chinese_tracker_imports_every_field(
 
     assert AuditEvent.objects.filter(action="project.created").count() == 3
     assert AuditEvent.objects.filter(action="project.stage_changed").count() == 2
-    assert AuditEvent.objects.filter(action="task.updated").count() == 3
+    # the task states of one project: one event listing every changed task field
+    states = AuditEvent.objects.filter(action="project.updated").order_by("seq")
+    assert [e.project_id for e in states] == [us.pk, ca.pk]
+    assert states[0].changes["task:prepare-license:status"] == {"before": "todo", "after": "done"}
+    assert states[0].changes["task:prepare-license:assignee_id"]["after"] == carol.pk
+    assert states[0].changes["task:prepare-license:due_date"]["after"] == "2026-03-08"
+    assert states[0].changes["task:prepare-legal-rep-id:status"]["after"] == "done"
+    assert states[0].changes["imported"] == {"before": None, "after": True}
     completed = AuditEvent.objects.get(action="import.completed")
     assert completed.changes["projects"]["after"] == 3
     assert StageChange.objects.filter(to_stage="under_review").count() == 2

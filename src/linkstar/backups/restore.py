@@ -284,7 +284,6 @@ def restore_archive(
     before = set(data_dir.iterdir()) if data_dir.exists() else set()
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     restorer = _Restorer(archive, data_dir, pg, out)
-    database_restored = False
     try:
         with tempfile.TemporaryDirectory(dir=data_dir, prefix=".restore-") as staging:
             restorer.staging = Path(staging)
@@ -292,14 +291,11 @@ def restore_archive(
                 pass
             restorer.setup_django()  # an archive without files still needs the settings
             restorer.restore_database(manifest)
-            database_restored = True
     except BaseException as exc:
         _undo(data_dir, before)
         hint = ""
         if restorer.restored_files and type(restorer.storage).__name__ != "FileSystemStorage":
             hint = " Remove the files it already wrote to the storage before trying again."
-        if database_restored and pg is not None:
-            hint += f" Drop and recreate the database {pg.name} before trying again."
         if isinstance(exc, BackupError):
             raise BackupError(
                 f"restore failed: {exc.message}{hint}", problems=exc.problems
@@ -309,9 +305,10 @@ def restore_archive(
     keys = manifest.get("keys", {})
     if not keys.get("included"):
         out(
-            "warning: the archive holds no keys (made with --without-keys): put the original "
-            f"keys in {data_dir / 'keys'} and {data_dir / 'secret_key'} (or the environment) "
-            "before starting LinkStar, or encrypted fields cannot be read"
+            "warning: the archive holds no keys (made with --without-keys), so new ones were "
+            f"generated: replace {data_dir / 'keys'}/* and {data_dir / 'secret_key'} with the "
+            "original keys (or configure them in the environment) before starting LinkStar, or "
+            "the encrypted fields cannot be read"
         )
     elif keys.get("from_environment"):
         out(

@@ -61,6 +61,7 @@ class SheetRow:
     stage: str | None = None
     stage_column: str = ""
     tasks: dict[str, TaskState] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)  # field → header, for errors
 
 
 class ProjectSheet:
@@ -206,6 +207,8 @@ class ProjectSheet:
             default_start = None
         today = org_today(self.actor.organization)
         seen: dict[tuple[str, str], int] = {}
+        # field → header: the same for every row (shared by the rows, for naming errors)
+        columns = {name: header for name, (_v, header) in rows[0][1].items()} if rows else {}
 
         for index, (number, values) in enumerate(rows):
             if progress is not None and index and index % 500 == 0:
@@ -347,6 +350,7 @@ class ProjectSheet:
                 version=version,
                 stage=stage,
                 stage_column=values.get("stage", (None, ""))[1],
+                columns=columns,
             )
             if version is not None:
                 self._check_tasks(sheet_row, values, err, start or today)
@@ -441,21 +445,22 @@ class ProjectSheet:
     def check_with_services(self, sheet_rows: list[SheetRow]) -> list[dict]:
         """The project services' own checks per template version (names, sites of the template,
         entity, manager, duplicates with existing projects), their errors renamed to sheet
-        rows and columns."""
+        rows and columns. The checked sites of each version are kept in ``self.sites``."""
         from linkstar.projects.services import _prepare_rows
 
         errors = []
+        self.sites: dict[TemplateVersion, dict] = {}
         for version, group in group_by_version(sheet_rows).items():
             rows = [s.row for s in group]
             try:
-                _prepare_rows(self.actor, version, rows, batch=True)
+                self.sites[version] = _prepare_rows(self.actor, version, rows, batch=True)
             except InvalidInput as exc:
                 for e in exc.errors:
                     s = group[e.row] if e.row is not None else group[0]
                     errors.append(
                         {
                             "row": s.number,
-                            "column": "",
+                            "column": s.columns.get(SERVICE_FIELDS.get(e.field, e.field), ""),
                             "field": SERVICE_FIELDS.get(e.field, e.field),
                             "message": str(e.message),
                         }

@@ -16,12 +16,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linkstar.audit.services import Entry, record, record_many
+from linkstar.audit.services import Entry, diff, record, record_many
 from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import Conflict, DomainError, FieldError, InvalidInput
 from linkstar.exchange.fields import FIELDS, IGNORE, norm, synonyms, task_column
 from linkstar.exchange.models import ImportJob, ImportKind, ImportMapping, ImportStatus
+from linkstar.exchange.progress import Reporter
 from linkstar.exchange.readers import read_table
 
 PREVIEW_ROWS = 100
@@ -465,6 +466,14 @@ def run_import(*, job_id: int) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportStatus.RUNNING, started_at=timezone.now(), phase="checking", processed=0
     )
+    report = Reporter(job.pk, job.total)
+    try:
+        return _run(job, actor, report)
+    finally:
+        report.close()
+
+
+def _run(job: ImportJob, actor: Actor | None, report: Reporter) -> ImportJob:
     try:
         if actor is None:
             raise InvalidInput(
@@ -472,9 +481,9 @@ def run_import(*, job_id: int) -> ImportJob:
             )
         policy.require(actor, ACTIONS[job.kind])
         if job.kind == ImportKind.PROJECTS:
-            result = _run_projects(actor, job)
+            result = _run_projects(actor, job, report)
         else:
-            result = _run_simple(actor, job)
+            result = _run_simple(actor, job, report)
     except _Refused as refused:
         return _finish(job, ImportStatus.FAILED, errors=refused.errors)
     except DomainError as exc:
@@ -505,45 +514,63 @@ def _finish(job: ImportJob, status: str, *, errors=None, result=None) -> ImportJ
     job.phase = ""
     if status == ImportStatus.DONE:
         job.processed = job.total
+    fields = ["status", "errors", "result", "finished_at", "phase", "processed", "updated_at"]
     if job.kind == ImportKind.MEMBERS:  # passwords are not kept once used
         index = [int(i) for i, t in job.mapping.get("columns", {}).items() if t == "password"]
         for _number, cells in job.rows:
             for i in index:
                 if i < len(cells):
                     cells[i] = None
-    job.save()
+        fields.append("rows")
+    job.save(update_fields=fields)
     return job
 
 
-def _run_projects(actor: Actor, job: ImportJob) -> dict:
-    from linkstar.exchange.projects_import import group_by_version
-    from linkstar.projects.services import _materialise, _prepare_rows
+def _chunk_rows() -> int:
+    return max(1, settings.LINKSTAR_IMPORT_CHUNK_ROWS)
 
-    resolved, errors, sheet = check_rows(
-        actor, job, progress=lambda n: _progress(job, "checking", n)
+
+def _run_projects(actor: Actor, job: ImportJob, report) -> dict:
+    """Check every row (outside the write, its progress on the job row), then in one
+    transaction: the project services' checks of every row, and the projects created chunk by
+    chunk with their tracker states, the saving progress reported after each chunk."""
+    from linkstar.core.clock import org_today
+    from linkstar.exchange.projects_import import ProjectSheet, group_by_version
+    from linkstar.projects.services import _materialise
+
+    sheet = ProjectSheet(actor, job.mapping.get("defaults", {}))
+    resolved, errors = sheet.check(
+        mapped_rows(job), progress=lambda n: _progress(job, "checking", n)
     )
     if errors:
-        raise _Refused(errors)
-    # The write is one transaction: its progress cannot be seen from outside it.
-    _progress(job, "saving", len(resolved))
+        raise _Refused(_sorted(errors))
+    _progress(job, "checking", len(resolved))
+    chunk = _chunk_rows()
     with transaction.atomic():
-        created = []
-        from linkstar.core.clock import org_today
-
+        # In the transaction: what the services check is what is written.
+        errors = sheet.check_with_services(resolved)
+        if errors:
+            raise _Refused(_sorted(errors))
+        report("saving", 0)
         today = org_today(actor.organization)
+        created = []
+        counts = {"tasks_updated": 0, "stages_set": 0}
         for version, group in group_by_version(resolved).items():
-            rows = [s.row for s in group]
-            sites = _prepare_rows(actor, version, rows, batch=True)
-            projects = _materialise(
-                actor=actor,
-                version=version,
-                rows=rows,
-                sites=sites,
-                start_date=today,
-                audit_action="project.created",
-            )
-            created.extend(zip(projects, group, strict=True))
-        counts = apply_imported_states(actor=actor, created=created, sheet=sheet)
+            for first in range(0, len(group), chunk):
+                part = group[first : first + chunk]
+                projects = _materialise(
+                    actor=actor,
+                    version=version,
+                    rows=[s.row for s in part],
+                    sites=sheet.sites[version],
+                    start_date=today,
+                    audit_action="project.created",
+                )
+                pairs = list(zip(projects, part, strict=True))
+                for key, n in apply_imported_states(actor=actor, created=pairs).items():
+                    counts[key] += n
+                created.extend(pairs)
+                report("saving", len(created))
         result = {
             "created": len(created),
             "project_ids": [p.pk for p, _s in created],
@@ -565,9 +592,14 @@ def _run_projects(actor: Actor, job: ImportJob) -> dict:
     return result
 
 
-def _run_simple(actor: Actor, job: ImportJob) -> dict:
+def _sorted(errors: list[dict]) -> list[dict]:
+    return sorted(errors, key=lambda e: e["row"] or 0)
+
+
+def _run_simple(actor: Actor, job: ImportJob, report) -> dict:
     with transaction.atomic():
-        errors = _apply_simple(actor, job, progress=lambda n: None)
+        report("saving", 0)
+        errors = _apply_simple(actor, job, progress=lambda n: report("saving", n))
         if errors:
             transaction.set_rollback(True)
             raise _Refused(errors)
@@ -588,12 +620,15 @@ def _run_simple(actor: Actor, job: ImportJob) -> dict:
 # --- the tracker's stages and task columns ------------------------------------------------------
 
 
-def apply_imported_states(*, actor: Actor, created: list, sheet) -> dict:
-    """Give imported projects the stage and task states their tracker records: stage (one
-    ``StageChange`` from preparing, noted as imported), and per task status, assignee and due
-    date. Statuses were checked against the plan's dependencies; a due date before the task's
-    planned start moves the start to it. Audited (``project.stage_changed``, ``task.updated``)
-    and written with a few statements per thousand rows. Historical facts: no notifications."""
+def apply_imported_states(*, actor: Actor, created: list) -> dict:
+    """Give imported projects the stage and task states their tracker records: the stage (one
+    ``StageChange`` from preparing, noted as imported, audited as ``project.stage_changed``),
+    and per task the status, assignee and due date. Statuses were checked against the plan's
+    dependencies; a due date before the task's planned start moves the start to it. The task
+    changes of one project are audited as one ``project.updated`` event that lists every
+    changed task field (``task:<key>:<field>``, before and after). Written with a few
+    statements per chunk of projects, whatever the number of tasks. Historical facts: no
+    notifications."""
     from linkstar.projects.models import Stage, StageChange, StoreProject, Task, TaskStatus
 
     policy.require(actor, "project.create")
@@ -602,69 +637,99 @@ def apply_imported_states(*, actor: Actor, created: list, sheet) -> dict:
     entries: list[Entry] = []
     stage_rows = []
     changes_log = []
-    wanted = [(p, s) for p, s in created if s.tasks]
     task_updates = []
     finished: dict[int, int] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        ids = [p.pk for p, _s in chunk]
-        tasks = {
-            (t["project_id"], t["key"]): t
-            for t in Task.objects.filter(project_id__in=ids).values(
-                "id", "project_id", "key", "status", "assignee_id", "start_date", "due_date"
-            )
+    wanted = [(p, s) for p, s in created if s.tasks]
+    keys = {key for _p, s in wanted for key in s.tasks}
+    adapt_date = connection.ops.adapt_datefield_value
+    adapt_time = connection.ops.adapt_datetimefield_value
+    stamp = adapt_time(now)
+    fields = ("status", "assignee_id", "start_date", "due_date")
+    tasks = (
+        {
+            (t[1], t[2]): t
+            for t in Task.objects.filter(
+                project_id__in=[p.pk for p, _s in wanted], key__in=keys
+            ).values_list("id", "project_id", "key", *fields)
         }
-        for project, s in chunk:
-            for key, state in s.tasks.items():
-                task = tasks[(project.pk, key)]
-                before = {k: task[k] for k in ("status", "assignee_id", "start_date", "due_date")}
-                after = dict(before)
-                if state.status:
-                    after["status"] = state.status
-                if state.assignee_id is not None:
-                    after["assignee_id"] = state.assignee_id
-                if state.due_date is not None:
-                    after["due_date"] = state.due_date
-                    if after["start_date"] and state.due_date < after["start_date"]:
-                        after["start_date"] = state.due_date
-                if after == before:
-                    continue
-                started = (
-                    now if after["status"] in (TaskStatus.IN_PROGRESS, TaskStatus.DONE) else None
+        if wanted
+        else {}
+    )
+    for project, s in wanted:
+        changes: dict = {}
+        for key, state in s.tasks.items():
+            task = tasks[(project.pk, key)]
+            before = dict(zip(fields, task[3:], strict=True))
+            after = dict(before)
+            if state.status:
+                after["status"] = state.status
+            if state.assignee_id is not None:
+                after["assignee_id"] = state.assignee_id
+            if state.due_date is not None:
+                after["due_date"] = state.due_date
+                if after["start_date"] and state.due_date < after["start_date"]:
+                    after["start_date"] = state.due_date
+            if after == before:
+                continue
+            status = after["status"]
+            started = stamp if status in (TaskStatus.IN_PROGRESS, TaskStatus.DONE) else None
+            completed = stamp if status in (TaskStatus.DONE, TaskStatus.SKIPPED) else None
+            if completed:
+                finished[project.pk] = finished.get(project.pk, 0) + 1
+            task_updates.append(
+                (
+                    status,
+                    after["assignee_id"],
+                    adapt_date(after["start_date"]),
+                    adapt_date(after["due_date"]),
+                    started,
+                    completed,
+                    note if status == TaskStatus.SKIPPED else "",
+                    stamp,
+                    task[0],
                 )
-                completed = (
-                    now if after["status"] in (TaskStatus.DONE, TaskStatus.SKIPPED) else None
+            )
+            for name, change in diff(before, after).items():
+                changes[f"task:{key}:{name}"] = change
+        if changes:
+            changes["imported"] = {"before": None, "after": True}
+            entries.append(
+                Entry(
+                    action="project.updated",
+                    object_type="storeproject",
+                    object_id=project.pk,
+                    object_repr=str(project),
+                    project_id=project.pk,
+                    changes=changes,
                 )
-                if completed:
-                    finished[project.pk] = finished.get(project.pk, 0) + 1
-                task_updates.append(
-                    (
-                        after["status"],
-                        after["assignee_id"],
-                        connection.ops.adapt_datefield_value(after["start_date"]),
-                        connection.ops.adapt_datefield_value(after["due_date"]),
-                        connection.ops.adapt_datetimefield_value(started),
-                        connection.ops.adapt_datetimefield_value(completed),
-                        note if after["status"] == TaskStatus.SKIPPED else "",
-                        connection.ops.adapt_datetimefield_value(now),
-                        task["id"],
-                    )
+            )
+    for project, s in created:
+        if s.stage and s.stage != Stage.PREPARING:
+            stage_rows.append((s.stage, stamp, project.pk))
+            changes_log.append(
+                StageChange(
+                    project=project,
+                    from_stage=Stage.PREPARING,
+                    to_stage=s.stage,
+                    note=note,
+                    actor_id=actor.user_id,
+                    at=now,
                 )
-                from linkstar.audit.services import diff
-
-                entries.append(
-                    Entry(
-                        action="task.updated",
-                        object_type="task",
-                        object_id=task["id"],
-                        object_repr=key,
-                        project_id=project.pk,
-                        changes={
-                            **diff(before, after),
-                            "imported": {"before": None, "after": True},
-                        },
-                    )
+            )
+            entries.append(
+                Entry(
+                    action="project.stage_changed",
+                    object_type="storeproject",
+                    object_id=project.pk,
+                    object_repr=str(project),
+                    project_id=project.pk,
+                    changes={
+                        "stage": {"before": Stage.PREPARING.value, "after": s.stage},
+                        "note": {"before": None, "after": note},
+                    },
                 )
+            )
+            project.stage = s.stage
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
         if task_updates:
@@ -680,35 +745,6 @@ def apply_imported_states(*, actor: Actor, created: list, sheet) -> dict:
                 "WHERE id = %s",
                 [(n, pk) for pk, n in finished.items()],
             )
-        for project, s in created:
-            if s.stage and s.stage != Stage.PREPARING:
-                stage_rows.append(
-                    (s.stage, connection.ops.adapt_datetimefield_value(now), project.pk)
-                )
-                changes_log.append(
-                    StageChange(
-                        project=project,
-                        from_stage=Stage.PREPARING,
-                        to_stage=s.stage,
-                        note=note,
-                        actor_id=actor.user_id,
-                        at=now,
-                    )
-                )
-                entries.append(
-                    Entry(
-                        action="project.stage_changed",
-                        object_type="storeproject",
-                        object_id=project.pk,
-                        object_repr=str(project),
-                        project_id=project.pk,
-                        changes={
-                            "stage": {"before": Stage.PREPARING.value, "after": s.stage},
-                            "note": {"before": None, "after": note},
-                        },
-                    )
-                )
-                project.stage = s.stage
         if stage_rows:
             cursor.executemany(
                 f"UPDATE {qn(StoreProject._meta.db_table)} SET stage = %s, stage_changed_at = %s, "
