@@ -262,10 +262,7 @@ def test_the_mapping_is_remembered_for_the_next_upload(
 
 
 def test_a_gbk_csv_imports(as_bob, bob, entity, amazon_na):
-    text = (
-        "店铺名称,站点,主体,开始日期,阶段\r\n星河家居,亚马逊美国站,%s,2026-03-05,已开通\r\n"
-        % entity.name
-    )
+    text = f"店铺名称,站点,主体,开始日期,阶段\r\n星河家居,亚马逊美国站,{entity.name},2026-03-05,已开通\r\n"
     job = services.create_import(
         actor=as_bob, kind="projects", file_name="tracker.csv", data=text.encode("gbk")
     )

@@ -9,9 +9,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from linkstar.api.common import ERRORS, actor_for
-from linkstar.core import policy
-from linkstar.core.exceptions import NotFound
-from linkstar.exchange import services
+from linkstar.exchange import selectors, services
 from linkstar.exchange.models import ImportJob
 
 router = Router(tags=["exchange"])
@@ -66,12 +64,7 @@ def import_out(job: ImportJob) -> dict:
 
 
 def get_job(actor, import_id: int) -> ImportJob:
-    job = policy.get_visible(
-        ImportJob.objects.filter(organization_id=actor.organization.pk), pk=import_id
-    )
-    if not policy.can(actor, services.ACTIONS[job.kind], job):
-        raise NotFound()
-    return job
+    return selectors.import_get(actor=actor, import_id=import_id)
 
 
 @router.post("/orgs/{org}/imports", response={201: ImportOut, **ERRORS})

@@ -47,6 +47,10 @@ class ImportJob(OrgOwned):
     total = models.PositiveIntegerField(default=0)
     # [{"row": sheet row, "column": header, "field": field, "message": text}]
     errors = models.JSONField(default=list)
+    # The rows as the preview resolved them (ids, dates, states) when it found no error, with
+    # the fingerprint of the rows and mapping it checked: the run reuses it instead of
+    # resolving every row again, as long as the file and the mapping are unchanged.
+    plan = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

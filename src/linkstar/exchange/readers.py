@@ -66,8 +66,9 @@ def _cell(value):
 def read_table(file_name: str, data: bytes) -> Table:
     """Parse an uploaded tracker; ``InvalidInput`` on ``file`` for what cannot be read."""
     name = (file_name or "").lower()
+    others: list[list[list]] = []
     if name.endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
-        grid, merges, sheet = _xlsx_grid(data)
+        grid, merges, sheet, others = _xlsx_grid(data)
     elif name.endswith((".csv", ".txt")):
         grid, merges, sheet = _csv_grid(data), [], ""
     else:
@@ -75,7 +76,11 @@ def read_table(file_name: str, data: bytes) -> Table:
             FieldError("file", _("Upload an Excel workbook (.xlsx) or a CSV file (.csv)."))
         )
     _fill_merges(grid, merges)
-    return _table(grid, sheet)
+    table = _table(grid, sheet)
+    for other in others:
+        if _merge_export_tasks(table, other):
+            break
+    return table
 
 
 # --- xlsx ---------------------------------------------------------------------------------------
@@ -98,6 +103,11 @@ def _xlsx_grid(data: bytes):
     try:
         ws = workbook.worksheets[0]
         grid = [list(row) for row in ws.iter_rows(values_only=True)]
+        # LinkStar's own project export carries the tasks on a second sheet (read below).
+        others = [
+            [list(row) for row in sheet.iter_rows(values_only=True)]
+            for sheet in workbook.worksheets[1:3]
+        ]
         merges = []
         # Read-only worksheets do not expose merged ranges: read them from the sheet's XML.
         with ws._get_source() as source:
@@ -106,7 +116,7 @@ def _xlsx_grid(data: bytes):
                     min_col, min_row, max_col, max_row = range_boundaries(element.get("ref"))
                     merges.append((min_row - 1, min_col - 1, max_row - 1, max_col - 1))
                 element.clear()
-        return grid, merges, ws.title
+        return grid, merges, ws.title, others
     finally:
         workbook.close()
 
@@ -191,3 +201,68 @@ def _table(grid: list[list], sheet: str) -> Table:
             continue
         rows.append([i + 1, row])
     return Table(headers=headers, rows=rows, header_row=header_at + 1, sheet_name=sheet)
+
+
+# --- LinkStar's own export: the Tasks sheet ------------------------------------------------------
+
+TASK_ATTRIBUTE_SOURCES = {"task_status": "status", "assignee_email": "assignee", "due_date": "due"}
+
+
+def _export_labels(columns) -> dict[str, str]:
+    """Normalised header (both languages) → column key of an export sheet."""
+    from django.utils import translation
+
+    from linkstar.exchange.fields import norm
+
+    labels = {}
+    for column in columns:
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                labels[norm(str(column.label))] = column.key
+    return labels
+
+
+def _merge_export_tasks(table: Table, grid: list[list]) -> bool:
+    """When ``grid`` is the Tasks sheet of a LinkStar project export (project code, task key,
+    status, assignee email, due date per task), give every project row its tasks' states as
+    columns "<task key> status / assignee / due", which the mapping recognises, so that an
+    export imports back with its task states. False when the sheet is something else."""
+    try:
+        from linkstar.archives.exports import PROJECT_COLUMNS, TASK_COLUMNS
+    except ImportError:  # pragma: no cover - the export app is optional
+        return False
+    from linkstar.exchange.fields import norm
+
+    if not grid or not table.rows:
+        return False
+    task_labels = _export_labels(TASK_COLUMNS)
+    header = {task_labels.get(norm(v)): i for i, v in enumerate(grid[0]) if v is not None}
+    if not {"project_code", "task_key"} <= set(header):
+        return False
+    code_labels = {k for k, v in _export_labels(PROJECT_COLUMNS).items() if v == "code"}
+    code_at = next((i for i, h in enumerate(table.headers) if norm(h) in code_labels), None)
+    if code_at is None:
+        return False
+    states: dict[str, dict[str, dict[str, object]]] = {}
+    keys: dict[str, None] = {}
+    for row in grid[1:]:
+        cells = [_cell(v) for v in row]
+        code = cells[header["project_code"]] if header["project_code"] < len(cells) else None
+        key = cells[header["task_key"]] if header["task_key"] < len(cells) else None
+        if not code or not key:
+            continue
+        keys.setdefault(str(key))
+        state = states.setdefault(str(code), {}).setdefault(str(key), {})
+        for source, attribute in TASK_ATTRIBUTE_SOURCES.items():
+            at = header.get(source)
+            if at is not None and at < len(cells):
+                state[attribute] = cells[at]
+    if not keys:
+        return False
+    added = [(key, attribute) for key in keys for attribute in TASK_ATTRIBUTE_SOURCES.values()]
+    table.headers.extend(f"{key} {attribute}" for key, attribute in added)
+    for row in table.rows:
+        cells = row[1]
+        tasks = states.get(str(cells[code_at]), {})
+        cells.extend(tasks.get(key, {}).get(attribute) for key, attribute in added)
+    return True

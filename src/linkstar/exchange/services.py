@@ -24,13 +24,9 @@ from linkstar.exchange.fields import FIELDS, IGNORE, norm, synonyms, task_column
 from linkstar.exchange.models import ImportJob, ImportKind, ImportMapping, ImportStatus
 from linkstar.exchange.progress import Reporter
 from linkstar.exchange.readers import read_table
+from linkstar.exchange.selectors import ACTIONS
 
 PREVIEW_ROWS = 100
-ACTIONS = {
-    ImportKind.PROJECTS: "import.projects",
-    ImportKind.ENTITIES: "import.entities",
-    ImportKind.MEMBERS: "import.members",
-}
 
 
 def max_rows() -> int:

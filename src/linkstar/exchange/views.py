@@ -5,7 +5,6 @@ services decide; the selectors read."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -231,7 +230,9 @@ def import_detail(request, org: str, import_id: int):
 
 def _comparable(mapping: dict) -> dict:
     """The stored mapping as the form posts it (defaults as text)."""
-    defaults = {k: str(v) for k, v in (mapping.get("defaults") or {}).items() if v not in (None, "")}
+    defaults = {
+        k: str(v) for k, v in (mapping.get("defaults") or {}).items() if v not in (None, "")
+    }
     return {"columns": dict(mapping.get("columns") or {}), "defaults": defaults}
 
 
@@ -241,9 +242,8 @@ def import_progress(request, org: str, import_id: int):
     the job has finished, the page is reloaded to show the result or the errors."""
     actor = web_actor(request, org)
     job = selectors.import_get(actor=actor, import_id=import_id, full=False)
-    if job.status in (ImportStatus.DONE, ImportStatus.FAILED):
-        response = HttpResponse(status=204)
-        response["HX-Refresh"] = "true"
-        return response
     progress.live(job)
-    return render_in_org_time(request, actor, "exchange/_progress.html", {"job": job})
+    response = render_in_org_time(request, actor, "exchange/_progress.html", {"job": job})
+    if job.status in (ImportStatus.DONE, ImportStatus.FAILED):
+        response["HX-Refresh"] = "true"
+    return response
