@@ -297,3 +297,82 @@ def test_operators_cannot_import_projects(as_carol, entity):
         services.create_import(
             actor=as_carol, kind="projects", file_name="t.csv", data=b"a,b\n1,2\n"
         )
+
+
+def test_the_run_reuses_the_rows_the_preview_resolved(as_bob, carol, entity, entity_yunfan):
+    job = services.create_import(
+        actor=as_bob, kind="projects", file_name="t.xlsx", data=tracker(entity, entity_yunfan)
+    )
+    assert job.plan["fingerprint"] == services.fingerprint(job)
+    assert [r[0] for r in job.plan["rows"]] == [4, 6, 7]
+    services.start_import(actor=as_bob, job=job)
+    job = services.run_import(job_id=job.pk)
+    assert job.status == ImportStatus.DONE, job.errors
+    assert StoreProject.objects.count() == 3
+
+
+def test_a_plan_gone_stale_is_resolved_again_and_its_errors_named(
+    as_alice, as_bob, carol, entity, entity_yunfan
+):
+    from linkstar.accounts.services import remove_member
+
+    job = services.create_import(
+        actor=as_bob, kind="projects", file_name="t.xlsx", data=tracker(entity, entity_yunfan)
+    )
+    services.start_import(actor=as_bob, job=job)
+    # Carol, assignee of a task on rows 4 and 6, leaves between the preview and the run.
+    remove_member(actor=as_alice, user_id=carol.pk)
+    job = services.run_import(job_id=job.pk)
+    assert job.status == ImportStatus.FAILED
+    assert [(e["row"], e["column"]) for e in job.errors] == [
+        (4, "准备营业执照 负责人"),
+        (6, "准备营业执照 负责人"),
+    ]
+    assert not StoreProject.objects.exists()
+
+
+def _tracker_of(entity, rows: int) -> bytes:
+    """Each row its own entity (without identifiers: no association risks, whose rows the
+    compliance app inserts in batches of its own)."""
+    table = [["店铺名称", "站点", "开店主体", "开始日期", "当前阶段", "准备营业执照 状态"]]
+    for i in range(rows):
+        table.append(
+            [
+                f"店 {i}",
+                "amazon-us",
+                f"主体 {i:02d}",
+                "2026-03-05",
+                "审核中",
+                "已完成" if i % 2 else None,
+            ]
+        )
+    return xlsx(table)
+
+
+def _queries_of_a_run(as_bob, entity, rows: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    job = services.create_import(
+        actor=as_bob, kind="projects", file_name="t.xlsx", data=_tracker_of(entity, rows)
+    )
+    assert job.errors == []
+    services.start_import(actor=as_bob, job=job)
+    with CaptureQueriesContext(connection) as queries:
+        job = services.run_import(job_id=job.pk)
+    assert job.status == ImportStatus.DONE, job.errors
+    return len(queries)
+
+
+def test_a_run_costs_the_same_queries_for_2_rows_as_for_12(as_alice, as_bob, entity, amazon_na):
+    """Within one chunk (``LINKSTAR_IMPORT_CHUNK_ROWS``) the statements do not grow with the
+    rows (beyond SQLite's 999 parameters per bulk insert, Django splits inserts in batches)."""
+    from linkstar.entities.services import create_entity
+
+    for i in range(12):
+        create_entity(actor=as_alice, name=f"主体 {i:02d}")
+    _queries_of_a_run(as_bob, entity, 1)  # the first one creates the code sequence
+    StoreProject.objects.all().delete()
+    small = _queries_of_a_run(as_bob, entity, 2)
+    StoreProject.objects.all().delete()
+    assert _queries_of_a_run(as_bob, entity, 12) == small

@@ -64,12 +64,42 @@ class SheetRow:
     columns: dict[str, str] = field(default_factory=dict)  # field → header, for errors
 
 
-class ProjectSheet:
-    """The organization's lookups (sites, entities, members, templates) loaded once."""
+def to_plan(sheet_rows: list[SheetRow], latest: set[int]) -> list[list]:
+    """The resolved rows as JSON: [sheet row, store name, site, entity id, manager id, start,
+    version id, version was the latest published, stage, {task key: [status, assignee, due]}]."""
+    return [
+        [
+            s.number,
+            s.row.store_name,
+            s.row.site,
+            s.row.entity_id,
+            s.row.manager_id,
+            s.row.start_date.isoformat() if s.row.start_date else None,
+            s.version.pk,
+            s.version.pk in latest,
+            s.stage,
+            {
+                key: [
+                    t.status,
+                    t.assignee_id,
+                    t.due_date.isoformat() if t.due_date else None,
+                ]
+                for key, t in s.tasks.items()
+            },
+        ]
+        for s in sheet_rows
+    ]
 
-    def __init__(self, actor: Actor, defaults: dict) -> None:
+
+class ProjectSheet:
+    """The organization's lookups (sites, entities, members, templates) loaded once
+    (``load=False``: none, for a run that reuses the preview's plan)."""
+
+    def __init__(self, actor: Actor, defaults: dict, *, load: bool = True) -> None:
         self.actor = actor
         self.defaults = defaults or {}
+        if not load:
+            return
         self._load_sites()
         self._load_entities()
         self._load_members()
@@ -156,6 +186,82 @@ class ProjectSheet:
         ):
             self.blueprints[bp.template_version_id].append(bp)
         self.latest = {v.template_id: v for v in latest}
+
+    def latest_ids(self) -> set[int]:
+        return {v.pk for v in self.latest.values()}
+
+    def from_plan(self, plan: list[list], columns: dict[str, str]) -> list[SheetRow] | None:
+        """The preview's resolved rows again, after checking in a fixed number of queries what
+        may have changed since: each template version is still visible and published (and
+        still the latest where the row named none), each task assignee still a member. None
+        when something changed: the caller resolves every row again. Entities, managers and
+        duplicates are checked by the project services' checks, as for any row."""
+        from linkstar.accounts.models import Membership
+
+        version_ids = {r[6] for r in plan}
+        versions = {
+            v.pk: v
+            for v in TemplateVersion.objects.filter(
+                pk__in=version_ids,
+                status=VersionStatus.PUBLISHED,
+                template__in=visible_templates(self.actor).values("pk"),
+            ).select_related("template", "template__site")
+        }
+        if set(versions) != version_ids:
+            return None
+        wanted_latest = {r[6] for r in plan if r[7]}
+        if wanted_latest:
+            from django.db.models import Max
+
+            newest = dict(
+                TemplateVersion.objects.filter(
+                    template_id__in={versions[v].template_id for v in wanted_latest},
+                    status=VersionStatus.PUBLISHED,
+                )
+                .values_list("template_id")
+                .annotate(n=Max("number"))
+            )
+            if any(
+                versions[v].number != newest.get(versions[v].template_id) for v in wanted_latest
+            ):
+                return None
+        assignees = {t[1] for r in plan for t in r[9].values() if t[1] is not None}
+        if assignees:
+            members = set(
+                Membership.objects.filter(
+                    organization=self.actor.organization, user_id__in=assignees
+                ).values_list("user_id", flat=True)
+            )
+            if assignees - members:
+                return None
+        out = []
+        for number, name, site, entity_id, manager_id, start, version_id, _l, stage, tasks in plan:
+            out.append(
+                SheetRow(
+                    number=number,
+                    row=ProjectRow(
+                        store_name=name,
+                        entity_id=entity_id,
+                        site=site,
+                        manager_id=manager_id,
+                        start_date=dt.date.fromisoformat(start) if start else None,
+                    ),
+                    version=versions[version_id],
+                    stage=stage,
+                    stage_column=columns.get("stage", ""),
+                    tasks={
+                        key: TaskState(
+                            key=key,
+                            status=status,
+                            assignee_id=assignee,
+                            due_date=dt.date.fromisoformat(due) if due else None,
+                        )
+                        for key, (status, assignee, due) in tasks.items()
+                    },
+                    columns=columns,
+                )
+            )
+        return out
 
     def task_names(self) -> dict[str, str]:
         """key → title of the tasks a tracker's columns may name (the default template's, or

@@ -89,6 +89,16 @@ _MERGE = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}mergeCell"
 
 
 def _xlsx_grid(data: bytes):
+    """The first sheet's cells (and the next two sheets'), its merged ranges and its title:
+    by :func:`_xlsx_fast` (a direct read of the sheet XML), or by openpyxl when the file uses
+    something the direct read does not know."""
+    try:
+        return _xlsx_fast(data)
+    except Exception:
+        return _xlsx_openpyxl(data)
+
+
+def _xlsx_openpyxl(data: bytes):
     from openpyxl import load_workbook
     from openpyxl.utils.cell import range_boundaries
 
@@ -119,6 +129,140 @@ def _xlsx_grid(data: bytes):
         return grid, merges, ws.title, others
     finally:
         workbook.close()
+
+
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+# Built-in number formats that are dates: the common ones, and the East Asian ones
+# (27-36, 50-58: "yyyy年m月d日" and the like, which Chinese Excel uses).
+_DATE_FORMAT_IDS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _xlsx_fast(data: bytes):
+    """Read the workbook's sheets straight from their XML (about three times faster than
+    openpyxl's read-only mode on a 5,000-row tracker): shared and inline strings, numbers,
+    booleans, cached formula values, and numbers in a date format as datetimes, as openpyxl
+    gives them (``data_only``), with the merged ranges of the first sheet."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+    from openpyxl.utils.cell import column_index_from_string, range_boundaries
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = set(archive.namelist())
+    workbook = _xml(archive, "xl/workbook.xml")
+    pr = workbook.find(f"{_NS}workbookPr")
+    epoch = (
+        CALENDAR_MAC_1904
+        if pr is not None and pr.get("date1904") in ("1", "true")
+        else CALENDAR_WINDOWS_1900
+    )
+    targets = {
+        rel.get("Id"): rel.get("Target")
+        for rel in _xml(archive, "xl/_rels/workbook.xml.rels").iter(_PKG_REL)
+    }
+    sheets = []
+    for sheet in workbook.iter(f"{_NS}sheet"):
+        target = targets[sheet.get(f"{_REL_NS}id")]
+        path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        sheets.append((sheet.get("name") or "", path))
+    if not sheets:
+        raise _Unsupported("no sheet")
+
+    strings: list[str] = []
+    if "xl/sharedStrings.xml" in names:
+        for item in _xml(archive, "xl/sharedStrings.xml").iter(f"{_NS}si"):
+            strings.append(_text_of(item))
+
+    date_styles: set[int] = set()
+    if "xl/styles.xml" in names:
+        styles = _xml(archive, "xl/styles.xml")
+        custom = {
+            int(f.get("numFmtId")): f.get("formatCode") or "" for f in styles.iter(f"{_NS}numFmt")
+        }
+        xfs = styles.find(f"{_NS}cellXfs")
+        for index, xf in enumerate(xfs if xfs is not None else []):
+            number_format = int(xf.get("numFmtId") or 0)
+            code = custom.get(number_format, BUILTIN_FORMATS.get(number_format))
+            if number_format in _DATE_FORMAT_IDS or (code and is_date_format(code)):
+                date_styles.add(index)
+
+    def read_sheet(path: str, with_merges: bool):
+        grid: list[list] = []
+        merges = []
+        with archive.open(path) as source:
+            for _event, element in iterparse(source):
+                tag = element.tag
+                if tag == f"{_NS}row":
+                    number = int(element.get("r") or len(grid) + 1)
+                    while len(grid) < number - 1:
+                        grid.append([])
+                    row: list = []
+                    for cell in element.iter(f"{_NS}c"):
+                        ref = cell.get("r")
+                        if ref:
+                            column = column_index_from_string(ref.rstrip("0123456789")) - 1
+                            if column > len(row):
+                                row.extend([None] * (column - len(row)))
+                        kind = cell.get("t", "n")
+                        if kind == "inlineStr":
+                            inline = cell.find(f"{_NS}is")
+                            value = _text_of(inline) if inline is not None else None
+                        else:
+                            v = cell.find(f"{_NS}v")
+                            text = v.text if v is not None else None
+                            if text is None:
+                                value = None
+                            elif kind == "s":
+                                value = strings[int(text)]
+                            elif kind == "n":
+                                value = float(text) if any(c in text for c in ".eE") else int(text)
+                                style = cell.get("s")
+                                if style and int(style) in date_styles:
+                                    value = from_excel(value, epoch)
+                            elif kind == "b":
+                                value = text in ("1", "true")
+                            elif kind in ("str", "e"):
+                                value = text
+                            elif kind == "d":
+                                value = dt.datetime.fromisoformat(text)
+                            else:
+                                raise _Unsupported(kind)
+                        row.append(value)
+                    grid.append(row)
+                    element.clear()
+                elif tag == f"{_NS}mergeCell" and with_merges:
+                    min_col, min_row, max_col, max_row = range_boundaries(element.get("ref"))
+                    merges.append((min_row - 1, min_col - 1, max_row - 1, max_col - 1))
+        return grid, merges
+
+    try:
+        title, path = sheets[0]
+        grid, merges = read_sheet(path, True)
+        others = [read_sheet(p, False)[0] for _t, p in sheets[1:3]]
+    finally:
+        archive.close()
+    return grid, merges, title, others
+
+
+def _xml(archive: zipfile.ZipFile, name: str):
+    from xml.etree.ElementTree import fromstring
+
+    return fromstring(archive.read(name))
+
+
+def _text_of(element) -> str:
+    """The text of a string item: its ``t``, or its rich-text runs' (phonetic runs left out)."""
+    plain = element.find(f"{_NS}t")
+    if plain is not None:
+        return plain.text or ""
+    return "".join(
+        (t.text or "") for run in element.findall(f"{_NS}r") for t in run.findall(f"{_NS}t")
+    )
 
 
 # --- csv ----------------------------------------------------------------------------------------

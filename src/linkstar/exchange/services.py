@@ -9,7 +9,10 @@ through ``entities.services.create_entity`` and members through ``accounts.servi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
+import json
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -204,7 +207,7 @@ def create_import(*, actor: Actor, kind: str, file_name: str, data: bytes) -> Im
     )
     job.mapping = guess_mapping(actor, kind, table.headers)
     job.errors = _preview_errors(actor, job)
-    job.save(update_fields=["mapping", "errors"])
+    job.save(update_fields=["mapping", "errors", "plan"])
     record(
         actor=actor,
         action="import.uploaded",
@@ -246,7 +249,7 @@ def update_import_mapping(*, actor: Actor, job: ImportJob, mapping: dict) -> Imp
     job.mapping = _clean_mapping(actor, job, mapping)
     job.status = ImportStatus.UPLOADED
     job.errors = check_rows(actor, job)[1]
-    job.save(update_fields=["mapping", "errors", "status", "updated_at"])
+    job.save(update_fields=["mapping", "errors", "plan", "status", "updated_at"])
     remember_mapping(actor=actor, job=job)
     record(
         actor=actor,
@@ -285,6 +288,12 @@ def mapped_rows(job: ImportJob) -> list[tuple[int, dict]]:
     return out
 
 
+def fingerprint(job: ImportJob) -> str:
+    """What the preview checked: the parsed rows and the mapping."""
+    blob = json.dumps([job.rows, job.mapping], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
 def _column_of(job: ImportJob) -> dict[str, str]:
     return {target: job.headers[int(i)] for i, target in (job.mapping.get("columns") or {}).items()}
 
@@ -293,12 +302,17 @@ def check_rows(actor: Actor, job: ImportJob, progress=None):
     """Every error of the rows under the current mapping (sheet row, column, message); for
     projects also the resolved rows. Writes nothing."""
     if job.kind == ImportKind.PROJECTS:
-        from linkstar.exchange.projects_import import ProjectSheet
+        from linkstar.exchange.projects_import import ProjectSheet, to_plan
 
         sheet = ProjectSheet(actor, job.mapping.get("defaults", {}))
         resolved, errors = sheet.check(mapped_rows(job), progress=progress)
+        job.plan = {}
         if not errors:
+            # kept before the services' checks, which fill in defaults of the acting member
+            plan = to_plan(resolved, sheet.latest_ids())
             errors = sheet.check_with_services(resolved)
+            if not errors:
+                job.plan = {"fingerprint": fingerprint(job), "rows": plan}
         columns = _column_of(job)
         for e in errors:
             if not e["column"]:
@@ -534,15 +548,20 @@ def _run_projects(actor: Actor, job: ImportJob, report) -> dict:
     from linkstar.exchange.projects_import import ProjectSheet, group_by_version
     from linkstar.projects.services import _materialise
 
-    sheet = ProjectSheet(actor, job.mapping.get("defaults", {}))
-    resolved, errors = sheet.check(
-        mapped_rows(job), progress=lambda n: _progress(job, "checking", n)
-    )
-    if errors:
-        raise _Refused(_sorted(errors))
+    resolved = None
+    if job.plan.get("rows") and job.plan.get("fingerprint") == fingerprint(job):
+        sheet = ProjectSheet(actor, job.mapping.get("defaults", {}), load=False)
+        resolved = sheet.from_plan(job.plan["rows"], _column_of(job))
+    if resolved is None:  # changed since the preview (or never previewed): resolve again
+        sheet = ProjectSheet(actor, job.mapping.get("defaults", {}))
+        resolved, errors = sheet.check(
+            mapped_rows(job), progress=lambda n: _progress(job, "checking", n)
+        )
+        if errors:
+            raise _Refused(_sorted(errors))
     _progress(job, "checking", len(resolved))
     chunk = _chunk_rows()
-    with transaction.atomic():
+    with _large_cache(), transaction.atomic():
         # In the transaction: what the services check is what is written.
         errors = sheet.check_with_services(resolved)
         if errors:
@@ -586,6 +605,25 @@ def _run_projects(actor: Actor, job: ImportJob, report) -> dict:
             },
         )
     return result
+
+
+@contextlib.contextmanager
+def _large_cache():
+    """On SQLite, a page cache big enough for the indexes an import grows (tasks: six per row),
+    for the run only: the default 2 MB spills pages to the WAL in the middle of the
+    transaction. Other databases: nothing to do."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = {-settings.LINKSTAR_IMPORT_SQLITE_CACHE_KB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def _sorted(errors: list[dict]) -> list[dict]:
