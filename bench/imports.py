@@ -7,10 +7,12 @@ The organization is built as bench/run.py does (its helpers, with the 25-task te
 seller entities are inserted directly (names only), each with two stores (Amazon US and CA).
 The tracker has a title row, a header, and per row: store name, site (Chinese name), entity,
 manager email, start date (text), stage (Chinese), and two task columns (status of the first
-task, assignee of the second). It prints the wall time of each part: read (parse the .xlsx and
-guess the mapping), check (every row, as the preview and the run do), and create (the one
-transaction: projects, 25 tasks each, dependencies, stages, task states, audit, risk detection),
-and the whole ``create_import`` + ``run_import``.
+task, assignee of the second). It prints the wall time of each part: read (parse the .xlsx),
+check (every row, as the preview does), upload (``create_import``: parse, guess the mapping,
+check, keep the resolved rows), and run (``run_import``: the preview's resolved rows reused,
+the services' checks, then the one transaction: projects, 25 tasks each, dependencies, stages,
+task states, audit, risk detection, events), with the time spent in the main functions of the
+run, and the total upload + run (the issue's target: under 10 s for 5,000 rows).
 """
 
 from __future__ import annotations
@@ -163,11 +165,11 @@ def main() -> None:
         table = read_table("bench.xlsx", data)
         t_read = time.perf_counter() - t0
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         job = services.create_import(
             actor=actor, kind="projects", file_name="bench.xlsx", data=data
         )
-        t_upload = time.perf_counter() - t0
+        t_upload, c_upload = time.perf_counter() - t0, time.process_time() - c0
         assert not job.errors, job.errors[:3]
         t0 = time.perf_counter()
         _resolved, _errors, _sheet = services.check_rows(actor, job)
@@ -181,9 +183,9 @@ def main() -> None:
             profile.enable()
         timers = _timers()
         with counting() as log:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             job = services.run_import(job_id=job.pk)
-            t_run = time.perf_counter() - t0
+            t_run, c_run = time.perf_counter() - t0, time.process_time() - c0
         timers.restore()
         if profile is not None:
             import pstats
@@ -201,11 +203,18 @@ def main() -> None:
         print(f"parse .xlsx                       {t_read * 1000:8.0f} ms")
         print(f"check every row (preview)         {t_check * 1000:8.0f} ms")
         print(f"upload = parse + guess + check    {t_upload * 1000:8.0f} ms")
-        print(f"run = check again + create        {t_run * 1000:8.0f} ms  ({log.count} SQL)")
+        print(f"run = services' checks + create   {t_run * 1000:8.0f} ms  ({log.count} SQL)")
         timers.report()
         print(
             f"TOTAL upload + run                {(t_upload + t_run) * 1000:8.0f} ms"
             f"  (target < 10,000 ms)"
+        )
+        # CPU time of this process (SQLite runs in it too): what the wall time would be on an
+        # idle machine; the wall time grows with the load others put on the same cores.
+        load = os.getloadavg()
+        print(
+            f"  CPU time upload + run           {(c_upload + c_run) * 1000:8.0f} ms"
+            f"  (load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})"
         )
     finally:
         if not args.keep:

@@ -370,8 +370,6 @@ LINKSTAR_IMPORT_MAX_ROWS = env_int("LINKSTAR_IMPORT_MAX_ROWS", 10000)
 LINKSTAR_IMPORT_MAX_BYTES = env_int("LINKSTAR_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # An import saves its projects this many rows at a time (one transaction; progress per chunk).
 LINKSTAR_IMPORT_CHUNK_ROWS = env_int("LINKSTAR_IMPORT_CHUNK_ROWS", 500)
-# SQLite page cache (KiB) while an import writes (its indexes outgrow the default 2 MB).
-LINKSTAR_IMPORT_SQLITE_CACHE_KB = env_int("LINKSTAR_IMPORT_SQLITE_CACHE_KB", 65536)
 # A project archive (.zip) can be downloaded for this long, then the cleanup job deletes it.
 LINKSTAR_ARCHIVE_TTL_HOURS = env_int("LINKSTAR_ARCHIVE_TTL_HOURS", 72)
 # The most projects one archive may hold (a request for more is refused, naming the filters).

@@ -306,9 +306,17 @@ def test_the_run_reuses_the_rows_the_preview_resolved(as_bob, carol, entity, ent
     assert job.plan["fingerprint"] == services.fingerprint(job)
     assert [r[0] for r in job.plan["rows"]] == [4, 6, 7]
     services.start_import(actor=as_bob, job=job)
-    job = services.run_import(job_id=job.pk)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        job = services.run_import(job_id=job.pk)
     assert job.status == ImportStatus.DONE, job.errors
     assert StoreProject.objects.count() == 3
+    # the sheet's lookups (every platform of the catalog, …) were not loaded again
+    assert not [
+        q for q in queries.captured_queries if q["sql"].startswith('SELECT "catalog_platform"')
+    ]
 
 
 def test_a_plan_gone_stale_is_resolved_again_and_its_errors_named(

@@ -186,6 +186,9 @@ def test_an_admin_imports_members_through_the_page(
     response = upload(client, org, data, kind="members", name="m.csv")
     job = ImportJob.objects.get()
     assert job.errors == [], job.errors
+    page = client.get(response["Location"]).content.decode()
+    assert "long enough pw" not in page  # the initial password is never shown back
+    assert "••••••" in page
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             response["Location"],

@@ -9,7 +9,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from linkstar.api.common import ERRORS, actor_for
-from linkstar.exchange import selectors, services
+from linkstar.exchange import progress, selectors, services
 from linkstar.exchange.models import ImportJob
 
 router = Router(tags=["exchange"])
@@ -38,11 +38,12 @@ class MappingIn(Schema):
 
 
 def import_out(job: ImportJob) -> dict:
+    progress.live(job)
     bad = {}
     for e in job.errors:
         bad.setdefault(e.get("row"), []).append(e)
     preview = [
-        {"row": number, "cells": cells, "errors": bad.get(number, [])}
+        {"row": number, "cells": selectors.shown_cells(job, cells), "errors": bad.get(number, [])}
         for number, cells in job.rows[: services.PREVIEW_ROWS]
     ]
     return {

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linkstar.core.models import OrgOwned
 
@@ -17,11 +18,11 @@ class ImportKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
-    UPLOADED = "uploaded", _("Uploaded")  # parsed; mapping and preview shown
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Importing")
-    DONE = "done", _("Imported")
-    FAILED = "failed", _("Refused")  # errors found when run: nothing imported
+    UPLOADED = "uploaded", pgettext_lazy("import status", "Uploaded")  # mapping and preview
+    QUEUED = "queued", pgettext_lazy("import status", "Queued")
+    RUNNING = "running", pgettext_lazy("import status", "Importing")
+    DONE = "done", pgettext_lazy("import status", "Imported")
+    FAILED = "failed", pgettext_lazy("import status", "Refused")  # errors when run: none imported
 
 
 class ImportJob(OrgOwned):

@@ -9,7 +9,6 @@ through ``entities.services.create_entity`` and members through ``accounts.servi
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -466,9 +465,11 @@ def _progress(job: ImportJob, phase: str, processed: int) -> None:
 
 
 def run_import(*, job_id: int) -> ImportJob:
-    """The background run: check every row again (the organization may have changed since the
-    preview), then create everything in one transaction, or nothing and name the errors.
-    The rows are checked outside the write so that the progress is seen while it goes on."""
+    """The background run: the rows as the preview resolved them (or, when the file, the
+    mapping, a template version or an assignee changed since, every row resolved again), the
+    project services' checks of every row (the organization may have changed since the
+    preview), then everything created in one transaction, or nothing and the errors named.
+    The saving progress is reported outside that transaction (``exchange.progress``)."""
     job = ImportJob.objects.get(pk=job_id)
     if job.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
         return job
@@ -561,7 +562,7 @@ def _run_projects(actor: Actor, job: ImportJob, report) -> dict:
             raise _Refused(_sorted(errors))
     _progress(job, "checking", len(resolved))
     chunk = _chunk_rows()
-    with _large_cache(), transaction.atomic():
+    with transaction.atomic():
         # In the transaction: what the services check is what is written.
         errors = sheet.check_with_services(resolved)
         if errors:
@@ -605,25 +606,6 @@ def _run_projects(actor: Actor, job: ImportJob, report) -> dict:
             },
         )
     return result
-
-
-@contextlib.contextmanager
-def _large_cache():
-    """On SQLite, a page cache big enough for the indexes an import grows (tasks: six per row),
-    for the run only: the default 2 MB spills pages to the WAL in the middle of the
-    transaction. Other databases: nothing to do."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        before = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = {-settings.LINKSTAR_IMPORT_SQLITE_CACHE_KB}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def _sorted(errors: list[dict]) -> list[dict]:

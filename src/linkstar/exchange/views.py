@@ -91,11 +91,14 @@ def _columns(job: ImportJob, mapping: dict, choices) -> list[dict]:
     """One entry per source column: header, a few sample values, the chosen field."""
     known = {value for value, _label in choices}
     chosen = mapping.get("columns") or {}
+    hidden = selectors.secret_columns(job)
     columns = []
     for i, header in enumerate(job.headers):
         samples = []
         for _number, cells in job.rows:
             value = cells[i] if i < len(cells) else None
+            if i in hidden and value not in (None, ""):
+                value = selectors.MASK
             if value not in (None, ""):
                 samples.append(str(value)[:40])
             if len(samples) == 3:
@@ -139,7 +142,7 @@ def _preview(job: ImportJob) -> tuple[list[dict], list[dict], int]:
                 "number": number,
                 "cells": [
                     {"value": "" if v is None else v, "bad": job.headers[i] in bad}
-                    for i, v in enumerate(cells)
+                    for i, v in enumerate(selectors.shown_cells(job, cells))
                 ],
                 "errors": errors,
             }
