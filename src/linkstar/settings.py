@@ -276,6 +276,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LINKSTAR_LOG_LEVEL", "INFO")},
+    # Every job start and finish is logged at INFO by django-tasks: a line a second with the
+    # periodic jobs. Failures are warnings and recorded on the Background jobs page anyway.
+    "loggers": {"django_tasks": {"level": env("LINKSTAR_JOB_LOG_LEVEL", "WARNING")}},
 }
 
 # The address people reach LinkStar at: links in mail, chat messages and calendar feeds.

@@ -31,7 +31,7 @@ LATIN_OK = {
     "cron", "min", "max", "kb", "mb", "gb", "ok", "test", "mailbox", "xxxx", "shenzhen",
     "hangzhou", "yunfan", "sellercentral", "seller", "central", "mail", "reg", "mailer",
     "project", "sub", "ical", "vcalendar", "webcal", "markdown", "pm", "am", "rq", "redis",
-    "erp", "english",  # the language switch names each language in its own tongue
+    "ssl", "tls", "starttls", "wish", "shop", "erp", "usd", "eur", "gbp", "jpy", "cny", "english",  # the language switch names each language in its own tongue
 }
 
 
@@ -89,7 +89,8 @@ def fits(page, width: int) -> bool:
     wide = page.evaluate(
         """w => [...document.querySelectorAll('body *')]
             .filter(e => e.getBoundingClientRect().right > w + 1)
-            .filter(e => !e.closest('.table-responsive, .overflow-auto, .dropdown-menu'))
+            .filter(e => !e.closest('.table-responsive, .overflow-auto, .dropdown-menu, .offcanvas'))
+            .filter(e => e.checkVisibility({visibilityProperty: true}))
             .map(e => e.tagName + '#' + e.id + '.' + e.className + '@' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)""",
         width,
     )

@@ -124,7 +124,7 @@ def test_chat_mentions_the_recipients_who_want_it(settled, as_bob, carol, org):
     [chat] = Delivery.objects.filter(kind="wecom")
     message = chat.payload["message"]
     assert message["mention_user_ids"] == [carol.pk]
-    assert message["title"].startswith("任务已分配给你")  # the organization's language
+    assert message["title"].startswith("任务已分配：")  # the organization's language, for a team
     assert any(settled.code in line for line in message["lines"])
     update_preferences(actor=actor_of(org, carol), chat_kinds=[])
     assign(settled, as_bob, carol, position=1)

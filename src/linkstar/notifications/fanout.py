@@ -102,7 +102,7 @@ def fan_out(event: Event) -> list[Notification]:
             )
         )
     Notification.objects.bulk_create(notifications, ignore_conflicts=True)
-    text = messages.render(event.kind, params, link, language=messages.ORG_LANGUAGE)
+    text = messages.render(event.kind, params, link, language=messages.ORG_LANGUAGE, group=True)
     outbox.queue_chat(
         event=event,
         message=outbox.Message(

@@ -118,6 +118,31 @@ def _bilingual(p: dict, key: str) -> str:
     return p.get(key, "")
 
 
+def _group_title(kind: str, p: dict) -> str | None:
+    """A group chat's wording of the personal kinds ("assigned to you" reads wrong to a team:
+    the @-mentions say who is meant); None for the kinds that read the same to everyone."""
+    task = _task_title(p)
+    if kind == EventKind.TASK_ASSIGNED:
+        return _("Task assigned: %(task)s") % {"task": task}
+    if kind == EventKind.APPROVAL_REQUESTED:
+        return _("Approval requested: %(task)s") % {"task": task}
+    if kind == EventKind.APPROVAL_DECIDED:
+        if p.get("decision") == "reject":
+            return _("Approval request rejected: %(task)s") % {"task": task}
+        if p.get("status") == "approved":
+            return _("Approval request approved: %(task)s") % {"task": task}
+        return _("Level %(level)s of an approval request approved: %(task)s") % {
+            "level": p.get("level", 1),
+            "task": task,
+        }
+    if kind == EventKind.COMMENT_MENTION:
+        return _("%(name)s commented on %(code)s") % {
+            "name": p.get("actor_name") or "LinkStar",
+            "code": p.get("project_code", ""),
+        }
+    return None
+
+
 def _title(kind: str, p: dict) -> str:
     task = _task_title(p)
     code = p.get("project_code", "")
@@ -259,9 +284,13 @@ def _lines(kind: str, p: dict) -> list[str]:
     return lines
 
 
-def render(kind: str, params: dict, link: str = "", *, language: str | None = None) -> Rendered:
-    """The title and facts of a notification, in ``language`` (default: the active one)."""
+def render(
+    kind: str, params: dict, link: str = "", *, language: str | None = None, group: bool = False
+) -> Rendered:
+    """The title and facts of a notification, in ``language`` (default: the active one);
+    ``group``: worded for a team's chat rather than for one reader."""
     if language:
         with translation.override(language):
-            return render(kind, params, link)
-    return Rendered(title=_title(kind, params), lines=_lines(kind, params), link=link)
+            return render(kind, params, link, group=group)
+    title = (_group_title(kind, params) if group else None) or _title(kind, params)
+    return Rendered(title=title, lines=_lines(kind, params), link=link)
