@@ -670,9 +670,7 @@ def _answer_text(response, *, binary: bool) -> str:
     """What an answer says, as text: JSON, or a file (CSV; an .xlsx read member by member)."""
     if not binary:
         return json.dumps(response.json(), ensure_ascii=False)
-    content = (
-        b"".join(response.streaming_content) if response.streaming else response.content
-    )
+    content = b"".join(response.streaming_content) if response.streaming else response.content
     if content.startswith(b"PK"):
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             content = b"".join(archive.read(name) for name in archive.namelist())

@@ -11,11 +11,16 @@ from linkstar.delivery.models import Channel, ChatHandle, Delivery, DeliveryStat
 from linkstar.notifications.fanout import process_event
 from linkstar.notifications.models import Event
 from tests.browser.conftest import screenshot
-from tests.browser.test_notification_pages import english_left, fits, open_as  # noqa: F401
+from tests.browser.test_notification_pages import english_left, fits, signed_in_pages
 from tests.delivery.helpers import task_done_event
 from tests.delivery.receivers import Receiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def open_as(browser, live_server):
+    yield from signed_in_pages(browser, live_server)
 
 
 @pytest.fixture
@@ -181,9 +186,7 @@ def test_a_failed_delivery_is_logged_and_sent_by_retry_now_once_the_robot_is_fix
     assert fits(page, 390)
 
 
-def test_an_operator_gets_403_on_channels_and_the_log_but_edits_her_chat_ids(
-    open_as, org, carol
-):
+def test_an_operator_gets_403_on_channels_and_the_log_but_edits_her_chat_ids(open_as, org, carol):
     page = open_as(carol)
     for path in ("channels/", "deliveries/"):
         response = page.goto(page.base_url + "/o/acme/settings/" + path)

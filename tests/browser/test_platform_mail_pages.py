@@ -9,6 +9,7 @@ import base64
 import re
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
 
 import pytest
 
@@ -16,10 +17,16 @@ from linkstar.core import clock
 from linkstar.platformmail.models import InboundMessage, StageProposal
 from linkstar.projects.services import change_stage
 from tests.browser.conftest import screenshot
-from tests.browser.test_notification_pages import english_left, fits, open_as  # noqa: F401
+from tests.browser.test_notification_pages import english_left, fits, signed_in_pages
 from tests.gates import pass_gates
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def open_as(browser, live_server):
+    yield from signed_in_pages(browser, live_server)
+
 
 ADDRESS = "xinghe-us@register.acme-ops.cn"
 SUBJECT = "亚马逊卖家账户：需要补充资料"
@@ -107,6 +114,7 @@ def test_uploaded_platform_mail_shows_sanitised_and_the_manager_accepts_its_prop
     assert project.code in admin.locator("#mail-project").inner_text()
     admin.goto(admin.base_url + "/o/acme/mail/")
     row = admin.locator(f'#mail-table tr[data-mail-id="{message.pk}"]')
+    assert admin.locator("#mail-table thead th").nth(1).inner_text() == "发件人"  # not a date
     assert SUBJECT in row.inner_text() and project.code in row.inner_text()
     assert fits(admin, 1366)
     screenshot(admin, "platform-mail-inbox")
@@ -129,11 +137,13 @@ def test_uploaded_platform_mail_shows_sanitised_and_the_manager_accepts_its_prop
     frame.wait_for_selector("#greeting, h1")
     assert "需要补充资料" in frame.inner_text("body")
     assert page.evaluate("typeof window.__pwned") == "undefined"
-    try:
-        in_frame = frame.evaluate("typeof window.__pwned")
-    except Exception:  # a frame without scripts may refuse evaluation: nothing ran there either
-        in_frame = "undefined"
-    assert in_frame == "undefined"
+    # Playwright evaluates in the frame even though its sandbox lets no script of its own run.
+    assert frame.evaluate("typeof window.__pwned") == "undefined"
+    assert frame.evaluate("document.scripts.length") == 0
+    assert frame.evaluate("document.images[0] && document.images[0].getAttribute('src')") in (
+        None,
+        "",
+    )
     assert remote_image[1] == []  # the tracker was never fetched
 
     proposal = StageProposal.objects.get()
@@ -144,6 +154,8 @@ def test_uploaded_platform_mail_shows_sanitised_and_the_manager_accepts_its_prop
     )
     box = card.locator(f'[data-proposal-id="{proposal.pk}"]')
     assert box.get_attribute("data-proposal-status") == "pending"
+    # Words shared with other pages in their own sense: "Dismiss" is not "close the hint".
+    assert box.locator("[data-action=dismiss]").inner_text() == "忽略"
     assert page.locator("#mail-pending-count").is_visible()
     assert fits(page, 1366)
     screenshot(page, "project-mail")
@@ -174,9 +186,10 @@ def test_uploaded_platform_mail_shows_sanitised_and_the_manager_accepts_its_prop
     project.refresh_from_db()
     assert proposal.status == "accepted" and proposal.decided_by_id == bob.pk
     assert project.stage == "needs_info"
-    assert page.locator(f'[data-proposal-id="{proposal.pk}"]').get_attribute(
-        "data-proposal-status"
-    ) == "accepted"
+    assert (
+        page.locator(f'[data-proposal-id="{proposal.pk}"]').get_attribute("data-proposal-status")
+        == "accepted"
+    )
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
@@ -187,15 +200,22 @@ def test_uploaded_platform_mail_shows_sanitised_and_the_manager_accepts_its_prop
     assert fits(page, 390)
 
 
-def test_the_mail_pages_are_all_in_chinese(open_as, org, project, as_bob, alice, tmp_path):
+def test_the_mail_pages_are_all_in_chinese(
+    open_as, org, project, as_alice, as_bob, alice, tmp_path
+):
     pass_gates(project)
     change_stage(actor=as_bob, project=project, stage="under_review")
-    from linkstar.platformmail.services import ingest_message, set_project_mailbox
+    from linkstar.platformmail.services import (
+        create_keyword_rule,
+        ingest_message,
+        set_project_mailbox,
+    )
 
     set_project_mailbox(actor=as_bob, project=project, address=ADDRESS)
+    create_keyword_rule(actor=as_alice, platform="amazon", phrase="补件通知", stage="needs_info")
     outcome = ingest_message(
         organization=org,
-        raw=open(platform_eml(tmp_path, remote_hits=["http://127.0.0.1:9/x.gif"]), "rb").read(),
+        raw=Path(platform_eml(tmp_path, remote_hits=["http://127.0.0.1:9/x.gif"])).read_bytes(),
         source="upload",
         actor=as_bob,
     )
@@ -210,3 +230,7 @@ def test_the_mail_pages_are_all_in_chinese(open_as, org, project, as_bob, alice,
         # The message's own English and the header names (Delivered-To, X-Original-To) stay.
         extra = {"seller", "verification", "additional", "information", "required"}
         assert english_left(page, extra | {"delivered", "original"}) == [], path
+    assert page.locator("#rule-table td[data-stage=needs_info]").inner_text() == "需补料"
+    page.goto(page.base_url + f"/o/acme/mail/{outcome.message.pk}/")
+    assert page.locator("dl dt").nth(0).inner_text() == "发件人"
+    assert page.locator("dl dt").nth(1).inner_text() == "收件人"

@@ -154,7 +154,11 @@ PROJECT_COLUMNS = [
         "progress", pgettext_lazy("export column", "Progress (%)"), INT, 10, lambda p, c: p.progress
     ),
     Column(
-        "task_count", pgettext_lazy("export column", "Task count"), INT, 8, lambda p, c: p.task_count
+        "task_count",
+        pgettext_lazy("export column", "Task count"),
+        INT,
+        8,
+        lambda p, c: p.task_count,
     ),
     Column(
         "finished_task_count",
