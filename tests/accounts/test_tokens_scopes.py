@@ -223,7 +223,9 @@ def test_the_tokens_page_shows_scope_last_use_and_the_organization_tokens(org, a
             "org-role": "operator",
             "org-scope": "read_write",
         },
+        follow=True,
     )
+    assert r.redirect_chain == [("/o/acme/settings/tokens/", 302)]
     assert r.status_code == 200
     html = r.content.decode()
     assert 'id="new-token"' in html and 'id="org-token-table"' in html

@@ -158,7 +158,8 @@ def test_calendar_settings_page_shows_the_address_once(client, carol):
     client.force_login(carol)
     page = client.get("/o/acme/settings/calendar/").content.decode()
     assert 'id="feed-create"' in page and 'data-tab="calendar"' in page
-    r = client.post("/o/acme/settings/calendar/", {"action": "create"})
+    r = client.post("/o/acme/settings/calendar/", {"action": "create"}, follow=True)
+    assert r.redirect_chain == [("/o/acme/settings/calendar/", 302)]  # a reload posts nothing
     page = r.content.decode()
     assert "/calendar/lscal_" in page and "webcal://" in page
     assert "no-store" in r["Cache-Control"]

@@ -219,7 +219,8 @@ def test_changing_the_role_of_someone_outside_the_organization_is_not_found(
 
 def test_a_new_token_is_shown_once_and_works_on_the_api(client, org, carol):
     client.force_login(carol)
-    response = client.post(TOKENS, {"name": "ERP sync"})
+    response = client.post(TOKENS, {"name": "ERP sync"}, follow=True)
+    assert response.redirect_chain == [(TOKENS, 302)]  # reloading the page creates nothing more
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     token = ApiToken.objects.get(user=carol)

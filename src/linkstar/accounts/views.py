@@ -18,11 +18,11 @@ from linkstar.accounts.forms import (
     TokenForm,
     apply_errors,
 )
-from linkstar.accounts.models import Role
+from linkstar.accounts.models import ApiToken, Role
 from linkstar.accounts.selectors import memberships_of
 from linkstar.core import clock, policy
 from linkstar.core.exceptions import Conflict, InvalidInput
-from linkstar.core.web import web_actor
+from linkstar.core.web import show_once, take_once, web_actor
 
 
 class LoginView(auth_views.LoginView):
@@ -159,7 +159,7 @@ def member_remove(request, org: str, user_id: int):
 
 def api_tokens(request, org: str):
     """My tokens; for administrators also the organization's tokens and the members' tokens. A
-    new token's value is shown once, in the answer to the form that created it."""
+    new token's value is shown once, on the page the form redirects to."""
     actor = web_actor(request, org)
     can_manage_org_tokens = policy.can(actor, "token.org_manage")
     form = TokenForm()
@@ -195,9 +195,14 @@ def api_tokens(request, org: str):
             except InvalidInput as exc:
                 apply_errors(bound, exc, {"expires_at": "expires_on"})
             else:
-                created = {"token": token, "raw": raw}
-                form = TokenForm()
-                org_form = OrgTokenForm(prefix="org") if can_manage_org_tokens else None
+                # Shown once, by the page the redirect lands on: a reload posts nothing again.
+                show_once(request, "api_token", {"token_id": token.pk, "raw": raw})
+                return redirect("api_tokens", org)
+    else:
+        kept = take_once(request, "api_token")
+        if kept:
+            token = ApiToken.objects.filter(pk=kept["token_id"]).first()
+            created = {"token": token, "raw": kept["raw"]} if token is not None else None
     has_errors = bool(form.errors or (org_form is not None and org_form.errors))
     org_tokens, member_tokens = selectors.admin_token_lists(actor=actor)
     if not can_manage_org_tokens:

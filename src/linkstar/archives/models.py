@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linkstar.core.models import OrgOwned
 
@@ -12,7 +13,7 @@ from linkstar.core.models import OrgOwned
 class ArchiveStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Being built")
-    DONE = "done", _("Ready")
+    DONE = "done", pgettext_lazy("archive status", "Ready")
     FAILED = "failed", _("Failed")
     EXPIRED = "expired", _("Expired")
 

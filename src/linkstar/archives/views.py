@@ -18,7 +18,7 @@ from linkstar.archives.downloads import archive_response, export_response
 from linkstar.archives.ical import calendar_for
 from linkstar.core import clock, policy
 from linkstar.core.exceptions import NotFound
-from linkstar.core.web import web_actor
+from linkstar.core.web import show_once, take_once, web_actor
 from linkstar.projects.views.lists import filter_form
 
 PAGE_SIZE = 50
@@ -135,7 +135,11 @@ def calendar_settings(request, org: str):
             )
             return redirect("calendar_settings", org)
         _feed, raw = services.create_calendar_feed(actor=actor)
-        created_url = settings.LINKSTAR_BASE_URL + reverse("calendar_feed", kwargs={"token": raw})
+        address = settings.LINKSTAR_BASE_URL + reverse("calendar_feed", kwargs={"token": raw})
+        # Shown once, by the page the redirect lands on: a reload does not replace the address.
+        show_once(request, "calendar_url", address)
+        return redirect("calendar_settings", org)
+    created_url = take_once(request, "calendar_url")
     feed = selectors.active_feed(actor=actor)
     response = _render(
         request,

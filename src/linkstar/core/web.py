@@ -140,3 +140,15 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+def show_once(request, key: str, value) -> None:
+    """Keep a value a page must show exactly once (a new token, a secret address) for the page
+    that the redirect after the form lands on, so that reloading it does not post the form
+    again (Post/Redirect/Get). The value lives in the session only until that page reads it."""
+    request.session[f"once:{key}"] = value
+
+
+def take_once(request, key: str):
+    """The value :func:`show_once` kept, removed from the session as it is read."""
+    return request.session.pop(f"once:{key}", None)

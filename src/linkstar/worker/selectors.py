@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, Max
+from django.utils.translation import ngettext
 
 from linkstar.core import clock
 
@@ -18,6 +19,21 @@ class PeriodicRow:
     name: str
     every: dt.timedelta
     last_scheduled_at: dt.datetime | None
+
+    @property
+    def every_label(self) -> str:
+        """ "every 5 minutes", "every hour", "every day" — in the page's language."""
+        seconds = int(self.every.total_seconds())
+        if seconds % 86400 == 0:
+            days = seconds // 86400
+            return ngettext("every day", "every %(n)d days", days) % {"n": days}
+        if seconds % 3600 == 0:
+            hours = seconds // 3600
+            return ngettext("every hour", "every %(n)d hours", hours) % {"n": hours}
+        if seconds % 60 == 0:
+            minutes = seconds // 60
+            return ngettext("every minute", "every %(n)d minutes", minutes) % {"n": minutes}
+        return ngettext("every second", "every %(n)d seconds", seconds) % {"n": seconds}
 
 
 def queue_counts() -> dict:
