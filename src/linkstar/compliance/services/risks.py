@@ -257,14 +257,21 @@ def detect_risks(*, organization, projects=None) -> list[AssociationRisk]:
 
 
 def notify_new_risks(risks: list[AssociationRisk]) -> None:
-    """Publish one ``risk.detected`` event per new risk (after the detecting transaction
-    commits); the notifications app tells the managers of both projects."""
+    """Publish one ``risk.detected`` event per new pair of projects sharing an identifier (after
+    the detecting transaction commits); the notifications app tells the managers of both."""
     from linkstar.accounts.models import Organization
     from linkstar.core.actors import Actor
     from linkstar.notifications import events
     from linkstar.notifications.kinds import EventKind
 
-    saved = [risk for risk in risks if risk.pk is not None]
+    # A shared identifier is stored once from each project's side; the event tells the managers
+    # of both projects, so one event per pair, kind and value.
+    saved, pairs = [], set()
+    for risk in risks:
+        pair = (frozenset((risk.project_id, risk.other_project_id)), risk.kind, risk.digest)
+        if risk.pk is not None and pair not in pairs:
+            pairs.add(pair)
+            saved.append(risk)
     if not saved:
         return
     actor = Actor.system(Organization.objects.get(pk=saved[0].organization_id))
