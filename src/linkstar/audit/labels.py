@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 ACTION_LABELS = {
     "organization.created": _("Organization created"),
@@ -210,12 +210,26 @@ def _text(value: Any, field: str, values: dict, names: dict[str, dict[int, str]]
     return str(value)
 
 
+def _task_field(field: str) -> tuple[str, str] | None:
+    """``task:<key>:<field>`` (a task's field in a project-level entry, as an import writes
+    them) → (key, field); None for an ordinary field."""
+    parts = field.split(":")
+    if len(parts) == 3 and parts[0] == "task":
+        return parts[1], parts[2]
+    return None
+
+
+def _base_field(field: str) -> str:
+    task_field = _task_field(field)
+    return task_field[1] if task_field else field
+
+
 def referenced_ids(changes_list, kind: str) -> set[int]:
     """The ids of one kind (user, entity) that the given changes name, to look up in one query."""
     fields = {field for field, k in REFERENCES.items() if k == kind}
     ids: set[int] = set()
     for changes in changes_list:
-        for field in fields & set(changes or {}):
+        for field in (f for f in (changes or {}) if _base_field(f) in fields):
             change = changes[field]
             for value in (
                 (change.get("before"), change.get("after")) if isinstance(change, dict) else ()
@@ -224,6 +238,17 @@ def referenced_ids(changes_list, kind: str) -> set[int]:
                     if isinstance(v, int) and not isinstance(v, bool):
                         ids.add(v)
     return ids
+
+
+def _label(field: str) -> str:
+    task_field = _task_field(field)
+    if task_field is None:
+        return str(FIELD_LABELS.get(field, field))
+    key, base = task_field
+    return pgettext("audit", "Task %(key)s: %(field)s") % {
+        "key": key,
+        "field": FIELD_LABELS.get(base, base),
+    }
 
 
 def change_lines(
@@ -238,8 +263,9 @@ def change_lines(
         if not isinstance(change, dict) or not {"before", "after"} & set(change):
             change = {"before": None, "after": change}
         before, after = change.get("before"), change.get("after")
-        before_text = None if before is None else _text(before, field, values, names)
-        after_text = None if after is None else _text(after, field, values, names)
+        base = _base_field(field)
+        before_text = None if before is None else _text(before, base, values, names)
+        after_text = None if after is None else _text(after, base, values, names)
         full = after_text or before_text or ""
         if after_text and len(after_text) > LONG_TEXT:
             after_text = after_text[:LONG_TEXT] + "…"
@@ -248,7 +274,7 @@ def change_lines(
         lines.append(
             ChangeLine(
                 field=field,
-                label=str(FIELD_LABELS.get(field, field)),
+                label=_label(field),
                 before=before_text,
                 after=after_text,
                 full=full if len(full) > LONG_TEXT else "",
