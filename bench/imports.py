@@ -104,19 +104,20 @@ def _timers() -> Timers:
     from linkstar.audit import services as audit
     from linkstar.compliance import services as compliance
     from linkstar.exchange import projects_import
-    from linkstar.exchange import services as exchange
+    from linkstar.exchange.services import running, tracker_states
     from linkstar.notifications import events
     from linkstar.projects import services as projects
+    from linkstar.projects.services import creation as project_creation
 
     timers = Timers()
     timers.wrap(projects_import.ProjectSheet, "check", "sheet check (every row)")
     timers.wrap(projects_import.ProjectSheet, "check_with_services", "services' row checks")
     timers.wrap(projects, "_materialise", "create projects + tasks")
-    timers.wrap(projects, "_insert_tasks", "  of which tasks + dependencies")
+    timers.wrap(project_creation, "_insert_tasks", "  of which tasks + dependencies")
     timers.wrap(compliance, "after_projects_created", "  of which risk detection")
     timers.wrap(events, "publish_many", "  of which events")
-    timers.wrap(exchange, "apply_imported_states", "stages + task states")
-    for module in (audit, projects, exchange):  # each module holds its own name of it
+    timers.wrap(running, "apply_imported_states", "stages + task states")
+    for module in (audit, project_creation, tracker_states):  # each module holds its own name of it
         timers.wrap(module, "record_many", "audit (every record_many call)")
     return timers
 

@@ -305,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return call
 
-        import linkstar.projects.services as project_services
+        from linkstar.projects.services import creation as project_services
 
         project_services.compliance.after_projects_created = timed
         try:

@@ -1,0 +1,174 @@
+"""The mapping of an import: which column fills which field, guessed from the organization's
+remembered mapping or the header words, checked, remembered; the rows as mapped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from django.utils.translation import gettext as _
+
+from linkstar.core.actors import Actor
+from linkstar.core.exceptions import FieldError, InvalidInput
+from linkstar.exchange.fields import FIELDS, IGNORE, norm, synonyms, task_column
+from linkstar.exchange.models import ImportJob, ImportKind, ImportMapping
+
+# --- mapping ------------------------------------------------------------------------------------
+
+
+def guess_mapping(actor: Actor, kind: str, headers: list[str]) -> dict:
+    """Column index → field from the organization's remembered mapping, else the header words;
+    task columns of project trackers by task title or key (+ status/负责人/截止)."""
+    remembered = ImportMapping.objects.filter(organization=actor.organization, kind=kind).first()
+    known = remembered.columns if remembered else {}
+    defaults = dict(remembered.defaults) if remembered else {}
+    words = synonyms(kind)
+    tasks = None
+    columns: dict[str, str] = {}
+    used: set[str] = set()
+    for i, header in enumerate(headers):
+        key = norm(header)
+        if not key:
+            continue
+        target = known.get(key)
+        if target is None:
+            target = words.get(key)
+        if target is None and kind == ImportKind.PROJECTS:
+            if tasks is None:
+                from linkstar.exchange.projects_import import ProjectSheet
+
+                tasks = ProjectSheet(actor, defaults).task_names()
+            target = task_column(header, tasks)
+        if target and target != IGNORE and target not in used:
+            columns[str(i)] = target
+            used.add(target)
+    return {"columns": columns, "defaults": defaults}
+
+
+def _allowed_fields(kind: str) -> set[str]:
+    return {f.name for f in FIELDS[kind]}
+
+
+def _clean_mapping(actor: Actor, job: ImportJob, mapping: dict) -> dict:
+    columns = mapping.get("columns") or {}
+    defaults = mapping.get("defaults") or {}
+    allowed = _allowed_fields(job.kind)
+    errors = []
+    cleaned: dict[str, str] = {}
+    used: dict[str, str] = {}
+    for index, target in columns.items():
+        try:
+            position = int(index)
+        except (TypeError, ValueError):
+            position = -1
+        if not 0 <= position < len(job.headers):
+            errors.append(FieldError("columns", _("There is no column %(i)s.") % {"i": index}))
+            continue
+        if not target:
+            continue
+        is_task = job.kind == ImportKind.PROJECTS and str(target).startswith("task:")
+        if is_task:
+            parts = str(target).split(":")
+            if len(parts) != 3 or parts[2] not in ("status", "assignee", "due") or not parts[1]:
+                is_task = False
+        if target not in allowed and not is_task:
+            errors.append(
+                FieldError(
+                    "columns",
+                    _("Column %(c)r: unknown field %(f)r.")
+                    % {"c": job.headers[position], "f": target},
+                )
+            )
+            continue
+        if target in used:
+            errors.append(
+                FieldError(
+                    "columns",
+                    _("Columns %(a)r and %(b)r both fill %(f)s.")
+                    % {"a": used[target], "b": job.headers[position], "f": target},
+                )
+            )
+            continue
+        used[target] = job.headers[position]
+        cleaned[str(position)] = target
+    clean_defaults: dict = {}
+    if job.kind == ImportKind.PROJECTS:
+        template_id = defaults.get("template_id")
+        if template_id not in (None, ""):
+            from linkstar.playbooks.selectors import visible_templates
+
+            try:
+                template_id = int(template_id)
+            except (TypeError, ValueError):
+                template_id = None
+            if template_id is None or not visible_templates(actor).filter(pk=template_id).exists():
+                errors.append(FieldError("template_id", _("Unknown template.")))
+            else:
+                clean_defaults["template_id"] = template_id
+        if defaults.get("start_date"):
+            try:
+                clean_defaults["start_date"] = dt.date.fromisoformat(
+                    str(defaults["start_date"])
+                ).isoformat()
+            except ValueError:
+                errors.append(FieldError("start_date", _("Enter a date as YYYY-MM-DD.")))
+    required = {f.name for f in FIELDS[job.kind] if f.required}
+    if job.kind == ImportKind.PROJECTS:
+        required -= {"site", "entity"}  # a template default stands for the site; entity by number
+        if "entity" not in used and "entity_number" not in used:
+            errors.append(FieldError("columns", _("Choose the column of the seller entity.")))
+    missing = [f for f in sorted(required) if f not in used]
+    for name in missing:
+        errors.append(
+            FieldError(
+                "columns", _("Choose the column of %(f)s.") % {"f": _field_label(job.kind, name)}
+            )
+        )
+    if errors:
+        raise InvalidInput(errors)
+    return {"columns": cleaned, "defaults": clean_defaults}
+
+
+def _field_label(kind: str, name: str) -> str:
+    from linkstar.exchange.fields import field_label
+
+    return field_label(kind, name)
+
+
+def remember_mapping(*, actor: Actor, job: ImportJob) -> None:
+    columns = {
+        norm(job.headers[int(i)]): target for i, target in job.mapping.get("columns", {}).items()
+    }
+    # Headers the person left unmapped are remembered as "ignore", so the guess does not return.
+    for i, header in enumerate(job.headers):
+        if str(i) not in job.mapping.get("columns", {}) and norm(header):
+            columns.setdefault(norm(header), IGNORE)
+    ImportMapping.objects.update_or_create(
+        organization=actor.organization,
+        kind=job.kind,
+        defaults={"columns": columns, "defaults": job.mapping.get("defaults", {})},
+    )
+
+
+def mapped_rows(job: ImportJob) -> list[tuple[int, dict]]:
+    """(sheet row, {field: (value, header)}) for every row."""
+    columns = [(int(i), target) for i, target in (job.mapping.get("columns") or {}).items()]
+    out = []
+    for number, cells in job.rows:
+        values = {}
+        for i, target in columns:
+            value = cells[i] if i < len(cells) else None
+            values[target] = (value, job.headers[i])
+        out.append((number, values))
+    return out
+
+
+def fingerprint(job: ImportJob) -> str:
+    """What the preview checked: the parsed rows and the mapping."""
+    blob = json.dumps([job.rows, job.mapping], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _column_of(job: ImportJob) -> dict[str, str]:
+    return {target: job.headers[int(i)] for i, target in (job.mapping.get("columns") or {}).items()}

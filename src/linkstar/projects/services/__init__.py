@@ -1,0 +1,44 @@
+"""Every write on store projects, tasks and comments.
+
+Each function checks the policy, validates, runs in one transaction, appends the audit event
+and returns the model. Web pages, the API, the CLI and the importers all call these.
+"""
+
+from linkstar.core.clock import org_today
+from linkstar.projects.services.comments import add_comment, find_mentions
+from linkstar.projects.services.creation import (
+    _materialise,
+    create_project,
+    create_projects_batch,
+    validate_projects_batch,
+)
+from linkstar.projects.services.lifecycle import (
+    _lock_project,
+    _require_active,
+    change_stage,
+    close_project,
+    update_project,
+)
+from linkstar.projects.services.rows import MANAGER_ROLES, ProjectRow, _prepare_rows
+from linkstar.projects.services.tasks import finish_task, skip_task, update_task
+
+__all__ = [
+    "MANAGER_ROLES",
+    "ProjectRow",
+    "_lock_project",
+    "_materialise",
+    "_prepare_rows",
+    "_require_active",
+    "add_comment",
+    "change_stage",
+    "close_project",
+    "create_project",
+    "create_projects_batch",
+    "find_mentions",
+    "finish_task",
+    "org_today",
+    "skip_task",
+    "update_project",
+    "update_task",
+    "validate_projects_batch",
+]

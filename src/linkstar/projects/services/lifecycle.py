@@ -1,0 +1,264 @@
+"""Changing a project: its details and team, its stage (through the state machine and the
+compliance gates), and its closing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linkstar.accounts.models import Membership
+from linkstar.audit.services import diff, record
+from linkstar.compliance import services as compliance
+from linkstar.core import policy
+from linkstar.core.actors import Actor
+from linkstar.core.exceptions import (
+    Conflict,
+    FieldError,
+    InvalidInput,
+    TransitionNotAllowed,
+    check_version,
+)
+from linkstar.notifications import events
+from linkstar.notifications.kinds import EventKind
+from linkstar.projects.models import (
+    FINISHED_TASK_STATUSES,
+    ProjectStatus,
+    Stage,
+    StageChange,
+    StoreProject,
+    Task,
+    TaskStatus,
+)
+from linkstar.projects.rules import CLOSABLE_STAGES, stage_move_allowed
+from linkstar.projects.services.rows import MANAGER_ROLES
+
+
+def _lock_project(project: StoreProject) -> StoreProject:
+    return (
+        StoreProject.objects.select_for_update()
+        .select_related("organization", "site")
+        .get(pk=project.pk)
+    )
+
+
+def _require_active(project: StoreProject) -> None:
+    if project.status == ProjectStatus.CLOSED:
+        raise Conflict(_("Project %(c)s is closed.") % {"c": project.code}, code="project_closed")
+
+
+@transaction.atomic
+def update_project(
+    *,
+    actor: Actor,
+    project: StoreProject,
+    version: int | None = None,
+    store_name: str | None = None,
+    manager_id: int | type(...) | None = ...,
+    members: list[int] | None = None,
+    start_date: dt.date | None = None,
+    planned_finish: dt.date | None = None,
+) -> StoreProject:
+    """Change a project's store name, manager, team or dates (its manager or an admin).
+    Moving the start date moves the dates of the tasks not started yet by the same days."""
+    project = _lock_project(project)
+    policy.require(actor, "project.update", project)  # on the locked row, not a stale copy
+    check_version(project, version)
+    _require_active(project)
+    before = {
+        "store_name": project.store_name,
+        "manager_id": project.manager_id,
+        "member_ids": sorted(project.members.values_list("pk", flat=True)),
+        "start_date": project.start_date,
+        "planned_finish": project.planned_finish,
+    }
+    after = dict(before)
+    memberships = {m.user_id: m for m in Membership.objects.filter(organization=actor.organization)}
+    errors = []
+    if store_name is not None:
+        if not store_name.strip():
+            errors.append(FieldError("store_name", _("A store name is required.")))
+        elif len(store_name.strip()) > 200:
+            errors.append(FieldError("store_name", _("A store name has at most 200 characters.")))
+        after["store_name"] = store_name.strip()
+    if manager_id is not ...:
+        m = memberships.get(manager_id) if manager_id is not None else None
+        if manager_id is not None and (
+            m is None or (m.role not in MANAGER_ROLES and not m.is_owner)
+        ):
+            errors.append(
+                FieldError(
+                    "manager_id",
+                    _("The manager must be a manager or an administrator of the organization."),
+                )
+            )
+        after["manager_id"] = manager_id
+    if members is not None:
+        unknown = [u for u in members if u not in memberships]
+        if unknown:
+            errors.append(
+                FieldError("members", _("Not members of the organization: %(v)s.") % {"v": unknown})
+            )
+        after["member_ids"] = sorted(set(members))
+    if start_date is not None:
+        after["start_date"] = start_date
+        if planned_finish is None:  # the finish follows the start, before it is checked
+            after["planned_finish"] = before["planned_finish"] + (start_date - before["start_date"])
+    if planned_finish is not None:
+        after["planned_finish"] = planned_finish
+    if after["planned_finish"] < after["start_date"]:
+        errors.append(
+            FieldError("planned_finish", _("The planned finish cannot be before the start date."))
+        )
+    if (
+        after["store_name"] != before["store_name"]
+        and StoreProject.objects.filter(
+            organization_id=project.organization_id,
+            site_id=project.site_id,
+            store_name=after["store_name"],
+        )
+        .exclude(pk=project.pk)
+        .exclude(stage=Stage.CANCELLED)
+        .exists()
+    ):
+        errors.append(
+            FieldError(
+                "store_name",
+                _("A project for store %(n)r on %(s)s already exists.")
+                % {"n": after["store_name"], "s": project.site.code},
+            )
+        )
+    if errors:
+        raise InvalidInput(errors)
+    changes = diff(before, after)
+    if not changes:
+        return project
+    if "manager_id" in changes:
+        # The manager's own steps follow the project to its new manager, unless already done.
+        reassigned = project.tasks.filter(role="manager", assignee_id=before["manager_id"]).exclude(
+            status__in=FINISHED_TASK_STATUSES
+        )
+        reassigned.update(assignee_id=after["manager_id"], version=F("version") + 1)
+    if "start_date" in changes:
+        shift = after["start_date"] - before["start_date"]
+        project.tasks.filter(status=TaskStatus.TODO).update(
+            start_date=F("start_date") + shift,
+            due_date=F("due_date") + shift,
+            version=F("version") + 1,
+        )
+    project.store_name = after["store_name"]
+    project.manager_id = after["manager_id"]
+    project.start_date = after["start_date"]
+    project.planned_finish = after["planned_finish"]
+    project.version += 1
+    project.save()
+    if "member_ids" in changes:
+        project.members.set(after["member_ids"])
+    record(
+        actor=actor, action="project.updated", obj=project, changes=changes, project_id=project.pk
+    )
+    return project
+
+
+def _move_stage(
+    *, actor: Actor, project: StoreProject, stage: str, note: str = "", task: Task | None = None
+) -> None:
+    """Apply a stage move on a locked project, through the state machine."""
+    _require_active(project)
+    if stage not in Stage.values:
+        raise InvalidInput(FieldError("stage", _("Unknown stage %(s)r.") % {"s": stage}))
+    if not stage_move_allowed(project.stage, stage):
+        raise TransitionNotAllowed(
+            _("A project cannot move from %(a)s to %(b)s.")
+            % {"a": Stage(project.stage).label, "b": Stage(stage).label}
+        )
+    compliance.check_stage_move(project=project, stage=stage)  # readiness and risk gates
+    previous = project.stage
+    now = timezone.now()
+    project.stage = stage
+    project.stage_changed_at = now
+    project.version += 1
+    project.save(update_fields=["stage", "stage_changed_at", "version", "updated_at"])
+    StageChange.objects.create(
+        project=project,
+        from_stage=previous,
+        to_stage=stage,
+        note=note,
+        actor_id=actor.user_id,
+        task=task,
+        at=now,
+    )
+    changes = {"stage": {"before": previous, "after": stage}}
+    if note:
+        changes["note"] = {"before": None, "after": note}
+    if task is not None:
+        changes["by_task"] = {"before": None, "after": task.key}
+    record(
+        actor=actor,
+        action="project.stage_changed",
+        obj=project,
+        changes=changes,
+        project_id=project.pk,
+    )
+    events.publish(
+        EventKind.PROJECT_STAGE_CHANGED,
+        actor=actor,
+        project=project,
+        obj=project,
+        data={"from": previous, "to": stage, "note": note, "task_key": task.key if task else None},
+    )
+
+
+@transaction.atomic
+def change_stage(
+    *, actor: Actor, project: StoreProject, stage: str, note: str = "", version: int | None = None
+) -> StoreProject:
+    """Move a project's stage: preparing → under_review ⇄ needs_info → opened | rejected;
+    rejected → preparing; any open stage → cancelled. Nothing else (409)."""
+    project = _lock_project(project)
+    policy.require(actor, "project.stage", project)
+    check_version(project, version)
+    _move_stage(actor=actor, project=project, stage=stage, note=(note or "").strip())
+    return project
+
+
+@transaction.atomic
+def close_project(
+    *, actor: Actor, project: StoreProject, version: int | None = None
+) -> StoreProject:
+    """The manager's confirmation (项目闭环): allowed once the project is opened, rejected or
+    cancelled and every task is done or skipped."""
+    project = _lock_project(project)
+    policy.require(actor, "project.close", project)
+    check_version(project, version)
+    _require_active(project)
+    if project.stage not in CLOSABLE_STAGES:
+        raise TransitionNotAllowed(
+            _("A project can be closed once it is opened, rejected or cancelled; it is %(s)s.")
+            % {"s": Stage(project.stage).label}
+        )
+    open_tasks = list(
+        project.tasks.exclude(status__in=FINISHED_TASK_STATUSES).values_list("key", flat=True)[:5]
+    )
+    if open_tasks:
+        raise Conflict(
+            _("Tasks still open: %(t)s. Finish or skip them first.") % {"t": ", ".join(open_tasks)},
+            code="tasks_open",
+        )
+    project.status = ProjectStatus.CLOSED
+    project.closed_at = timezone.now()
+    project.version += 1
+    project.save(update_fields=["status", "closed_at", "version", "updated_at"])
+    record(
+        actor=actor,
+        action="project.closed",
+        obj=project,
+        changes={"status": {"before": "active", "after": "closed"}},
+        project_id=project.pk,
+    )
+    events.publish(EventKind.PROJECT_CLOSED, actor=actor, project=project, obj=project)
+    return project

@@ -1,0 +1,205 @@
+"""Working on tasks: their status, assignee, dates and checklist, finishing (which may move
+the project's stage) and skipping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linkstar.accounts.models import Membership
+from linkstar.audit.services import diff, record
+from linkstar.compliance import services as compliance
+from linkstar.core import policy
+from linkstar.core.actors import Actor
+from linkstar.core.exceptions import (
+    DependencyNotDone,
+    FieldError,
+    InvalidInput,
+    TransitionNotAllowed,
+    check_version,
+)
+from linkstar.notifications import events
+from linkstar.notifications.kinds import EventKind
+from linkstar.projects.models import FINISHED_TASK_STATUSES, StoreProject, Task, TaskStatus
+from linkstar.projects.rules import SKIPPABLE, TASK_TRANSITIONS
+from linkstar.projects.services.lifecycle import _lock_project, _move_stage, _require_active
+
+
+def _lock_task(task: Task) -> Task:
+    return Task.objects.select_for_update().select_related("project").get(pk=task.pk)
+
+
+def _check_dependencies(task: Task, verb: str) -> None:
+    waiting = list(
+        task.depends_on.exclude(status__in=FINISHED_TASK_STATUSES).values_list("key", "title")
+    )
+    if waiting:
+        raise DependencyNotDone(
+            _("Cannot %(verb)s %(task)r: waiting for %(deps)s.")
+            % {"verb": verb, "task": task.key, "deps": ", ".join(f"{k} ({t})" for k, t in waiting)}
+        )
+
+
+def finish_task(*, actor: Actor, task: Task, status: str = TaskStatus.DONE) -> None:
+    """Mark a locked task done or skipped (the caller saves it), count it on the project, and
+    apply its ``sets_stage`` through the stage state machine."""
+    project = _lock_project(task.project)
+    task.status = status
+    task.completed_at = timezone.now()
+    StoreProject.objects.filter(pk=project.pk).update(
+        finished_task_count=F("finished_task_count") + 1
+    )
+    if status == TaskStatus.DONE:
+        events.publish(
+            EventKind.TASK_DONE, actor=actor, project=project, task=task, obj=task, data={}
+        )
+    if status == TaskStatus.DONE and task.sets_stage and project.stage != task.sets_stage:
+        _move_stage(actor=actor, project=project, stage=task.sets_stage, task=task)
+
+
+@transaction.atomic
+def update_task(
+    *,
+    actor: Actor,
+    task: Task,
+    version: int | None = None,
+    status: str | None = None,
+    assignee_id: int | type(...) | None = ...,
+    start_date: dt.date | type(...) | None = ...,
+    due_date: dt.date | type(...) | None = ...,
+    checklist: list[dict] | None = None,
+) -> Task:
+    """Change a task. Status follows todo → in_progress → done; a task cannot start or finish
+    while one it depends on is open; ``done`` on a task needing approval opens an approval
+    request instead. Assignee and dates are the manager's; status and checklist the team's."""
+    task = _lock_task(task)
+    project = task.project
+    planning = assignee_id is not ... or start_date is not ... or due_date is not ...
+    policy.require(actor, "task.plan" if planning else "task.work", task)
+    if status is not None or checklist is not None:
+        policy.require(actor, "task.work", task)
+    check_version(task, version)
+    _require_active(project)
+    before = {
+        "status": task.status,
+        "assignee_id": task.assignee_id,
+        "start_date": task.start_date,
+        "due_date": task.due_date,
+        "checklist": task.checklist,
+    }
+    errors = []
+    if assignee_id is not ...:
+        if (
+            assignee_id is not None
+            and not Membership.objects.filter(
+                organization=actor.organization, user_id=assignee_id
+            ).exists()
+        ):
+            errors.append(
+                FieldError("assignee_id", _("The assignee must be a member of the organization."))
+            )
+        task.assignee_id = assignee_id
+    if start_date is not ...:
+        task.start_date = start_date
+    if due_date is not ...:
+        task.due_date = due_date
+    if task.start_date and task.due_date and task.due_date < task.start_date:
+        errors.append(FieldError("due_date", _("The due date cannot be before the start date.")))
+    if checklist is not None:
+        texts = [item.get("text") for item in task.checklist]
+        if [item.get("text") for item in checklist] != texts:
+            errors.append(
+                FieldError(
+                    "checklist", _("The checklist items must be the task's items, ticked or not.")
+                )
+            )
+        else:
+            task.checklist = [
+                {"text": item["text"], "done": bool(item.get("done"))} for item in checklist
+            ]
+    if errors:
+        raise InvalidInput(errors)
+    approval = None
+    if status is not None and status != task.status:
+        if status not in TaskStatus.values:
+            raise InvalidInput(FieldError("status", _("Unknown status %(s)r.") % {"s": status}))
+        if status not in TASK_TRANSITIONS[task.status]:
+            raise TransitionNotAllowed(
+                _("A task cannot move from %(a)s to %(b)s.")
+                % {"a": TaskStatus(task.status).label, "b": TaskStatus(status).label}
+            )
+        if status == TaskStatus.IN_PROGRESS:
+            _check_dependencies(task, _("start"))
+            task.status = TaskStatus.IN_PROGRESS
+            task.started_at = task.started_at or timezone.now()
+        elif status == TaskStatus.DONE:
+            _check_dependencies(task, _("finish"))
+            compliance.check_task_completion(task=task)  # its documents, and the stage gate
+            if task.approval_levels:
+                from linkstar.approvals.services import open_approval_request
+
+                task.status = TaskStatus.AWAITING_APPROVAL
+                approval = open_approval_request(actor=actor, task=task)
+            else:
+                finish_task(actor=actor, task=task)
+    after = {
+        "status": task.status,
+        "assignee_id": task.assignee_id,
+        "start_date": task.start_date,
+        "due_date": task.due_date,
+        "checklist": task.checklist,
+    }
+    changes = diff(before, after)
+    if not changes:
+        return task
+    task.version += 1
+    task.save()
+    if approval is not None:
+        changes["approval_request"] = {"before": None, "after": approval.pk}
+    record(actor=actor, action="task.updated", obj=task, changes=changes, project_id=project.pk)
+    if "assignee_id" in changes and task.assignee_id is not None:
+        events.publish(
+            EventKind.TASK_ASSIGNED,
+            actor=actor,
+            task=task,
+            obj=task,
+            data={"assignee_id": task.assignee_id, "previous_id": before["assignee_id"]},
+        )
+    return task
+
+
+@transaction.atomic
+def skip_task(*, actor: Actor, task: Task, reason: str, version: int | None = None) -> Task:
+    """Mark a task not applicable (不适用): manager or admin, with a reason; counts as finished."""
+    task = _lock_task(task)
+    policy.require(actor, "task.skip", task)
+    check_version(task, version)
+    _require_active(task.project)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(FieldError("reason", _("Say why the task does not apply.")))
+    if task.status not in SKIPPABLE:
+        raise TransitionNotAllowed(
+            _("A task that is %(s)s cannot be skipped.") % {"s": TaskStatus(task.status).label}
+        )
+    previous = task.status
+    task.skip_reason = reason
+    finish_task(actor=actor, task=task, status=TaskStatus.SKIPPED)
+    task.version += 1
+    task.save()
+    record(
+        actor=actor,
+        action="task.skipped",
+        obj=task,
+        project_id=task.project_id,
+        changes={
+            "status": {"before": previous, "after": "skipped"},
+            "reason": {"before": None, "after": reason},
+        },
+    )
+    return task
