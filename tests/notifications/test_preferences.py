@@ -109,6 +109,18 @@ def test_a_digest_reader_gets_one_mail_a_day_listing_the_day_s_notifications(
     assert DigestRun.objects.filter(user=carol).count() == 2
 
 
+def test_a_digest_due_in_quiet_hours_waits_for_them_to_end(settled, as_bob, carol, org):
+    update_preferences(
+        actor=actor_of(org, carol), digest=True, quiet_start="17:00", quiet_end="08:00"
+    )
+    with clock.frozen_at(dt.datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)):
+        assign(settled, as_bob, carol)
+    with clock.frozen_at(dt.datetime(2026, 12, 1, 19, 0, tzinfo=SHANGHAI)):
+        assert send_digests() == 1
+    [digest] = mails(carol)
+    assert digest.not_before == dt.datetime(2026, 12, 2, 8, 0, tzinfo=SHANGHAI)
+
+
 def test_two_digest_runs_at_once_send_one_mail(settled, as_bob, carol, org):
     update_preferences(actor=actor_of(org, carol), digest=True)
     assign(settled, as_bob, carol)

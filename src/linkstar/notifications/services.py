@@ -29,6 +29,8 @@ from linkstar.notifications.models import (
 from linkstar.notifications.preferences import (
     from_row,
     org_settings_of,
+    prefs_for,
+    quiet_until,
 )
 
 if TYPE_CHECKING:
@@ -249,6 +251,8 @@ def _digest_organization(organization: Organization, day: dt.date) -> int:
             "user_id", flat=True
         )
     )
+    prefs = prefs_for(organization.pk, list(by_user))
+    now = clock.now()
     sent = 0
     for user_id, items in by_user.items():
         try:
@@ -264,7 +268,14 @@ def _digest_organization(organization: Organization, day: dt.date) -> int:
                 user = items[0].recipient
                 with translation.override(user.language or messages.ORG_LANGUAGE):
                     subject, body = _digest_text(organization, day, items)
-                outbox.queue_email(user=user, subject=subject, body=body, organization=organization)
+                outbox.queue_email(
+                    user=user,
+                    subject=subject,
+                    body=body,
+                    organization=organization,
+                    # a digest hour inside someone's quiet hours waits for them to end
+                    not_before=quiet_until(prefs[user_id], now, organization.time_zone),
+                )
                 sent += 1
         except IntegrityError:  # today's digest of this person went out (another worker)
             continue
