@@ -373,6 +373,19 @@ def create_api_token(
     )
 
 
+def _revoke(token: ApiToken) -> dict:
+    """Mark a locked token revoked (409 when it already is); the audit changes to record."""
+    if token.revoked_at is not None:
+        raise Conflict(_("This token is already revoked."), code="already_revoked")
+    token.revoked_at = clock.now()
+    token.save(update_fields=["revoked_at"])
+    unchanged = {"name": token.name, "prefix": token.prefix, "owner": token.user.email}
+    return {
+        **{field: {"before": value, "after": value} for field, value in unchanged.items()},
+        "revoked_at": {"before": None, "after": token.revoked_at},
+    }
+
+
 def _other_org_actors(user: User, actor: Actor | None, *, ip=None, via="api") -> list[Actor]:
     memberships = Membership.objects.select_related("organization", "user").filter(user=user)
     if actor is not None:
@@ -466,24 +479,11 @@ def revoke_api_token(*, actor: Actor, token_id: int) -> ApiToken:
     the organization, and the organization's tokens (whose service user is then retired).
     Anyone else's token is not found."""
     token = _revocable(actor, token_id)
-    if token.revoked_at is not None:
-        raise Conflict(_("This token is already revoked."), code="already_revoked")
-    token.revoked_at = clock.now()
-    token.save(update_fields=["revoked_at"])
+    changes = _revoke(token)
     if token.organization_id is not None:
         User.objects.filter(pk=token.user_id).update(is_active=False)
         Membership.objects.filter(user_id=token.user_id).delete()
-    record(
-        actor=actor,
-        action="token.revoked",
-        obj=token,
-        changes={
-            "name": {"before": token.name, "after": token.name},
-            "prefix": {"before": token.prefix, "after": token.prefix},
-            "owner": {"before": token.user.email, "after": token.user.email},
-            "revoked_at": {"before": None, "after": token.revoked_at},
-        },
-    )
+    record(actor=actor, action="token.revoked", obj=token, changes=changes)
     return token
 
 
@@ -498,20 +498,7 @@ def revoke_personal_token(*, user: User, token_id: int, ip=None, via="api") -> A
     )
     if token is None:
         raise NotFound()
-    if token.revoked_at is not None:
-        raise Conflict(_("This token is already revoked."), code="already_revoked")
-    token.revoked_at = clock.now()
-    token.save(update_fields=["revoked_at"])
+    changes = _revoke(token)
     for actor in _other_org_actors(user, None, ip=ip, via=via):
-        record(
-            actor=actor,
-            action="token.revoked",
-            obj=token,
-            changes={
-                "name": {"before": token.name, "after": token.name},
-                "prefix": {"before": token.prefix, "after": token.prefix},
-                "owner": {"before": user.email, "after": user.email},
-                "revoked_at": {"before": None, "after": token.revoked_at},
-            },
-        )
+        record(actor=actor, action="token.revoked", obj=token, changes=changes)
     return token
