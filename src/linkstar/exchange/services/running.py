@@ -203,20 +203,26 @@ def _run_projects(actor: Actor, job: ImportJob, report) -> dict:
             "project_ids": [p.pk for p, _s in created],
             **counts,
         }
-        record(
-            actor=actor,
-            action="import.completed",
-            obj=job,
-            changes={
-                "kind": {"before": None, "after": job.kind},
-                "file_name": {"before": None, "after": job.file_name},
-                "rows": {"before": None, "after": len(created)},
-                "projects": {"before": None, "after": len(created)},
-                "tasks_updated": {"before": None, "after": counts["tasks_updated"]},
-                "stages_set": {"before": None, "after": counts["stages_set"]},
-            },
+        _record_completed(
+            actor,
+            job,
+            rows=len(created),
+            projects=len(created),
+            tasks_updated=counts["tasks_updated"],
+            stages_set=counts["stages_set"],
         )
     return result
+
+
+def _record_completed(actor: Actor, job: ImportJob, **counts: int) -> None:
+    """The one audit event of a finished import: its kind, file and counts."""
+    changes = {"kind": job.kind, "file_name": job.file_name, **counts}
+    record(
+        actor=actor,
+        action="import.completed",
+        obj=job,
+        changes={field: {"before": None, "after": value} for field, value in changes.items()},
+    )
 
 
 def _sorted(errors: list[dict]) -> list[dict]:
@@ -230,15 +236,5 @@ def _run_simple(actor: Actor, job: ImportJob, report) -> dict:
         if errors:
             transaction.set_rollback(True)
             raise _Refused(errors)
-        record(
-            actor=actor,
-            action="import.completed",
-            obj=job,
-            changes={
-                "kind": {"before": None, "after": job.kind},
-                "file_name": {"before": None, "after": job.file_name},
-                "rows": {"before": None, "after": len(job.rows)},
-                job.kind: {"before": None, "after": len(job.rows)},
-            },
-        )
+        _record_completed(actor, job, rows=len(job.rows), **{job.kind: len(job.rows)})
     return {"created": len(job.rows)}
