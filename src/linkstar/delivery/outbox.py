@@ -65,12 +65,27 @@ def queue_chat(*, event, message: Message) -> list:
     event's organization, and of its project when the channel is per project, that takes
     ``event.kind``. Returns the Delivery rows. An event already queued on a channel is not
     queued there twice (a fan-out that ran again after a crash)."""
-    from linkstar.delivery.models import CHAT_KINDS, Channel, Delivery
+    from linkstar.delivery.models import CHAT_KINDS
+
+    return _queue_on_channels(
+        event,
+        kinds=CHAT_KINDS,
+        summary=message.title,
+        payload=lambda: {"message": message.as_dict()},
+    )
+
+
+def _queue_on_channels(event, *, kinds, summary: str, payload) -> list:
+    """One delivery per enabled channel of ``kinds`` of the event's organization (and of its
+    project, for a per-project channel) that takes ``event.kind``, skipping the channels the
+    event is already queued on (a fan-out that ran again after a crash). ``payload`` is called
+    once, only when some channel takes the event."""
+    from linkstar.delivery.models import Channel, Delivery
 
     channels = [
         c
         for c in Channel.objects.filter(
-            organization_id=event.organization_id, enabled=True, kind__in=CHAT_KINDS
+            organization_id=event.organization_id, enabled=True, kind__in=kinds
         )
         if (c.project_id is None or c.project_id == event.project_id) and c.takes(event.kind)
     ]
@@ -81,6 +96,7 @@ def queue_chat(*, event, message: Message) -> list:
             "channel_id", flat=True
         )
     )
+    body = payload()
     now = clock.now()
     rows = [
         Delivery(
@@ -89,8 +105,8 @@ def queue_chat(*, event, message: Message) -> list:
             event_id=event.pk,
             kind=c.kind,
             target=c.name[:254],
-            summary=message.title[:300],
-            payload={"message": message.as_dict()},
+            summary=summary[:300],
+            payload=body,
             max_attempts=_max_attempts(),
             created_at=now,
             next_attempt_at=now,
@@ -182,41 +198,11 @@ def event_payload(event) -> dict:
 def queue_webhooks(*, event) -> list:
     """One delivery per integration webhook subscribed to ``event.kind`` (issue 6): the
     versioned JSON payload of the event, signed when sent. Returns the Delivery rows."""
-    from linkstar.delivery.models import Channel, ChannelKind, Delivery
+    from linkstar.delivery.models import ChannelKind
 
-    channels = [
-        c
-        for c in Channel.objects.filter(
-            organization_id=event.organization_id, enabled=True, kind=ChannelKind.INTEGRATION
-        )
-        if (c.project_id is None or c.project_id == event.project_id) and c.takes(event.kind)
-    ]
-    if not channels:
-        return []
-    done = set(
-        Delivery.objects.filter(event_id=event.pk, channel__in=channels).values_list(
-            "channel_id", flat=True
-        )
+    return _queue_on_channels(
+        event,
+        kinds=[ChannelKind.INTEGRATION],
+        summary=event.kind,
+        payload=lambda: event_payload(event),
     )
-    payload = event_payload(event)
-    now = clock.now()
-    rows = []
-    for c in channels:
-        if c.pk in done:
-            continue
-        row = Delivery(
-            organization_id=event.organization_id,
-            channel=c,
-            event_id=event.pk,
-            kind=ChannelKind.INTEGRATION,
-            target=c.name[:254],
-            summary=event.kind,
-            payload=payload,
-            max_attempts=_max_attempts(),
-            created_at=now,
-            next_attempt_at=now,
-        )
-        row.save()
-        rows.append(row)
-    _enqueue_on_commit([r.pk for r in rows])
-    return rows
