@@ -8,20 +8,24 @@ from linkstar.core import policy
 from linkstar.core.actors import Actor
 
 
+def with_decisions(queryset: QuerySet[ApprovalRequest]) -> QuerySet[ApprovalRequest]:
+    """Requests with their requester and ``decision_list``: each level's decision in order,
+    with its decider (two queries whatever the number of requests)."""
+    return queryset.select_related("requested_by").prefetch_related(
+        Prefetch(
+            "decisions",
+            queryset=ApprovalDecision.objects.select_related("decided_by").order_by("level"),
+            to_attr="decision_list",
+        )
+    )
+
+
 def approval_queryset(actor: Actor) -> QuerySet[ApprovalRequest]:
-    return (
+    return with_decisions(
         ApprovalRequest.objects.filter(
             organization_id=actor.organization.pk,
             project__in=policy.visible_projects(actor).values("pk"),
-        )
-        .select_related("project", "task")
-        .prefetch_related(
-            Prefetch(
-                "decisions",
-                queryset=ApprovalDecision.objects.order_by("level"),
-                to_attr="decision_list",
-            )
-        )
+        ).select_related("project", "task")
     )
 
 

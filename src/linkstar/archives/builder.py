@@ -31,7 +31,8 @@ from typing import IO, Any
 
 from django.db.models import Prefetch
 
-from linkstar.approvals.models import ApprovalDecision, ApprovalRequest
+from linkstar.approvals.models import ApprovalRequest
+from linkstar.approvals.selectors import with_decisions
 from linkstar.audit.models import AuditEvent
 from linkstar.core.actors import Actor
 from linkstar.core.clock import org_today
@@ -158,16 +159,9 @@ def _tasks(project: StoreProject) -> list[Task]:
 
 def _approvals(project: StoreProject) -> list[ApprovalRequest]:
     return list(
-        ApprovalRequest.objects.filter(organization_id=project.organization_id, project=project)
-        .select_related("requested_by")
-        .prefetch_related(
-            Prefetch(
-                "decisions",
-                queryset=ApprovalDecision.objects.select_related("decided_by").order_by("level"),
-                to_attr="decision_list",
-            )
-        )
-        .order_by("created_at", "id")
+        with_decisions(
+            ApprovalRequest.objects.filter(organization_id=project.organization_id, project=project)
+        ).order_by("created_at", "id")
     )
 
 

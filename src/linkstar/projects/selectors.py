@@ -326,19 +326,13 @@ def task_page(*, actor: Actor, task_id: int) -> Task:
 
 def task_approvals(*, task: Task) -> list:
     """The task's approval requests, newest first, with requester and each level's decider."""
-    from linkstar.approvals.models import ApprovalDecision, ApprovalRequest
+    from linkstar.approvals.models import ApprovalRequest
+    from linkstar.approvals.selectors import with_decisions
 
     return list(
-        ApprovalRequest.objects.filter(organization_id=task.organization_id, task=task)
-        .select_related("requested_by")
-        .prefetch_related(
-            Prefetch(
-                "decisions",
-                queryset=ApprovalDecision.objects.select_related("decided_by").order_by("level"),
-                to_attr="decision_list",
-            )
-        )
-        .order_by("-created_at", "-id")
+        with_decisions(
+            ApprovalRequest.objects.filter(organization_id=task.organization_id, task=task)
+        ).order_by("-created_at", "-id")
     )
 
 
