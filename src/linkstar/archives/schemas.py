@@ -5,16 +5,11 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from linkstar.projects.schemas import ProjectListFilters
 
-class ArchiveFilters(Schema):
-    site: str | None = None
-    platform: str | None = None
-    stage: str | None = None
-    status: str | None = None
-    manager: int | None = None
-    entity: int | None = None
-    overdue: bool | None = None
-    q: str | None = None
+
+class ArchiveFilters(ProjectListFilters):
+    """An archive of every project the project list shows with these filters."""
 
 
 class ArchiveIn(Schema):

@@ -17,6 +17,7 @@ from linkstar.projects.schemas import (
     HistoryOut,
     ProjectIn,
     ProjectList,
+    ProjectListFilters,
     ProjectOut,
     ProjectPatch,
     SkipIn,
@@ -31,15 +32,7 @@ from linkstar.projects.serializers import audit_event_out, comment_out, project_
 router = Router(tags=["store projects and tasks"])
 
 
-class ProjectFilters(Schema):
-    site: str | None = None
-    platform: str | None = None
-    stage: str | None = None
-    status: str | None = None
-    manager: int | None = None
-    entity: int | None = None
-    overdue: bool | None = None
-    q: str | None = None
+class ProjectFilters(ProjectListFilters):
     order: str = "-created_at"
 
 

@@ -6,6 +6,19 @@ from ninja import Schema
 from pydantic import Field
 
 
+class ProjectListFilters(Schema):
+    """The project list's filters (API list, exports, archives of a filter)."""
+
+    site: str | None = None
+    platform: str | None = None
+    stage: str | None = None
+    status: str | None = None
+    manager: int | None = None
+    entity: int | None = None
+    overdue: bool | None = None
+    q: str | None = None
+
+
 class Ref(Schema):
     id: int
     name: str
