@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 
@@ -67,3 +68,20 @@ class SmtpSink:
     def stop(self) -> None:
         if self.controller is not None:
             self.controller.stop()
+
+
+@contextmanager
+def smtp_sink(settings):
+    """A running :class:`SmtpSink` with Django's mail settings pointed at it (``settings``: the
+    pytest-django fixture), stopped afterwards."""
+    sink = SmtpSink().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.DEFAULT_FROM_EMAIL = "LinkStar <noreply@linkstar.test>"
+    try:
+        yield sink
+    finally:
+        sink.stop()

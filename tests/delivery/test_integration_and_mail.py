@@ -9,7 +9,7 @@ from linkstar.delivery import outbox, sending
 from linkstar.delivery.models import Delivery, DeliveryState
 from linkstar.notifications import events
 from linkstar.notifications.kinds import EventKind
-from tests.delivery.helpers import SmtpSink, make_channel, task_done_event
+from tests.delivery.helpers import make_channel, smtp_sink, task_done_event
 
 pytestmark = pytest.mark.django_db
 
@@ -73,15 +73,8 @@ def test_integration_webhooks_take_only_their_subscribed_events(org, as_bob, pro
 
 @pytest.fixture
 def smtp(settings):
-    sink = SmtpSink().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = sink.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_HOST_USER = ""
-    settings.DEFAULT_FROM_EMAIL = "LinkStar <noreply@linkstar.test>"
-    yield sink
-    sink.stop()
+    with smtp_sink(settings) as sink:
+        yield sink
 
 
 def test_mail_goes_through_smtp_to_the_recipient_in_their_language(org, alice, bob, smtp):

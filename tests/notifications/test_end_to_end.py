@@ -8,22 +8,15 @@ import pytest
 from linkstar.delivery import sending
 from linkstar.notifications.models import Notification
 from linkstar.projects.services import update_task
-from tests.delivery.helpers import SmtpSink, channel_for
+from tests.delivery.helpers import channel_for, smtp_sink
 from tests.delivery.receivers import Receiver
 from tests.notifications.conftest import process_all
 
 
 @pytest.fixture
 def smtp(settings):
-    sink = SmtpSink().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = sink.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_HOST_USER = ""
-    settings.DEFAULT_FROM_EMAIL = "LinkStar <noreply@linkstar.test>"
-    yield sink
-    sink.stop()
+    with smtp_sink(settings) as sink:
+        yield sink
 
 
 @pytest.fixture
