@@ -82,14 +82,9 @@ def publish(
 def publish_many(kind: str, *, actor: Actor, items: list[dict[str, Any]]) -> list[Event]:
     """Many events of one kind in one insert (batch creation); each item holds the keyword
     arguments of :func:`publish` (project, task, obj, data)."""
+    # SQLite (3.35+) and PostgreSQL both return the new ids from a bulk insert.
     events = Event.objects.bulk_create([_row(kind, actor=actor, **item) for item in items])
-    ids = [e.pk for e in events if e.pk is not None]
-    if len(ids) != len(events):  # backends that do not return ids from bulk inserts
-        ids = list(
-            Event.objects.filter(organization=actor.organization, kind=kind)
-            .order_by("-pk")
-            .values_list("pk", flat=True)[: len(events)]
-        )
+    ids = [e.pk for e in events]
     transaction.on_commit(lambda: _enqueue(ids))
     return events
 
