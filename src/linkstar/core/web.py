@@ -16,6 +16,7 @@ from django.urls import resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from linkstar.accounts.models import Membership
+from linkstar.core import policy
 from linkstar.core.actors import Actor, client_ip
 from linkstar.core.exceptions import DomainError, InvalidInput, NotFound
 
@@ -111,6 +112,18 @@ def navigation(request) -> dict:
         "current_membership": current,
         "current_org": current.organization if current else None,
         "current_path": urlparse(request.get_full_path()).path,
+        # links shown only to those the policy lets through (no query: role rules)
+        "may_import": current is not None
+        and policy.can(
+            Actor(
+                user=request.user,
+                organization=current.organization,
+                role=current.role,
+                is_owner=current.is_owner,
+                via="web",
+            ),
+            "import.projects",
+        ),
     }
 
 
