@@ -8,13 +8,14 @@ mkdir -p "$LINKSTAR_DATA_DIR"
 PYTEST=(.venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "$@")
 
 # Browser tests drive Debian's Chromium (with CJK fonts for the screenshots); the platform-mail
-# tests poll a real IMAP server (Debian's dovecot, started by the tests on a free port).
-if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/dovecot ] \
+# tests poll a real IMAP server (Debian's dovecot, started by the tests on a free port); the
+# last pass moves the clock with Debian's faketime.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/dovecot ] || [ ! -x /usr/bin/faketime ] \
     || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; then
-    echo "=== installing chromium, CJK fonts and dovecot (apt) ==="
+    echo "=== installing chromium, CJK fonts, dovecot and faketime (apt) ==="
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei dovecot-imapd >/dev/null \
-        || echo "could not install chromium/dovecot: browser and IMAP tests will be skipped"
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei dovecot-imapd faketime >/dev/null \
+        || echo "could not install chromium/dovecot/faketime: browser, IMAP and moved-clock tests will be skipped"
 fi
 
 echo "=== LinkStar tests on SQLite ==="
@@ -52,8 +53,25 @@ else
     echo "=== PostgreSQL not reachable at $PG_URL: ran the SQLite pass alone ==="
     pg_rc=0
 fi
-if [ "$sqlite_rc" -ne 0 ] || [ "$pg_rc" -ne 0 ]; then
-    echo "FAILED (sqlite: $sqlite_rc, postgresql: $pg_rc)"
+
+# No test may depend on the day it runs: the SQLite pass again with the whole process clock
+# (the server's, the database's, the files') moved more than a year ahead. Tests that read
+# "today" freeze the project clock (linkstar.core.clock); this pass catches the ones that don't.
+# FAKETIME_FORCE_MONOTONIC_FIX keeps timed waits on condition variables (Redis pub/sub,
+# threads) from hanging under libfaketime. LINKSTAR_TEST_FAKETIME=0 skips the pass.
+FAKE_DATE="${LINKSTAR_TEST_FAKETIME_AT:-$(date -u -d '+400 days' '+%Y-%m-%d 10:00:00')}"
+if [ "${LINKSTAR_TEST_FAKETIME:-1}" = "0" ]; then
+    fake_rc=0
+elif [ -x /usr/bin/faketime ]; then
+    echo "=== LinkStar tests on SQLite with the clock moved to $FAKE_DATE (faketime) ==="
+    FAKETIME_FORCE_MONOTONIC_FIX=1 faketime "$FAKE_DATE" env -u DATABASE_URL -u REDIS_URL "${PYTEST[@]}" -m "not real_clock"
+    fake_rc=$?
+else
+    echo "=== faketime is missing: the moved-clock pass cannot run ==="
+    fake_rc=1
+fi
+if [ "$sqlite_rc" -ne 0 ] || [ "$pg_rc" -ne 0 ] || [ "$fake_rc" -ne 0 ]; then
+    echo "FAILED (sqlite: $sqlite_rc, postgresql: $pg_rc, moved clock: $fake_rc)"
     exit 1
 fi
 echo "All test passes green."

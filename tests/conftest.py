@@ -195,6 +195,23 @@ def amazon_na(catalog) -> Template:
     return Template.objects.get(organization__isnull=True, key="amazon-na")
 
 
+# The ``project`` fixture's start date. A test that reads "today" against it (late, due soon,
+# overdue) freezes the project clock with ``on_project_start`` instead of trusting the calendar.
+PROJECT_START = dt.date(2026, 11, 2)
+
+
+@pytest.fixture
+def on_project_start():
+    """The project clock frozen at 10:00 (Shanghai) on :data:`PROJECT_START`, for the test."""
+    from zoneinfo import ZoneInfo
+
+    from linkstar.core import clock
+
+    moment = dt.datetime.combine(PROJECT_START, dt.time(10), tzinfo=ZoneInfo("Asia/Shanghai"))
+    with clock.frozen_at(moment):
+        yield moment
+
+
 @pytest.fixture
 def project(as_bob, amazon_na, entity, carol):
     from linkstar.projects.services import create_project
@@ -204,7 +221,7 @@ def project(as_bob, amazon_na, entity, carol):
         template_id=amazon_na.pk,
         store_name="Xinghe Home US",
         entity_id=entity.pk,
-        start_date=dt.date(2026, 11, 2),
+        start_date=PROJECT_START,
         members=[carol.pk],
     )
 

@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
+FAKETIME_VARS = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = pytest.mark.browser
@@ -29,7 +30,14 @@ def browser():
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop vs. the ORM
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    # Under faketime (the suite's second pass, a year ahead) the server's clock moves; the
+    # browser is the user's machine and keeps the real one (Chromium does not run preloaded).
+    moved = {name: os.environ.pop(name) for name in FAKETIME_VARS if name in os.environ}
+    try:
+        playwright = sync_playwright().start()
+    finally:
+        os.environ.update(moved)
+    try:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
@@ -45,6 +53,8 @@ def browser():
         )
         yield browser
         browser.close()
+    finally:
+        playwright.stop()
 
 
 @pytest.fixture

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 
 import pytest
 from django.utils import timezone
 
 from linkstar.audit.models import AuditEvent
+from linkstar.core import clock
 from linkstar.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from linkstar.documents import services
 from linkstar.documents.models import Document
@@ -207,6 +209,8 @@ def test_orphan_files_are_swept(as_alice, entity, vault_dir):
     kept = _upload(as_alice, entity)
     orphan = vault_dir / "documents" / str(as_alice.organization.pk) / "orphan.pdf"
     orphan.write_bytes(pdf_bytes())
+    written = clock.now().timestamp()  # by the project clock (the file system keeps its own)
+    os.utime(orphan, (written, written))
     assert services.sweep_orphan_files() == []  # too recent: its upload may be committing
     removed = services.sweep_orphan_files(older_than=dt.timedelta(0))
     assert removed == [f"documents/{as_alice.organization.pk}/orphan.pdf"]

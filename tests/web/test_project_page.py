@@ -111,7 +111,7 @@ def test_every_tab_costs_a_bounded_number_of_queries_with_500_projects(
         assert response.status_code == 200, (user, tab)
 
 
-def test_the_header_shows_the_project_at_a_glance(bob, project):
+def test_the_header_shows_the_project_at_a_glance(bob, project, on_project_start):
     page = html(client_for(bob).get(url(project)))
     assert project.code in page
     assert "Xinghe Home US" in page

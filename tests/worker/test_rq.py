@@ -20,6 +20,10 @@ from tests.jobs import queued_jobs, run_jobs
 from tests.worker.conftest import ROOT, worker_command, worker_env
 from tests.worker.tasks import add, always_fails, flaky, heartbeat_job, write_file
 
+# RQ schedules retries and leases on the Redis server's clock, which faketime cannot move: under
+# a moved process clock the two disagree by a year (and rq's pub/sub thread can hang).
+pytestmark = pytest.mark.real_clock
+
 
 @pytest.fixture(autouse=True)
 def _policy(settings, rq_backend):

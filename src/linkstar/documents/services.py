@@ -17,12 +17,11 @@ from django.conf import settings
 from django.core.files.storage import InvalidStorageError, Storage, storages
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linkstar.audit.services import Entry, record, record_many
 from linkstar.catalog.models import DocumentType
-from linkstar.core import policy
+from linkstar.core import clock, policy
 from linkstar.core.actors import Actor
 from linkstar.core.clock import org_today
 from linkstar.core.exceptions import Conflict, FieldError, InvalidInput
@@ -315,7 +314,7 @@ def sweep_orphan_files(*, older_than: dt.timedelta = dt.timedelta(hours=6)) -> l
     still be committing."""
     storage = document_storage()
     known = set(Document.objects.values_list("storage_name", flat=True))
-    cutoff = timezone.now() - older_than
+    cutoff = clock.now() - older_than
     removed = []
     for name in _walk(storage, STORAGE_PREFIX):
         if name in known:
