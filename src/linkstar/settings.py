@@ -327,6 +327,9 @@ LINKSTAR_REMINDER_LEAD_DAYS = [
 LINKSTAR_STALLED_DAYS = env_int("LINKSTAR_STALLED_DAYS", 5)
 # The daily digest goes out from this hour (organization's time zone) on.
 LINKSTAR_DIGEST_HOUR = env_int("LINKSTAR_DIGEST_HOUR", 18)
+# A notification that sums up a batch of events (20 projects created at once) names this many
+# of them; the rest are counted ("… and 15 more").
+LINKSTAR_NOTIFY_SUMMARY_ITEMS = env_int("LINKSTAR_NOTIFY_SUMMARY_ITEMS", 5)
 # Documents: reminders this many days before the expiry date (and once expired).
 LINKSTAR_DOCUMENT_REMINDER_DAYS = [
     int(d) for d in (env("LINKSTAR_DOCUMENT_REMINDER_DAYS", "30,7") or "").split(",") if d.strip()

@@ -75,6 +75,51 @@ def queue_chat(*, event, message: Message) -> list:
     )
 
 
+def queue_chat_batch(*, events: list, message_for) -> list:
+    """One delivery per enabled chat channel for the events of one batch that it takes (a
+    per-project channel takes only its project's): ``message_for(events)`` makes the message
+    (a summary when several). The delivery hangs on the first of them, so a fan-out that ran
+    again after a crash queues nothing twice. Returns the Delivery rows."""
+    from linkstar.delivery.models import CHAT_KINDS, Channel, Delivery
+
+    if not events:
+        return []
+    first = events[0]
+    channels = Channel.objects.filter(
+        organization_id=first.organization_id, enabled=True, kind__in=CHAT_KINDS
+    )
+    rows = []
+    now = clock.now()
+    for channel in channels:
+        taken = [
+            e
+            for e in events
+            if (channel.project_id is None or channel.project_id == e.project_id)
+            and channel.takes(e.kind)
+        ]
+        if not taken:
+            continue
+        if Delivery.objects.filter(event_id=taken[0].pk, channel=channel).exists():
+            continue
+        message = message_for(taken)
+        row = Delivery(
+            organization_id=first.organization_id,
+            channel=channel,
+            event_id=taken[0].pk,
+            kind=channel.kind,
+            target=channel.name[:254],
+            summary=message.title[:300],
+            payload={"message": message.as_dict()},
+            max_attempts=_max_attempts(),
+            created_at=now,
+            next_attempt_at=now,
+        )
+        row.save()
+        rows.append(row)
+    _enqueue_on_commit([r.pk for r in rows])
+    return rows
+
+
 def _queue_on_channels(event, *, kinds, summary: str, payload) -> list:
     """One delivery per enabled channel of ``kinds`` of the event's organization (and of its
     project, for a per-project channel) that takes ``event.kind``, skipping the channels the

@@ -40,6 +40,9 @@ class Event(models.Model):
     data = models.JSONField(default=dict, blank=True)
     # NULL, not "": only scheduled events carry a key, and NULLs never collide.
     dedupe_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    # Set by ``publish_many`` on every event of one publication of several: the fan-out tells
+    # each person (and each chat channel) once per batch, with a summary, not once per event.
+    batch_key = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(default=clock.now, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
@@ -55,7 +58,12 @@ class Event(models.Model):
                 fields=["created_at"],
                 condition=models.Q(processed_at__isnull=True),
                 name="event_unprocessed",
-            )
+            ),
+            models.Index(
+                fields=["batch_key"],
+                condition=models.Q(batch_key__isnull=False),
+                name="event_batch",
+            ),
         ]
 
     def __str__(self) -> str:
