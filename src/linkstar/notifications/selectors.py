@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from linkstar.accounts.models import Membership
+from linkstar.notifications.kinds import INBOX_GROUPS, WAITING_FOR_ME
 from linkstar.notifications.models import Notification, NotificationPreference
 from linkstar.notifications.preferences import Prefs, from_row
 
 BELL_CAP = 99  # the bell shows "99+" beyond this; counting stops there (one cheap query)
 
 
-def notification_list(*, user, organization=None, unread: bool = False) -> QuerySet:
-    """The user's notifications, newest first; of one organization, or of all those they are
-    a member of now (one left behind keeps its rows, but they are not shown)."""
+def notification_list(
+    *, user, organization=None, unread: bool = False, kind: str | None = None
+) -> QuerySet:
+    """The user's notifications; of one organization, or of all those they are a member of now
+    (one left behind keeps its rows, but they are not shown); ``kind``: one of
+    :data:`INBOX_GROUPS` (``mentions``, ``approvals``, ``reminders``, ``risks``, ``mail``).
+    Unread @-mentions and approvals requested of the reader come first (they wait for them),
+    then the rest, newest first."""
     qs = Notification.objects.filter(recipient=user)
     if organization is not None:
         qs = qs.filter(organization=organization)
@@ -23,7 +29,18 @@ def notification_list(*, user, organization=None, unread: bool = False) -> Query
         )
     if unread:
         qs = qs.filter(read_at__isnull=True)
-    return qs.select_related("organization").order_by("-created_at", "-pk")
+    if kind:
+        qs = qs.filter(kind__in=INBOX_GROUPS[kind])
+    waiting = Case(
+        When(read_at__isnull=True, kind__in=WAITING_FOR_ME, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        qs.select_related("organization")
+        .annotate(waiting=waiting)
+        .order_by("waiting", "-created_at", "-pk")
+    )
 
 
 def unread_count(*, user, organization, cap: int | None = None) -> int:

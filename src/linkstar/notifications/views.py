@@ -18,7 +18,7 @@ from linkstar.core import policy
 from linkstar.core.exceptions import FieldError, InvalidInput
 from linkstar.core.web import error_text, web_actor
 from linkstar.notifications import messages, selectors, services
-from linkstar.notifications.kinds import EventKind
+from linkstar.notifications.kinds import INBOX_GROUP_LABELS, INBOX_GROUPS, EventKind
 from linkstar.notifications.models import Notification
 from linkstar.notifications.preferences import org_settings as load_org_settings
 
@@ -35,8 +35,11 @@ def inbox(request, org: str):
     """The member's notifications in this organization, newest first; ``?unread=1`` filters."""
     actor = web_actor(request, org)
     unread_only = request.GET.get("unread") in {"1", "true", "on"}
+    kind = request.GET.get("kind") or ""
+    if kind not in INBOX_GROUPS:
+        kind = ""
     qs = selectors.notification_list(
-        user=actor.user, organization=actor.organization, unread=unread_only
+        user=actor.user, organization=actor.organization, unread=unread_only, kind=kind or None
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render_in_org_time(
@@ -47,7 +50,12 @@ def inbox(request, org: str):
             "page": page,
             "rows": _rows(list(page.object_list)),
             "unread_only": unread_only,
-            "query": urlencode({"unread": "1"} if unread_only else {}),
+            "kind": kind,
+            "kinds": [(key, INBOX_GROUP_LABELS[key]) for key in INBOX_GROUPS],
+            "query": urlencode(
+                {**({"unread": "1"} if unread_only else {}), **({"kind": kind} if kind else {})}
+            ),
+            "unread_query": urlencode({"kind": kind} if kind else {}),
         },
     )
 
@@ -99,8 +107,11 @@ def read_all(request, org: str):
     count = services.mark_read(user=actor.user, all=True, organization=actor.organization)
     if getattr(request, "htmx", False):
         unread_only = request.POST.get("unread") == "1"
+        kind = request.POST.get("kind") or ""
+        if kind not in INBOX_GROUPS:
+            kind = ""
         qs = selectors.notification_list(
-            user=actor.user, organization=actor.organization, unread=unread_only
+            user=actor.user, organization=actor.organization, unread=unread_only, kind=kind or None
         )
         page = Paginator(qs, PAGE_SIZE).get_page(request.POST.get("page"))
         return _with_bell(
@@ -111,7 +122,9 @@ def read_all(request, org: str):
                 "page": page,
                 "rows": _rows(list(page.object_list)),
                 "unread_only": unread_only,
-                "query": urlencode({"unread": "1"} if unread_only else {}),
+                "query": urlencode(
+                    {**({"unread": "1"} if unread_only else {}), **({"kind": kind} if kind else {})}
+                ),
             },
         )
     flash.success(request, _("%(n)s notifications marked read.") % {"n": count})
