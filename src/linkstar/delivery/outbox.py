@@ -166,10 +166,21 @@ def _queue_on_channels(event, *, kinds, summary: str, payload) -> list:
 
 
 def queue_email(
-    *, user, subject: str, body: str, organization, event=None, not_before=None
+    *,
+    user,
+    subject: str,
+    body: str,
+    organization,
+    event=None,
+    not_before=None,
+    coalesce: bool = False,
 ) -> object:
     """One mail to ``user`` (plain text ``body``; an HTML alternative is derived), not sent
-    before ``not_before`` (quiet hours) when given. Returns the Delivery row."""
+    before ``not_before`` (quiet hours) when given. With ``coalesce``, mails of one event kind
+    to one person close together become one: when one of that kind went to them less than
+    ``LINKSTAR_MAIL_COALESCE_MINUTES`` ago, this one waits for the end of that window, and any
+    others of the kind that come meanwhile join the same mail, which lists them all. Call
+    inside the active language of the reader. Returns the Delivery row."""
     from linkstar.delivery.models import EMAIL, Delivery
 
     if event is not None:  # a fan-out that ran again after a crash mails once
@@ -180,6 +191,36 @@ def queue_email(
             return existing
     now = clock.now()
     due = max(now, not_before) if isinstance(not_before, dt.datetime) else now
+    kind = getattr(event, "kind", "") or ""
+    item = {"subject": subject, "body": body}
+    if coalesce and kind:
+        joined = _join_waiting_mail(user, organization, kind, item)
+        if joined is not None:
+            return joined
+        window = dt.timedelta(minutes=settings.LINKSTAR_MAIL_COALESCE_MINUTES)
+        last = (
+            Delivery.objects.filter(
+                organization_id=organization.pk,
+                recipient_id=user.pk,
+                kind=EMAIL,
+                payload__event_kind=kind,
+                created_at__gt=now - window,
+            )
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if last is not None:
+            due = max(due, last + window)
+    payload = {
+        "subject": subject,
+        "body": body,
+        "language": getattr(user, "language", "") or settings.LANGUAGE_CODE,
+    }
+    if kind:
+        payload["event_kind"] = kind
+    if coalesce and kind:
+        payload["items"] = [item]
     delivery = Delivery.objects.create(
         organization_id=organization.pk,
         recipient=user,
@@ -187,11 +228,7 @@ def queue_email(
         kind=EMAIL,
         target=user.email[:254],
         summary=subject[:300],
-        payload={
-            "subject": subject,
-            "body": body,
-            "language": getattr(user, "language", "") or settings.LANGUAGE_CODE,
-        },
+        payload=payload,
         max_attempts=_max_attempts(),
         created_at=now,
         not_before=not_before,
@@ -200,6 +237,49 @@ def queue_email(
     if due <= now:
         _enqueue_on_commit([delivery.pk])
     return delivery
+
+
+def _join_waiting_mail(user, organization, kind: str, item: dict):
+    """Add ``item`` to the person's mail of ``kind`` still waiting to go (not yet claimed by a
+    worker: the update only touches a pending row without a lease). Returns it, or None."""
+    from django.utils.translation import ngettext
+
+    from linkstar.delivery.models import EMAIL, Delivery, DeliveryState
+
+    now = clock.now()
+    waiting = (
+        Delivery.objects.filter(
+            organization_id=organization.pk,
+            recipient_id=user.pk,
+            kind=EMAIL,
+            state=DeliveryState.PENDING,
+            lease_token="",
+            next_attempt_at__gt=now,
+            payload__event_kind=kind,
+            payload__has_key="items",
+        )
+        .order_by("next_attempt_at")
+        .first()
+    )
+    if waiting is None:
+        return None
+    payload = dict(waiting.payload)
+    items = [*payload.get("items", []), item]
+    n = len(items)
+    payload["items"] = items
+    payload["subject"] = ngettext(
+        "%(count)d notification: %(first)s", "%(count)d notifications: %(first)s", n
+    ) % {"count": n, "first": items[0]["subject"]}
+    payload["body"] = "\n\n".join(
+        [payload["subject"], *(f"— {i['subject']}\n{i['body']}" for i in items)]
+    )
+    updated = Delivery.objects.filter(
+        pk=waiting.pk, state=DeliveryState.PENDING, lease_token=""
+    ).update(payload=payload, summary=payload["subject"][:300])
+    if not updated:  # a worker took it meanwhile: this one goes on its own
+        return None
+    waiting.payload = payload
+    return waiting
 
 
 def event_payload(event) -> dict:

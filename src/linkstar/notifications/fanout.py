@@ -29,7 +29,7 @@ from linkstar.core.actors import Actor
 from linkstar.notifications import messages
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import EmailState, Event, Notification
-from linkstar.notifications.preferences import prefs_for, quiet_until
+from linkstar.notifications.preferences import coalesces, org_settings, prefs_for, quiet_until
 
 K = EventKind
 MANAGER_KINDS = {
@@ -87,7 +87,7 @@ def _process_batch(organization_id: int, batch_key: str) -> list[Notification]:
 
 
 def _tell(
-    *, user, event: Event, params: dict, link: str, choice, now, project_id, task_id
+    *, user, event: Event, params: dict, link: str, choice, now, project_id, task_id, rules
 ) -> Notification:
     """One person's notification (and mail, by their preferences) about ``event`` (the anchor
     of a summary) with ``params`` already made."""
@@ -109,6 +109,7 @@ def _tell(
                     organization=organization,
                     event=event,
                     not_before=quiet_until(choice, now, organization.time_zone),
+                    coalesce=coalesces(choice, rules),
                 )
     return Notification(
         organization=organization,
@@ -132,6 +133,7 @@ def fan_out(event: Event) -> list[Notification]:
     params = messages.event_params(event, _extra_params(event))
     link = messages.link_for(event, organization.slug, params)
     prefs = prefs_for(organization.pk, [u.pk for u in recipients])
+    rules = org_settings(organization.pk) if recipients else None
     now = clock.now()
     notifications = [
         _tell(
@@ -143,6 +145,7 @@ def fan_out(event: Event) -> list[Notification]:
             now=now,
             project_id=event.project_id,
             task_id=event.task_id,
+            rules=rules,
         )
         for user in recipients
     ]
@@ -154,7 +157,9 @@ def fan_out(event: Event) -> list[Notification]:
             title=text.title,
             lines=text.lines,
             url=text.url,
-            mention_user_ids=[u.pk for u in recipients if prefs[u.pk].wants_chat(event.kind)],
+            mention_user_ids=[
+                u.pk for u in recipients if _may_ping(prefs[u.pk], event.kind, now, organization)
+            ],
         ),
     )
     outbox.queue_webhooks(event=event)
@@ -181,6 +186,7 @@ def fan_out_batch(batch: list[Event]) -> list[Notification]:
             users[user.pk] = user
             per_user.setdefault(user.pk, []).append((event, params, link))
     prefs = prefs_for(organization.pk, list(users))
+    rules = org_settings(organization.pk) if users else None
     now = clock.now()
     notifications = []
     for user_id, told in per_user.items():
@@ -203,6 +209,7 @@ def fan_out_batch(batch: list[Event]) -> list[Notification]:
                 now=now,
                 project_id=project_id,
                 task_id=task_id,
+                rules=rules,
             )
         )
     Notification.objects.bulk_create(notifications, ignore_conflicts=True)
@@ -221,7 +228,8 @@ def fan_out_batch(batch: list[Event]) -> list[Notification]:
         mentioned = [
             uid
             for uid, told in per_user.items()
-            if prefs[uid].wants_chat(anchor.kind) and any(e.pk in wanted for e, _, _ in told)
+            if _may_ping(prefs[uid], anchor.kind, now, organization)
+            and any(e.pk in wanted for e, _, _ in told)
         ]
         return outbox.Message(
             title=text.title, lines=text.lines, url=text.url, mention_user_ids=mentioned
@@ -231,6 +239,12 @@ def fan_out_batch(batch: list[Event]) -> list[Notification]:
     for event in batch:
         outbox.queue_webhooks(event=event)
     return notifications
+
+
+def _may_ping(choice, kind: str, now, organization) -> bool:
+    """Whether a chat message @-mentions this person: they want it for this kind, and it is not
+    in their quiet hours (the group still sees the message; only the ping is left out)."""
+    return choice.wants_chat(kind) and quiet_until(choice, now, organization.time_zone) is None
 
 
 # --- who ----------------------------------------------------------------------------------------

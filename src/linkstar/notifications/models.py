@@ -142,6 +142,9 @@ class NotificationPreference(models.Model):
     # In the organization's time zone; mail waits until the end. Both or neither.
     quiet_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
     quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
+    # Several instant mails of one kind within a few minutes as one mail; None: as the
+    # organization decides.
+    coalesce_mail = models.BooleanField(_("one mail for several close together"), null=True)
     updated_at = models.DateTimeField(default=clock.now)
 
     class Meta:
@@ -163,6 +166,11 @@ class OrgNotificationSettings(models.Model):
     # Days before the due date a "due soon" reminder goes out; 0 is the due day.
     due_soon_days = models.JSONField(_("due-soon reminders (days before)"), default=list)
     stalled_days = models.PositiveIntegerField(_("stalled after (days without activity)"))
+    # Reminders go out from this time of day in the organization's time zone; None: the
+    # LINKSTAR_REMINDER_TIME default.
+    reminder_time = models.TimeField(_("reminders from"), null=True, blank=True)
+    # None: LINKSTAR_MAIL_COALESCE.
+    coalesce_mail = models.BooleanField(_("one mail for several close together"), null=True)
     updated_at = models.DateTimeField(default=clock.now)
 
     class Meta:
