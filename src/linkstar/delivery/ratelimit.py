@@ -109,14 +109,17 @@ def admit(rows: list[tuple[int, int | None, str]], now: dt.datetime | None = Non
             .order_by("at")
             .values_list("at", flat=True)
         )
+        retry_at = None
         for pk, _ in items:
-            free_at = _free_at(kind, times, now)
-            if free_at is None:
-                times.append(now)
-                slots.append(RateSlot(channel_id=channel_id, at=now))
-                admitted.append(pk)
-            else:
-                waiting[pk] = free_at + jitter(1.0)
+            if retry_at is None:
+                free_at = _free_at(kind, times, now)
+                if free_at is None:
+                    times.append(now)
+                    slots.append(RateSlot(channel_id=channel_id, at=now))
+                    admitted.append(pk)
+                    continue
+                retry_at = free_at + jitter(1.0)
+            waiting[pk] = retry_at
     RateSlot.objects.bulk_create(slots)
     return admitted, waiting
 

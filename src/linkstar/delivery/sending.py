@@ -111,8 +111,11 @@ def claim(*, ids: Iterable[int] | None = None, limit: int | None = None) -> list
             return []
         # A chat robot past its platform's limit: the message waits (no attempt is spent).
         picked, waiting = ratelimit.admit(rows, now)
+        by_time: dict[dt.datetime, list[int]] = {}
         for pk, when in waiting.items():
-            Delivery.objects.filter(pk=pk).update(next_attempt_at=when)
+            by_time.setdefault(when, []).append(pk)
+        for when, pks in by_time.items():  # one update per channel
+            Delivery.objects.filter(pk__in=pks).update(next_attempt_at=when)
         if not picked:
             return []
         Delivery.objects.filter(pk__in=picked).filter(_claimable(now)).update(
