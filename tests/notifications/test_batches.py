@@ -46,7 +46,16 @@ def _batch(actor, template, entity, n, **row):
 
 
 def test_a_batch_of_twenty_projects_tells_each_other_recipient_once_per_channel(
-    as_bob, amazon_na, entity, other_manager, alice, org, smtp, robots, settings
+    as_bob,
+    amazon_na,
+    entity,
+    other_manager,
+    alice,
+    org,
+    smtp,
+    robots,
+    settings,
+    django_capture_on_commit_callbacks,
 ):
     settings.LINKSTAR_BASE_URL = "https://linkstar.example"
     oscar = other_manager.user
@@ -59,8 +68,12 @@ def test_a_batch_of_twenty_projects_tells_each_other_recipient_once_per_channel(
     make_channel(
         org, kind=ChannelKind.INTEGRATION, url="http://127.0.0.1:9/erp", events=["project.created"]
     )
-    created = _batch(as_bob, amazon_na, entity, 20, manager_id=oscar.pk)
+    # after commit, as in production: the association-risk detection publishes its events
+    with django_capture_on_commit_callbacks(execute=True):
+        created = _batch(as_bob, amazon_na, entity, 20, manager_id=oscar.pk)
     assert Event.objects.filter(kind=EventKind.PROJECT_CREATED).count() == 20  # kept per event
+    risks = Event.objects.filter(kind=EventKind.RISK_DETECTED).count()
+    assert risks > 20  # the twenty stores share their entity's identifiers pairwise
 
     process_all()
     sending.deliver_due()
@@ -68,23 +81,30 @@ def test_a_batch_of_twenty_projects_tells_each_other_recipient_once_per_channel(
     per_person = Counter((n.recipient_id, n.kind) for n in Notification.objects.all())
     assert per_person and set(per_person.values()) == {1}
     assert per_person[(oscar.pk, EventKind.PROJECT_CREATED)] == 1
+    assert per_person[(oscar.pk, EventKind.RISK_DETECTED)] == 1
+    risk_notice = Notification.objects.get(recipient=oscar, kind=EventKind.RISK_DETECTED)
+    assert risk_notice.params["batch_count"] == risks and risk_notice.link == "/o/acme/risks/"
     assert (as_bob.user_id, EventKind.PROJECT_CREATED) not in per_person  # who did it
 
     summary = Notification.objects.get(recipient=oscar, kind=EventKind.PROJECT_CREATED)
     assert summary.params["batch_count"] == 20
     assert summary.link == "/o/acme/projects/"
     mails = [m for rcpts, m in smtp.messages if rcpts == ["oscar@example.com"]]
-    assert len(mails) == 1
+    subjects = sorted(str(m["Subject"]).strip() for m in mails)
+    assert subjects == ["20 个项目由 Bob 创建", f"{risks} 个新的关联风险"]  # one per kind
+    mails = [m for m in mails if "创建" in str(m["Subject"])]
     body = mails[0].get_body(preferencelist=("plain",)).get_content()
-    assert mails[0]["Subject"] == "20 个项目由 Bob 创建"
     assert created[0].code in body and created[4].code in body
     assert created[5].code not in body and "还有 15 个" in body
     assert "https://linkstar.example/o/acme/projects/" in body
 
     for robot in robots:
-        assert len(robot.requests) == 1, robot.kind  # one message per batch, not 20
-        assert robot.accepted, robot.last.error
-        assert "20 个项目由 Bob 创建" in robot.last.body.decode()
+        # one message per batch (projects, risks), not one per project or risk
+        assert len(robot.requests) == 2, robot.kind
+        assert len(robot.accepted) == 2, robot.last.error
+        texts = [r.body.decode() for r in robot.accepted]
+        assert sum("20 个项目由 Bob 创建" in t for t in texts) == 1
+        assert sum(f"{risks} 个新的关联风险" in t for t in texts) == 1
 
     # the ERP still gets one signed payload per project (delivery rows, one per event)
     assert Delivery.objects.filter(kind=ChannelKind.INTEGRATION).count() == 20
