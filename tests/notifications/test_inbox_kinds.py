@@ -21,18 +21,33 @@ def tell(kind, project, org, user, **data):
     Notification.objects.get_or_create(
         event=event,
         recipient=user,
-        defaults={"organization": org, "kind": kind, "params": {"project_code": project.code}},
+        defaults={
+            "organization": org,
+            "kind": kind,
+            "params": {"project_code": project.code, **data},
+        },
     )
 
 
 @pytest.fixture
-def mixed(settled, org, carol):
-    """carol's inbox: a risk, a reminder, a platform mail, then (older) a mention and an
-    approval request; each a minute after the one before."""
+def approval(settled, org):
+    """A pending approval request of the project's first task."""
+    from linkstar.approvals.models import ApprovalRequest
+
+    task = settled.tasks.order_by("position").first()
+    return ApprovalRequest.objects.create(
+        organization=org, project=settled, task=task, levels=1, requested_by=None
+    )
+
+
+@pytest.fixture
+def mixed(settled, org, carol, approval):
+    """carol's inbox: a mention and an approval request, then (newer) a risk, a reminder and a
+    platform mail; each a minute after the one before."""
     with clock.travel(minutes=1):
         tell(EventKind.COMMENT_MENTION, settled, org, carol, user_ids=[carol.pk], excerpt="hi")
     with clock.travel(minutes=2):
-        tell(EventKind.APPROVAL_REQUESTED, settled, org, carol)
+        tell(EventKind.APPROVAL_REQUESTED, settled, org, carol, approval_id=approval.pk)
     with clock.travel(minutes=3):
         tell(EventKind.RISK_DETECTED, settled, org, carol)
     with clock.travel(minutes=4):
@@ -66,7 +81,7 @@ def test_an_unknown_kind_is_refused(mixed, carol):
     assert answer.status_code == 422
 
 
-def test_mentions_and_approvals_waiting_for_me_come_first(mixed, carol):
+def test_mentions_and_approvals_waiting_for_me_come_first(mixed, carol, approval):
     kinds = [n["kind"] for n in ApiClient(carol).get("/me/notifications").json()["items"]]
     assert kinds == [
         EventKind.APPROVAL_REQUESTED,
@@ -75,10 +90,17 @@ def test_mentions_and_approvals_waiting_for_me_come_first(mixed, carol):
         EventKind.TASK_OVERDUE,
         EventKind.RISK_DETECTED,
     ]
-    # once read, they take their place by date
-    Notification.objects.filter(kind=EventKind.COMMENT_MENTION).update(read_at=clock.now())
+    # a mention once read, an approval once decided, take their place by date
+    Notification.objects.filter(
+        kind__in=[EventKind.COMMENT_MENTION, EventKind.APPROVAL_REQUESTED]
+    ).update(read_at=clock.now())
     kinds = [n["kind"] for n in ApiClient(carol).get("/me/notifications").json()["items"]]
     assert kinds[0] == EventKind.APPROVAL_REQUESTED and kinds[-1] == EventKind.COMMENT_MENTION
+    approval.status = "approved"
+    approval.save()
+    kinds = [n["kind"] for n in ApiClient(carol).get("/me/notifications").json()["items"]]
+    assert kinds[0] == EventKind.MAIL_RECEIVED
+    assert kinds[-2:] == [EventKind.APPROVAL_REQUESTED, EventKind.COMMENT_MENTION]
 
 
 def test_the_page_filters_by_kind(mixed, carol):

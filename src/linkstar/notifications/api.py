@@ -57,9 +57,10 @@ def notification_out(n) -> dict:
 
 @router.get("/me/notifications", response={200: NotificationList, **ERRORS})
 def my_notifications(request, paging: Query[Paging], filters: Query[InboxFilters]):
-    """The caller's notifications, texts in the caller's language: unread @-mentions and
-    approvals requested of the caller first, then newest first; ``kind`` filters; ``unread``
-    counts the unread ones of the same organization scope (every kind)."""
+    """The caller's notifications, texts in the caller's language: what waits for the caller
+    first (unread @-mentions, approvals requested of them still pending), then newest first;
+    ``kind`` filters; ``unread`` counts the unread ones of the same organization scope (every
+    kind)."""
     organization = actor_for(request, filters.org).organization if filters.org else None
     qs = selectors.notification_list(
         user=request.auth, organization=organization, unread=filters.unread, kind=filters.kind

@@ -48,5 +48,3 @@ INBOX_GROUP_LABELS = {
     "risks": _("Risks"),
     "mail": _("Platform mail"),
 }
-# What waits for the reader: shown first while unread.
-WAITING_FOR_ME = (EventKind.COMMENT_MENTION, EventKind.APPROVAL_REQUESTED)
