@@ -243,3 +243,34 @@ def test_the_api_takes_keywords_and_tells_the_problem(org, alice, bob):
         ApiClient(bob).patch(f"/orgs/acme/channels/{channel['id']}", {"keywords": []}).status_code
         == 403
     )
+
+
+def test_a_message_for_a_robot_at_its_limit_joins_the_one_waiting(org, project, as_bob, receiver):
+    robot = receiver("dingtalk", per_minute=20)
+    channel_for(org, robot)
+    with clock.frozen_at(START):
+        queue(project, as_bob, 22)
+        sending.deliver_due()
+        assert len(robot.accepted) == 20  # two wait for room
+        later = queue(project, as_bob, 5, title="稍后的消息")
+        assert Delivery.objects.count() == 22  # they joined the first waiting message
+        waiting = Delivery.objects.filter(state=DeliveryState.PENDING).order_by("pk").first()
+        assert {d.pk for d in later} == {waiting.pk}
+        assert waiting.payload["message"]["title"] == "6 条通知"
+        assert waiting.payload["message"]["lines"][:2] == ["消息 20", "稍后的消息"]
+        drive(dt.timedelta(seconds=10), 12)
+    assert len(robot.accepted) == 22 and not robot.refused
+    merged = [r for r in robot.accepted if "6 条通知" in r.json["markdown"]["text"]]
+    assert len(merged) == 1
+    assert set(Delivery.objects.values_list("state", flat=True)) == {DeliveryState.SENT}
+
+
+def test_nothing_joins_a_message_a_worker_holds(org, project, as_bob, receiver):
+    robot = receiver("wecom", per_minute=20)
+    channel_for(org, robot)
+    with clock.frozen_at(START):
+        queue(project, as_bob, 21)
+        sending.deliver_due()
+        Delivery.objects.filter(state=DeliveryState.PENDING).update(lease_token="held")
+        queue(project, as_bob, 1)
+    assert Delivery.objects.count() == 22

@@ -102,6 +102,10 @@ def queue_chat_batch(*, events: list, message_for) -> list:
         if Delivery.objects.filter(event_id=taken[0].pk, channel=channel).exists():
             continue
         message = message_for(taken)
+        waiting = _merge_into_waiting(channel, message.as_dict())
+        if waiting is not None:
+            rows.append(waiting)
+            continue
         row = Delivery(
             organization_id=first.organization_id,
             channel=channel,
@@ -143,26 +147,86 @@ def _queue_on_channels(event, *, kinds, summary: str, payload) -> list:
     )
     body = payload()
     now = clock.now()
-    rows = [
-        Delivery(
-            organization_id=event.organization_id,
-            channel=c,
-            event_id=event.pk,
-            kind=c.kind,
-            target=c.name[:254],
-            summary=summary[:300],
-            payload=body,
-            max_attempts=_max_attempts(),
-            created_at=now,
-            next_attempt_at=now,
+    rows, merged = [], []
+    for c in channels:
+        if c.pk in done:
+            continue
+        waiting = _merge_into_waiting(c, body["message"]) if "message" in body else None
+        if waiting is not None:
+            merged.append(waiting)
+            continue
+        rows.append(
+            Delivery(
+                organization_id=event.organization_id,
+                channel=c,
+                event_id=event.pk,
+                kind=c.kind,
+                target=c.name[:254],
+                summary=summary[:300],
+                payload=body,
+                max_attempts=_max_attempts(),
+                created_at=now,
+                next_attempt_at=now,
+            )
         )
-        for c in channels
-        if c.pk not in done
-    ]
     for row in rows:
         row.save()
     _enqueue_on_commit([r.pk for r in rows])
-    return rows
+    return rows + merged
+
+
+def _merge_into_waiting(channel, message: dict):
+    """When a rate-limited robot already has a message waiting for room (the platform's limit
+    reached), ``message`` joins it rather than queueing behind it: the waiting message becomes
+    one listing the titles of all. Only a pending row that no worker holds is changed. Returns
+    the row, or None when nothing waits."""
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
+    from linkstar.delivery import ratelimit
+    from linkstar.delivery.models import Delivery, DeliveryState
+    from linkstar.notifications.messages import ORG_LANGUAGE
+
+    if not ratelimit.limited(channel.kind):
+        return None
+    now = clock.now()
+    waiting = (
+        Delivery.objects.filter(
+            channel=channel,
+            state=DeliveryState.PENDING,
+            lease_token="",
+            next_attempt_at__gt=now,
+            payload__has_key="message",
+        )
+        .order_by("next_attempt_at", "pk")
+        .first()
+    )
+    if waiting is None:
+        return None
+    payload = dict(waiting.payload)
+    parts = payload.get("merged") or [payload["message"]]
+    parts = [*parts, message]
+    mentions = list(
+        dict.fromkeys(uid for part in parts for uid in part.get("mention_user_ids") or [])
+    )
+    with translation.override(ORG_LANGUAGE):
+        title = ngettext("%(count)d notification", "%(count)d notifications", len(parts)) % {
+            "count": len(parts)
+        }
+    payload["merged"] = parts
+    payload["message"] = Message(
+        title=title,
+        lines=[part.get("title", "") for part in parts],
+        url=parts[0].get("url", ""),
+        mention_user_ids=mentions,
+    ).as_dict()
+    updated = Delivery.objects.filter(
+        pk=waiting.pk, state=DeliveryState.PENDING, lease_token=""
+    ).update(payload=payload, summary=title[:300])
+    if not updated:  # a worker took it meanwhile: the new message goes on its own
+        return None
+    waiting.payload = payload
+    return waiting
 
 
 def queue_email(
