@@ -327,6 +327,18 @@ LINKSTAR_REMINDER_LEAD_DAYS = [
 LINKSTAR_STALLED_DAYS = env_int("LINKSTAR_STALLED_DAYS", 5)
 # The daily digest goes out from this hour (organization's time zone) on.
 LINKSTAR_DIGEST_HOUR = env_int("LINKSTAR_DIGEST_HOUR", 18)
+# A notification that sums up a batch of events (20 projects created at once) names this many
+# of them; the rest are counted ("… and 15 more").
+LINKSTAR_NOTIFY_SUMMARY_ITEMS = env_int("LINKSTAR_NOTIFY_SUMMARY_ITEMS", 5)
+# Reminders (due soon, overdue, stalled …) go out from this time of day (HH:MM) in each
+# organization's time zone, not in the first scan after midnight; per organization in its
+# notification settings.
+LINKSTAR_REMINDER_TIME = env("LINKSTAR_REMINDER_TIME", "09:00") or "09:00"
+# Instant mails of one kind to one person within this many minutes of each other become one mail
+# listing them (the first goes at once, the next ones together at the end of the window).
+LINKSTAR_MAIL_COALESCE_MINUTES = env_int("LINKSTAR_MAIL_COALESCE_MINUTES", 5)
+# Whether that coalescing is on by default (organizations and people may change it).
+LINKSTAR_MAIL_COALESCE = env_bool("LINKSTAR_MAIL_COALESCE", True)
 # Documents: reminders this many days before the expiry date (and once expired).
 LINKSTAR_DOCUMENT_REMINDER_DAYS = [
     int(d) for d in (env("LINKSTAR_DOCUMENT_REMINDER_DAYS", "30,7") or "").split(",") if d.strip()

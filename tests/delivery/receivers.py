@@ -84,6 +84,7 @@ class Received:
     status: int = 200
     reply: Any = None
     error: str | None = None  # why it was refused; None when accepted
+    at: dt.datetime | None = None  # when it arrived, by ``clock.now`` (tests travel in time)
     mentions: list[str] = field(default_factory=list)  # ids/mobiles that would be @-mentioned
 
     @property
@@ -114,6 +115,8 @@ class Receiver:
         reply_status: int = 200,
         legacy: bool = False,
         event: bool = False,
+        per_minute: int | None = None,
+        limited_first: int = 0,
         now: Callable[[], dt.datetime] = clock.now,
     ):
         if kind not in KINDS:
@@ -127,6 +130,11 @@ class Receiver:
         self.reply_status = reply_status
         self.legacy = legacy
         self.event = event
+        # The platform's rate limit: beyond ``per_minute`` accepted messages in any minute
+        # (sliding, by ``now``), answer its "too fast" error; ``limited_first``: answer it to
+        # that many messages first, whatever the rate (another program using the robot).
+        self.per_minute = per_minute
+        self.limited_first = limited_first
         self.now = now
         self.requests: list[Received] = []
         self._lock = threading.Lock()
@@ -232,6 +240,7 @@ class Receiver:
             query=query,
             headers={k.lower(): v for k, v in headers.items()},
             body=body,
+            at=self.now(),
         )
         with self._lock:
             failing = sum(1 for r in self.requests if r.status >= 500) < self.fail_first
@@ -250,6 +259,12 @@ class Receiver:
         except Refused as refusal:
             self._refuse(received, refusal)
             return received.status, received.reply
+        with self._lock:
+            limited = self._too_fast(received)
+        if limited:
+            received.status, received.reply = 200, self._too_fast_reply()
+            received.error = "rate limited"
+            return received.status, received.reply
         if self.forced_reply is not None:
             received.status, received.reply = self.reply_status, self.forced_reply
             if self.reply_status >= 300 or self.forced_reply.get(self._code_key(), 0) != 0:
@@ -257,6 +272,26 @@ class Receiver:
             return received.status, received.reply
         received.status, received.reply = 200, self._success()
         return received.status, received.reply
+
+    def _too_fast(self, received: Received) -> bool:
+        limited_so_far = sum(1 for r in self.requests if r.error == "rate limited")
+        if limited_so_far < self.limited_first:
+            return True
+        if self.per_minute is None:
+            return False
+        window = received.at - dt.timedelta(minutes=1)
+        recent = [r for r in self.requests if r is not received and r.accepted and r.at > window]
+        return len(recent) >= self.per_minute
+
+    def _too_fast_reply(self) -> dict:
+        # The platforms' documented "sending too fast" answers.
+        if self.kind == "dingtalk":
+            return {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"}
+        if self.kind == "wecom":
+            return {"errcode": 45009, "errmsg": "api freq out of limit"}
+        if self.kind == "feishu":
+            return {"code": 11232, "data": {}, "msg": "frequency limited psm"}
+        return {"error": "too many requests"}
 
     def _refuse(self, received: Received, refusal: Refused) -> None:
         received.error = refusal.reason

@@ -185,12 +185,13 @@ def test_a_dead_channel_does_not_block_another(org, event, receiver, settings):
 
 
 def test_a_platform_error_reply_with_http_200_is_a_failure(org, event, receiver):
-    robot = receiver("wecom", reply={"errcode": 45009, "errmsg": "api freq out of limit"})
+    # (45009, "too fast", is no failure: tests/delivery/test_rate_limits.py)
+    robot = receiver("wecom", reply={"errcode": 40008, "errmsg": "invalid message type"})
     channel_for(org, robot)
     outbox.queue_chat(event=event, message=message())
     assert sending.deliver_due() == {"failed": 1}
     delivery = Delivery.objects.get()
-    assert delivery.last_status_code == 200 and "45009" in delivery.last_error
+    assert delivery.last_status_code == 200 and "40008" in delivery.last_error
 
 
 def test_a_disabled_or_deleted_channel_gives_its_pending_rows_up_without_sending(

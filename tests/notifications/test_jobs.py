@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
+
 from linkstar.core import clock
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import Event, Notification
 from linkstar.notifications.tasks import PERIODIC, scan_reminders, sweep_events
 from linkstar.projects.services import update_task
+
+
+@pytest.fixture(autouse=True)
+def _reminders_at_any_hour(settings):
+    """These tests are about which reminders are made, whatever the time of day they run: the
+    reminder time is midnight (its own rule: tests/notifications/test_reminder_time.py)."""
+    settings.LINKSTAR_REMINDER_TIME = "00:00"
 
 
 def test_the_periodic_jobs_are_declared_for_the_scheduler():
@@ -31,8 +42,6 @@ def test_an_event_whose_job_was_lost_is_fanned_out_by_the_sweep(settled, as_bob,
 
 
 def test_the_reminder_job_runs_the_scan(settled, org):
-    import datetime as dt
-
     from linkstar.projects.models import Task
 
     yesterday = clock.org_today(org) - dt.timedelta(days=1)

@@ -133,7 +133,12 @@ def test_reminder_settings_page_is_for_administrators(org, alice, carol):
     assert r.status_code == 302
     from linkstar.notifications.preferences import org_settings
 
-    assert org_settings(org.pk).as_dict() == {"due_soon_days": [3, 1, 0], "stalled_days": 7}
+    assert org_settings(org.pk).as_dict() == {
+        "due_soon_days": [3, 1, 0],
+        "stalled_days": 7,
+        "reminder_time": "09:00",
+        "coalesce_mail": True,
+    }
     r = client.post("/o/acme/notifications/settings/", {"due_soon_days": "99", "stalled_days": "7"})
     assert r.status_code == 422
 
@@ -190,6 +195,8 @@ def test_api_preferences_and_settings_round_trip(org, alice, carol, api):
     assert admin.get("/orgs/acme/notification-settings").json() == {
         "due_soon_days": [2, 0],
         "stalled_days": 5,
+        "reminder_time": "09:00",
+        "coalesce_mail": True,
     }
     r = admin.put("/orgs/acme/notification-settings", {"stalled_days": 0})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "stalled_days"

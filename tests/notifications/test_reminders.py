@@ -20,6 +20,13 @@ from tests.gates import pass_gates
 from tests.notifications.conftest import process_all, told
 
 
+@pytest.fixture(autouse=True)
+def _reminders_at_any_hour(settings):
+    """These tests are about which reminders are made, whatever the time of day they run: the
+    reminder time is midnight (its own rule: tests/notifications/test_reminder_time.py)."""
+    settings.LINKSTAR_REMINDER_TIME = "00:00"
+
+
 def keys(kind=None) -> list[str]:
     qs = Event.objects.filter(dedupe_key__isnull=False)
     if kind:

@@ -31,6 +31,8 @@ def channel_out(channel) -> dict:
         "events": list(channel.events or []),
         "project_id": channel.project_id,
         "enabled": channel.enabled,
+        "keywords": list(channel.keywords or []),
+        "problem": channel.problem_hint,
         "created_by": channel.created_by_id,
         "created_at": channel.created_at,
         "version": channel.version,

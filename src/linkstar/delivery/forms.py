@@ -40,6 +40,15 @@ class ChannelForm(StyledForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: a chat channel takes every event."),
     )
+    keywords = forms.CharField(
+        label=_("Security keywords"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "The robot's custom keywords (自定义关键词), separated by commas: every message "
+            "will contain them."
+        ),
+    )
     enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
 
     def __init__(self, *args, projects=(), editing: bool = False, **kwargs):

@@ -61,6 +61,54 @@ def mask_url(url: str | None) -> str:
     return f"{parts.scheme}://{parts.netloc}/…{url[-4:]}"
 
 
+_SIGNATURE_DINGTALK = _(
+    "DingTalk refused the message at its security check. In the robot's security settings "
+    "(安全设置): the signing secret (加签) must be the one saved on this channel; each custom "
+    "keyword (自定义关键词) must be among this channel's security keywords; and if an IP range "
+    "(IP地址段) is set, it must include the address LinkStar sends from."
+)
+_TOKEN_DINGTALK = _(
+    "DingTalk does not know this robot's access token: the robot was removed or its webhook "
+    "address changed. Copy the webhook URL again from the robot's settings."
+)
+_DISABLED_DINGTALK = _(
+    "The DingTalk group or robot is disabled: enable the robot again in the group's settings."
+)
+_URL_WECOM = _(
+    "WeCom does not accept this webhook address: copy the robot's webhook URL, with its key, "
+    "again from the group's robot settings."
+)
+_GONE_WECOM = _(
+    "The WeCom robot is disabled or no longer in the group: add it to the group again and copy "
+    "its new webhook URL."
+)
+PROBLEM_HINTS = {
+    ("dingtalk", 310000): _SIGNATURE_DINGTALK,
+    ("dingtalk", 300001): _TOKEN_DINGTALK,
+    ("dingtalk", 300005): _TOKEN_DINGTALK,
+    ("dingtalk", 400013): _DISABLED_DINGTALK,
+    ("dingtalk", 400101): _DISABLED_DINGTALK,
+    ("wecom", 93000): _URL_WECOM,
+    ("wecom", 93004): _GONE_WECOM,
+    ("wecom", 93008): _GONE_WECOM,
+    ("feishu", 19001): _(
+        "Feishu does not know this bot's webhook address: copy it again from the bot's settings."
+    ),
+    ("feishu", 19021): _(
+        "Feishu refused the signature: the signing secret (签名校验) in the bot's security "
+        "settings must be the one saved on this channel."
+    ),
+    ("feishu", 19022): _(
+        "Feishu refused the address LinkStar sends from: add it to the bot's IP whitelist "
+        "(IP 白名单), or remove the whitelist."
+    ),
+    ("feishu", 19024): _(
+        "Feishu found none of the bot's custom keywords (自定义关键词) in the message: add them "
+        "to this channel's security keywords."
+    ),
+}
+
+
 class Channel(Versioned):
     """Where messages go: a chat robot of a team, a person's signed webhook, or an integration
     endpoint of another system. Optionally limited to one project and to some event kinds."""
@@ -81,6 +129,14 @@ class Channel(Versioned):
     url = EncryptedTextField(_("URL"))
     secret = EncryptedTextField(_("secret"), blank=True, default="")
     events = models.JSONField(_("events"), default=list, blank=True)
+    # The robot's "custom keywords" security setting (DingTalk, Feishu): a message is refused
+    # unless it contains one, so every message carries them all.
+    keywords = models.JSONField(_("security keywords"), default=list, blank=True)
+    # Set when the platform answered "too many messages": nothing is sent before it.
+    blocked_until = models.DateTimeField(null=True, blank=True)
+    # The platform's last refusal of the robot's set-up ("error 310000: …"), until a message
+    # goes through again: the channel page says what to change (:attr:`problem_hint`).
+    problem = models.CharField(max_length=300, blank=True, default="")
     enabled = models.BooleanField(_("enabled"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -109,6 +165,21 @@ class Channel(Versioned):
         # table it is shown in (and tell its length).
         masked = mask(self.secret) or ""
         return re.sub(r"\*{6,}", "******", masked)
+
+    @property
+    def problem_code(self) -> int | None:
+        found = re.match(r"error (\d+)", self.problem or "")
+        return int(found.group(1)) if found else None
+
+    @property
+    def problem_hint(self) -> str:
+        """What to change in the robot's security settings, in words, for the last refusal."""
+        if not self.problem:
+            return ""
+        hint = PROBLEM_HINTS.get((self.kind, self.problem_code))
+        return str(
+            hint or _("The platform refused the robot's settings: check its security settings.")
+        )
 
     def takes(self, kind: str) -> bool:
         """Chat channels with no event list take every event; integrations only those listed."""
@@ -183,6 +254,20 @@ class DeliveryAttempt(models.Model):
     @property
     def ok(self) -> bool:
         return not self.error
+
+
+class RateSlot(models.Model):
+    """One message sent (or about to be) on a rate-limited chat channel: the sliding window of
+    :mod:`linkstar.delivery.ratelimit`, shared by every worker through the database."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["channel", "at"], name="rateslot_window")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} @ {self.at}"
 
 
 class ChatHandle(models.Model):

@@ -75,6 +75,55 @@ def queue_chat(*, event, message: Message) -> list:
     )
 
 
+def queue_chat_batch(*, events: list, message_for) -> list:
+    """One delivery per enabled chat channel for the events of one batch that it takes (a
+    per-project channel takes only its project's): ``message_for(events)`` makes the message
+    (a summary when several). The delivery hangs on the first of them, so a fan-out that ran
+    again after a crash queues nothing twice. Returns the Delivery rows."""
+    from linkstar.delivery.models import CHAT_KINDS, Channel, Delivery
+
+    if not events:
+        return []
+    first = events[0]
+    channels = Channel.objects.filter(
+        organization_id=first.organization_id, enabled=True, kind__in=CHAT_KINDS
+    )
+    rows = []
+    now = clock.now()
+    for channel in channels:
+        taken = [
+            e
+            for e in events
+            if (channel.project_id is None or channel.project_id == e.project_id)
+            and channel.takes(e.kind)
+        ]
+        if not taken:
+            continue
+        if Delivery.objects.filter(event_id=taken[0].pk, channel=channel).exists():
+            continue
+        message = message_for(taken)
+        waiting = _merge_into_waiting(channel, message.as_dict())
+        if waiting is not None:
+            rows.append(waiting)
+            continue
+        row = Delivery(
+            organization_id=first.organization_id,
+            channel=channel,
+            event_id=taken[0].pk,
+            kind=channel.kind,
+            target=channel.name[:254],
+            summary=message.title[:300],
+            payload={"message": message.as_dict()},
+            max_attempts=_max_attempts(),
+            created_at=now,
+            next_attempt_at=now,
+        )
+        row.save()
+        rows.append(row)
+    _enqueue_on_commit([r.pk for r in rows])
+    return rows
+
+
 def _queue_on_channels(event, *, kinds, summary: str, payload) -> list:
     """One delivery per enabled channel of ``kinds`` of the event's organization (and of its
     project, for a per-project channel) that takes ``event.kind``, skipping the channels the
@@ -98,33 +147,104 @@ def _queue_on_channels(event, *, kinds, summary: str, payload) -> list:
     )
     body = payload()
     now = clock.now()
-    rows = [
-        Delivery(
-            organization_id=event.organization_id,
-            channel=c,
-            event_id=event.pk,
-            kind=c.kind,
-            target=c.name[:254],
-            summary=summary[:300],
-            payload=body,
-            max_attempts=_max_attempts(),
-            created_at=now,
-            next_attempt_at=now,
+    rows, merged = [], []
+    for c in channels:
+        if c.pk in done:
+            continue
+        waiting = _merge_into_waiting(c, body["message"]) if "message" in body else None
+        if waiting is not None:
+            merged.append(waiting)
+            continue
+        rows.append(
+            Delivery(
+                organization_id=event.organization_id,
+                channel=c,
+                event_id=event.pk,
+                kind=c.kind,
+                target=c.name[:254],
+                summary=summary[:300],
+                payload=body,
+                max_attempts=_max_attempts(),
+                created_at=now,
+                next_attempt_at=now,
+            )
         )
-        for c in channels
-        if c.pk not in done
-    ]
     for row in rows:
         row.save()
     _enqueue_on_commit([r.pk for r in rows])
-    return rows
+    return rows + merged
+
+
+def _merge_into_waiting(channel, message: dict):
+    """When a rate-limited robot already has a message waiting for room (the platform's limit
+    reached), ``message`` joins it rather than queueing behind it: the waiting message becomes
+    one listing the titles of all. Only a pending row that no worker holds is changed. Returns
+    the row, or None when nothing waits."""
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
+    from linkstar.delivery import ratelimit
+    from linkstar.delivery.models import Delivery, DeliveryState
+    from linkstar.notifications.messages import ORG_LANGUAGE
+
+    if not ratelimit.limited(channel.kind):
+        return None
+    now = clock.now()
+    waiting = (
+        Delivery.objects.filter(
+            channel=channel,
+            state=DeliveryState.PENDING,
+            lease_token="",
+            next_attempt_at__gt=now,
+            payload__has_key="message",
+        )
+        .order_by("next_attempt_at", "pk")
+        .first()
+    )
+    if waiting is None:
+        return None
+    payload = dict(waiting.payload)
+    parts = payload.get("merged") or [payload["message"]]
+    parts = [*parts, message]
+    mentions = list(
+        dict.fromkeys(uid for part in parts for uid in part.get("mention_user_ids") or [])
+    )
+    with translation.override(ORG_LANGUAGE):
+        title = ngettext("%(count)d notification", "%(count)d notifications", len(parts)) % {
+            "count": len(parts)
+        }
+    payload["merged"] = parts
+    payload["message"] = Message(
+        title=title,
+        lines=[part.get("title", "") for part in parts],
+        url=parts[0].get("url", ""),
+        mention_user_ids=mentions,
+    ).as_dict()
+    updated = Delivery.objects.filter(
+        pk=waiting.pk, state=DeliveryState.PENDING, lease_token=""
+    ).update(payload=payload, summary=title[:300])
+    if not updated:  # a worker took it meanwhile: the new message goes on its own
+        return None
+    waiting.payload = payload
+    return waiting
 
 
 def queue_email(
-    *, user, subject: str, body: str, organization, event=None, not_before=None
+    *,
+    user,
+    subject: str,
+    body: str,
+    organization,
+    event=None,
+    not_before=None,
+    coalesce: bool = False,
 ) -> object:
     """One mail to ``user`` (plain text ``body``; an HTML alternative is derived), not sent
-    before ``not_before`` (quiet hours) when given. Returns the Delivery row."""
+    before ``not_before`` (quiet hours) when given. With ``coalesce``, mails of one event kind
+    to one person close together become one: when one of that kind went to them less than
+    ``LINKSTAR_MAIL_COALESCE_MINUTES`` ago, this one waits for the end of that window, and any
+    others of the kind that come meanwhile join the same mail, which lists them all. Call
+    inside the active language of the reader. Returns the Delivery row."""
     from linkstar.delivery.models import EMAIL, Delivery
 
     if event is not None:  # a fan-out that ran again after a crash mails once
@@ -135,6 +255,36 @@ def queue_email(
             return existing
     now = clock.now()
     due = max(now, not_before) if isinstance(not_before, dt.datetime) else now
+    kind = getattr(event, "kind", "") or ""
+    item = {"subject": subject, "body": body}
+    if coalesce and kind:
+        joined = _join_waiting_mail(user, organization, kind, item)
+        if joined is not None:
+            return joined
+        window = dt.timedelta(minutes=settings.LINKSTAR_MAIL_COALESCE_MINUTES)
+        last = (
+            Delivery.objects.filter(
+                organization_id=organization.pk,
+                recipient_id=user.pk,
+                kind=EMAIL,
+                payload__event_kind=kind,
+                created_at__gt=now - window,
+            )
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if last is not None:
+            due = max(due, last + window)
+    payload = {
+        "subject": subject,
+        "body": body,
+        "language": getattr(user, "language", "") or settings.LANGUAGE_CODE,
+    }
+    if kind:
+        payload["event_kind"] = kind
+    if coalesce and kind:
+        payload["items"] = [item]
     delivery = Delivery.objects.create(
         organization_id=organization.pk,
         recipient=user,
@@ -142,11 +292,7 @@ def queue_email(
         kind=EMAIL,
         target=user.email[:254],
         summary=subject[:300],
-        payload={
-            "subject": subject,
-            "body": body,
-            "language": getattr(user, "language", "") or settings.LANGUAGE_CODE,
-        },
+        payload=payload,
         max_attempts=_max_attempts(),
         created_at=now,
         not_before=not_before,
@@ -155,6 +301,49 @@ def queue_email(
     if due <= now:
         _enqueue_on_commit([delivery.pk])
     return delivery
+
+
+def _join_waiting_mail(user, organization, kind: str, item: dict):
+    """Add ``item`` to the person's mail of ``kind`` still waiting to go (not yet claimed by a
+    worker: the update only touches a pending row without a lease). Returns it, or None."""
+    from django.utils.translation import ngettext
+
+    from linkstar.delivery.models import EMAIL, Delivery, DeliveryState
+
+    now = clock.now()
+    waiting = (
+        Delivery.objects.filter(
+            organization_id=organization.pk,
+            recipient_id=user.pk,
+            kind=EMAIL,
+            state=DeliveryState.PENDING,
+            lease_token="",
+            next_attempt_at__gt=now,
+            payload__event_kind=kind,
+            payload__has_key="items",
+        )
+        .order_by("next_attempt_at")
+        .first()
+    )
+    if waiting is None:
+        return None
+    payload = dict(waiting.payload)
+    items = [*payload.get("items", []), item]
+    n = len(items)
+    payload["items"] = items
+    payload["subject"] = ngettext(
+        "%(count)d notification: %(first)s", "%(count)d notifications: %(first)s", n
+    ) % {"count": n, "first": items[0]["subject"]}
+    payload["body"] = "\n\n".join(
+        [payload["subject"], *(f"— {i['subject']}\n{i['body']}" for i in items)]
+    )
+    updated = Delivery.objects.filter(
+        pk=waiting.pk, state=DeliveryState.PENDING, lease_token=""
+    ).update(payload=payload, summary=payload["subject"][:300])
+    if not updated:  # a worker took it meanwhile: this one goes on its own
+        return None
+    waiting.payload = payload
+    return waiting
 
 
 def event_payload(event) -> dict:

@@ -22,6 +22,10 @@ class ChannelIn(Schema):
     )
     project_id: int | None = Field(None, description="only this project's events")
     enabled: bool = True
+    keywords: list[str] = Field(
+        default_factory=list,
+        description="the robot's security keywords (DingTalk, Feishu): every message contains them",
+    )
 
 
 class ChannelPatch(Schema):
@@ -31,6 +35,7 @@ class ChannelPatch(Schema):
     events: list[str] | None = None
     project_id: int | None = None
     enabled: bool | None = None
+    keywords: list[str] | None = Field(None, description="the robot's security keywords")
     version: int | None = None
 
 
@@ -43,6 +48,11 @@ class ChannelOut(Schema):
     events: list[str]
     project_id: int | None
     enabled: bool
+    keywords: list[str]
+    problem: str = Field(
+        description='"" or, after the platform refused the robot\'s set-up, what to change in '
+        "its security settings"
+    )
     created_by: int | None
     created_at: dt.datetime
     version: int

@@ -29,6 +29,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from linkstar.core import clock
+from linkstar.delivery import ratelimit
 from linkstar.delivery.models import (
     EMAIL,
     ChannelKind,
@@ -60,6 +61,10 @@ class Result:
     error: str = ""
     duration_ms: int = 0
     permanent: bool = False
+    # The platform refused for sending too fast: wait, and do not count the attempt.
+    rate_limited: bool = False
+    # The robot's set-up refuses us (signature, keyword, IP, unknown token): permanent too.
+    configuration: bool = False
 
     @property
     def ok(self) -> bool:
@@ -101,7 +106,16 @@ def claim(*, ids: Iterable[int] | None = None, limit: int | None = None) -> list
         candidates = candidates.order_by("next_attempt_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
-        picked = list(candidates.values_list("pk", flat=True)[:limit])
+        rows = list(candidates.values_list("pk", "channel_id", "kind")[:limit])
+        if not rows:
+            return []
+        # A chat robot past its platform's limit: the message waits (no attempt is spent).
+        picked, waiting = ratelimit.admit(rows, now)
+        by_time: dict[dt.datetime, list[int]] = {}
+        for pk, when in waiting.items():
+            by_time.setdefault(when, []).append(pk)
+        for when, pks in by_time.items():  # one update per channel
+            Delivery.objects.filter(pk__in=pks).update(next_attempt_at=when)
         if not picked:
             return []
         Delivery.objects.filter(pk__in=picked).filter(_claimable(now)).update(
@@ -151,7 +165,9 @@ def prepare(rows: list[Delivery], token: str) -> list[Outgoing]:
                 else:
                     from linkstar.delivery import senders
 
-                    message = Message.from_dict(d.payload.get("message") or {})
+                    message = with_keywords(
+                        Message.from_dict(d.payload.get("message") or {}), channel.keywords
+                    )
                     mentions = [
                         handles[(d.organization_id, uid)].as_mention()
                         for uid in message.mention_user_ids
@@ -170,6 +186,16 @@ def prepare(rows: list[Delivery], token: str) -> list[Outgoing]:
             item.problem = f"{type(exc).__name__}: {exc}"
         out.append(item)
     return out
+
+
+def with_keywords(message, keywords) -> object:
+    """The message with the robot's security keywords it lacks on a last line: a robot with
+    keyword security refuses a message that contains none of them."""
+    text = "\n".join([message.title, *message.lines])
+    missing = [k for k in keywords or [] if k and k not in text]
+    if missing:
+        message.lines = [*message.lines, " ".join(missing)]
+    return message
 
 
 def _prepare_mail(d: Delivery):
@@ -223,7 +249,15 @@ def _post(request, kind: str) -> Result:
         problem = senders.check_response(kind, status, text)
     except Exception as exc:
         problem = f"{type(exc).__name__}: {exc}"
-    return Result(status_code=status, error=(problem or "")[:2000], duration_ms=duration)
+    verdict = senders.classify(kind, status, text) if problem else None
+    return Result(
+        status_code=status,
+        error=(problem or "")[:2000],
+        duration_ms=duration,
+        permanent=verdict == senders.CONFIGURATION,
+        configuration=verdict == senders.CONFIGURATION,
+        rate_limited=verdict == senders.RATE_LIMITED,
+    )
 
 
 def _ms(started: float) -> int:
@@ -261,6 +295,8 @@ def record(item: Outgoing, result: Result) -> str:
     """Log the attempt and move the delivery on: sent, failed (retry later) or dead."""
     d = item.delivery
     now = clock.now()
+    if result.rate_limited:
+        return _record_rate_limited(item, result, now)
     attempts = d.attempts + 1
     fields: dict[str, Any] = {
         "attempts": F("attempts") + 1,
@@ -286,8 +322,44 @@ def record(item: Outgoing, result: Result) -> str:
             error=result.error,
             duration_ms=result.duration_ms,
         )
-        Delivery.objects.filter(pk=d.pk, lease_token=item.token).update(**fields)
+        updated = Delivery.objects.filter(pk=d.pk, lease_token=item.token).update(**fields)
+        if updated and d.channel_id and d.kind != EMAIL:
+            from linkstar.delivery.models import Channel
+
+            if result.configuration:
+                Channel.objects.filter(pk=d.channel_id).update(problem=result.error[:300])
+            elif result.ok:
+                Channel.objects.filter(pk=d.channel_id).exclude(problem="").update(problem="")
     return state
+
+
+def _record_rate_limited(item: Outgoing, result: Result, now: dt.datetime) -> str:
+    """The platform said "too fast": the channel is blocked for the platform's block time (with
+    jitter) and the message waits, pending, with its attempts unchanged — being limited is not
+    a failure of the message, and must never make it ``dead``."""
+    from linkstar.delivery.models import Channel
+
+    d = item.delivery
+    until = now + ratelimit.block_for(d.kind)
+    with transaction.atomic():
+        DeliveryAttempt.objects.create(
+            delivery_id=d.pk,
+            at=now,
+            status_code=result.status_code,
+            error=result.error,
+            duration_ms=result.duration_ms,
+        )
+        if d.channel_id:
+            Channel.objects.filter(pk=d.channel_id).update(blocked_until=until)
+        Delivery.objects.filter(pk=d.pk, lease_token=item.token).update(
+            state=DeliveryState.PENDING,
+            locked_until=None,
+            lease_token="",
+            last_status_code=result.status_code,
+            last_error=result.error,
+            next_attempt_at=until,
+        )
+    return DeliveryState.PENDING
 
 
 def _send_all(items: list[Outgoing]) -> list[Result]:

@@ -7,6 +7,7 @@ never written to the audit trail, and shown back masked only.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -103,8 +104,34 @@ def _described(channel: Channel) -> dict:
         "kind": channel.kind,
         "project_id": channel.project_id,
         "events": list(channel.events),
+        "keywords": list(channel.keywords),
         "enabled": channel.enabled,
     }
+
+
+KEYWORDS_MAX = 10
+KEYWORD_MAX = 20
+
+
+def _clean_keywords(keywords) -> list[str]:
+    """The robot's security keywords: a list, or one string split at commas and spaces."""
+    if keywords is None:
+        return []
+    if isinstance(keywords, str):
+        keywords = re.split(r"[,，\s]+", keywords)
+    cleaned = list(dict.fromkeys(str(k).strip() for k in keywords if str(k).strip()))
+    if len(cleaned) > KEYWORDS_MAX:
+        raise InvalidInput(
+            FieldError("keywords", _("At most %(n)d keywords.") % {"n": KEYWORDS_MAX})
+        )
+    if any(len(k) > KEYWORD_MAX for k in cleaned):
+        raise InvalidInput(
+            FieldError(
+                "keywords",
+                _("A keyword has at most %(n)d characters.") % {"n": KEYWORD_MAX},
+            )
+        )
+    return cleaned
 
 
 # --- channels --------------------------------------------------------------------------------
@@ -120,6 +147,7 @@ def create_channel(
     events=None,
     project_id=None,
     enabled: bool = True,
+    keywords=None,
 ) -> Channel:
     """Add a chat robot, signed webhook or integration endpoint (administrators only)."""
     policy.require(actor, "channel.manage")
@@ -132,6 +160,7 @@ def create_channel(
         url=_clean_url(url),
         secret=_clean_secret(kind, secret),
         events=_clean_events(kind, events),
+        keywords=_clean_keywords(keywords),
         project=_clean_project(actor, project_id),
         enabled=bool(enabled),
         created_by=actor.user,
@@ -160,6 +189,7 @@ def update_channel(
     events=_UNSET,
     project_id=_UNSET,
     enabled=_UNSET,
+    keywords=_UNSET,
 ) -> Channel:
     """Change a channel; a URL or secret left out (or empty in the form) stays as it was."""
     policy.require(actor, "channel.manage", channel)
@@ -178,6 +208,8 @@ def update_channel(
         channel.events = _clean_events(channel.kind, events)
     if project_id is not _UNSET:
         channel.project = _clean_project(actor, project_id)
+    if keywords is not _UNSET and keywords is not None:
+        channel.keywords = _clean_keywords(keywords)
     if enabled is not _UNSET and enabled is not None:
         channel.enabled = bool(enabled)
     from linkstar.audit.services import diff

@@ -44,6 +44,7 @@ def _save_form(actor, form: ChannelForm, channel: Channel | None):
         "url": data["url"],
         "secret": data["secret"],
         "events": data["events"],
+        "keywords": data["keywords"],
         "project_id": data["project"],
         "enabled": data["enabled"],
     }
@@ -92,6 +93,7 @@ def channel_edit(request, org: str, channel_id: int):
         "name": channel.name,
         "project": channel.project_id,
         "events": channel.events,
+        "keywords": ", ".join(channel.keywords),
         "enabled": channel.enabled,
     }
     form = ChannelForm(initial=initial, projects=projects, editing=True)

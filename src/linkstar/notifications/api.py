@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from django.utils import translation
 from ninja import Query, Router, Schema
 from pydantic import Field
@@ -26,6 +28,12 @@ router = Router(tags=["notifications"])
 class InboxFilters(Schema):
     org: str | None = Field(None, description="one organization's (slug); default: all of mine")
     unread: bool = Field(False, description="only unread ones")
+    kind: Literal["mentions", "approvals", "reminders", "risks", "mail"] | None = Field(
+        None,
+        description="only @-mentions, approvals (requested of me, and decisions of mine), "
+        "reminders (due soon, overdue, stalled, review too long, documents expiring), "
+        "association risks, or platform mail",
+    )
 
 
 def notification_out(n) -> dict:
@@ -49,11 +57,13 @@ def notification_out(n) -> dict:
 
 @router.get("/me/notifications", response={200: NotificationList, **ERRORS})
 def my_notifications(request, paging: Query[Paging], filters: Query[InboxFilters]):
-    """The caller's notifications, newest first, texts in the caller's language; ``unread``
-    counts the unread ones of the same scope."""
+    """The caller's notifications, texts in the caller's language: what waits for the caller
+    first (unread @-mentions, approvals requested of them still pending), then newest first;
+    ``kind`` filters; ``unread`` counts the unread ones of the same organization scope (every
+    kind)."""
     organization = actor_for(request, filters.org).organization if filters.org else None
     qs = selectors.notification_list(
-        user=request.auth, organization=organization, unread=filters.unread
+        user=request.auth, organization=organization, unread=filters.unread, kind=filters.kind
     )
     items = list(qs[paging.offset : paging.offset + paging.limit])
     unread = selectors.notification_list(user=request.auth, organization=organization, unread=True)

@@ -7,6 +7,7 @@ channel or a slow mail server therefore never blocks or fails the request that c
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -28,6 +29,7 @@ def _row(
     obj=None,
     data=None,
     dedupe_key=None,
+    batch_key=None,
     project_id=None,
     task_id=None,
     object_type="",
@@ -53,6 +55,7 @@ def _row(
         object_id=str(obj.pk) if obj is not None else str(object_id),
         data=_jsonable(data or {}),
         dedupe_key=dedupe_key,
+        batch_key=batch_key,
     )
 
 
@@ -79,11 +82,20 @@ def publish(
     return event
 
 
+def new_batch_key() -> str:
+    return uuid.uuid4().hex
+
+
 def publish_many(kind: str, *, actor: Actor, items: list[dict[str, Any]]) -> list[Event]:
-    """Many events of one kind in one insert (batch creation); each item holds the keyword
-    arguments of :func:`publish` (project, task, obj, data)."""
+    """Many events of one kind in one insert (batch creation, risk detection, bulk changes,
+    imports); each item holds the keyword arguments of :func:`publish` (project, task, obj,
+    data). Two or more events share a batch key: each person and each chat channel is then told
+    once, with a summary (``fanout.process_event``), while each event keeps its own row (audit
+    trail, integration webhooks)."""
+    batch_key = new_batch_key() if len(items) > 1 else None
+    rows = [_row(kind, actor=actor, batch_key=batch_key, **item) for item in items]
     # SQLite (3.35+) and PostgreSQL both return the new ids from a bulk insert.
-    events = Event.objects.bulk_create([_row(kind, actor=actor, **item) for item in items])
+    events = Event.objects.bulk_create(rows)
     ids = [e.pk for e in events]
     transaction.on_commit(lambda: _enqueue(ids))
     return events
@@ -110,9 +122,11 @@ def publish_once_many(
     ``task_id``, ``object_type``/``object_id``). A key that exists already — from an earlier
     scan or another worker scanning right now — is skipped by the unique constraint, in the
     database, so each reminder exists once. Their fan-out is enqueued on commit (with any other
-    scheduled event still waiting: fanning out twice makes nothing twice). Returns how many
-    items were offered."""
-    rows = [_row(kind, actor=actor, **item) for item in items]
+    scheduled event still waiting: fanning out twice makes nothing twice). The items of one
+    call share a batch key, so one scan tells a person once per kind. Returns how many items
+    were offered."""
+    batch_key = new_batch_key() if len(items) > 1 else None
+    rows = [_row(kind, actor=actor, batch_key=batch_key, **item) for item in items]
     if not rows:
         return 0
     Event.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)

@@ -19,7 +19,7 @@ quiet hours, or in the daily digest); the event gets one chat message per channe
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import translation
 
@@ -29,7 +29,7 @@ from linkstar.core.actors import Actor
 from linkstar.notifications import messages
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import EmailState, Event, Notification
-from linkstar.notifications.preferences import prefs_for, quiet_until
+from linkstar.notifications.preferences import coalesces, org_settings, prefs_for, quiet_until
 
 K = EventKind
 MANAGER_KINDS = {
@@ -46,8 +46,14 @@ TEAM_KINDS = {K.PROJECT_STAGE_CHANGED, K.PROJECT_CLOSED}
 def process_event(event_id: int) -> list[Notification]:
     """Fan out one event (idempotent: an event already processed is left alone; two workers
     on the same event make its notifications once — the claim is an UPDATE that only one of
-    them wins, and (event, recipient) is unique)."""
+    them wins, and (event, recipient) is unique). An event of a batch (``publish_many``) claims
+    and fans out its whole batch, so that each person is told once about it."""
     with transaction.atomic():
+        head = Event.objects.filter(pk=event_id).values("batch_key", "organization_id").first()
+        if head is None:
+            return []
+        if head["batch_key"]:
+            return _process_batch(head["organization_id"], head["batch_key"])
         claimed = Event.objects.filter(pk=event_id, processed_at__isnull=True).update(
             processed_at=clock.now()
         )
@@ -59,6 +65,66 @@ def process_event(event_id: int) -> list[Notification]:
         return fan_out(event)
 
 
+def _process_batch(organization_id: int, batch_key: str) -> list[Notification]:
+    pending = Event.objects.filter(
+        organization_id=organization_id, batch_key=batch_key, processed_at__isnull=True
+    )
+    if connection.features.has_select_for_update:
+        # A second worker on the same batch waits here, then finds nothing left to claim.
+        pending = pending.select_for_update()
+    ids = list(pending.values_list("pk", flat=True))
+    if not ids:
+        return []
+    Event.objects.filter(pk__in=ids).update(processed_at=clock.now())
+    batch = list(
+        Event.objects.select_related("organization", "actor", "project", "project__site", "task")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    if len(batch) == 1:
+        return fan_out(batch[0])
+    return fan_out_batch(batch)
+
+
+def _tell(
+    *, user, event: Event, params: dict, link: str, choice, now, project_id, task_id, rules
+) -> Notification:
+    """One person's notification (and mail, by their preferences) about ``event`` (the anchor
+    of a summary) with ``params`` already made."""
+    from linkstar.delivery import outbox
+
+    organization = event.organization
+    state = EmailState.NONE
+    if choice.wants_email(event.kind) and user.email:
+        if choice.digest:
+            state = EmailState.DIGEST
+        else:
+            state = EmailState.QUEUED
+            with translation.override(user.language or messages.ORG_LANGUAGE):
+                text = messages.render(event.kind, params, link)
+                outbox.queue_email(
+                    user=user,
+                    subject=text.title,
+                    body=text.as_text(),
+                    organization=organization,
+                    event=event,
+                    not_before=quiet_until(choice, now, organization.time_zone),
+                    coalesce=coalesces(choice, rules),
+                )
+    return Notification(
+        organization=organization,
+        recipient=user,
+        event=event,
+        kind=event.kind,
+        project_id=project_id,
+        task_id=task_id,
+        params=params,
+        link=link,
+        created_at=event.created_at,
+        email_state=state,
+    )
+
+
 def fan_out(event: Event) -> list[Notification]:
     from linkstar.delivery import outbox
 
@@ -67,40 +133,22 @@ def fan_out(event: Event) -> list[Notification]:
     params = messages.event_params(event, _extra_params(event))
     link = messages.link_for(event, organization.slug, params)
     prefs = prefs_for(organization.pk, [u.pk for u in recipients])
+    rules = org_settings(organization.pk) if recipients else None
     now = clock.now()
-    notifications = []
-    for user in recipients:
-        choice = prefs[user.pk]
-        state = EmailState.NONE
-        if choice.wants_email(event.kind) and user.email:
-            if choice.digest:
-                state = EmailState.DIGEST
-            else:
-                state = EmailState.QUEUED
-                with translation.override(user.language or messages.ORG_LANGUAGE):
-                    text = messages.render(event.kind, params, link)
-                    outbox.queue_email(
-                        user=user,
-                        subject=text.title,
-                        body=text.as_text(),
-                        organization=organization,
-                        event=event,
-                        not_before=quiet_until(choice, now, organization.time_zone),
-                    )
-        notifications.append(
-            Notification(
-                organization=organization,
-                recipient=user,
-                event=event,
-                kind=event.kind,
-                project_id=event.project_id,
-                task_id=event.task_id,
-                params=params,
-                link=link,
-                created_at=event.created_at,
-                email_state=state,
-            )
+    notifications = [
+        _tell(
+            user=user,
+            event=event,
+            params=params,
+            link=link,
+            choice=prefs[user.pk],
+            now=now,
+            project_id=event.project_id,
+            task_id=event.task_id,
+            rules=rules,
         )
+        for user in recipients
+    ]
     Notification.objects.bulk_create(notifications, ignore_conflicts=True)
     text = messages.render(event.kind, params, link, language=messages.ORG_LANGUAGE, group=True)
     outbox.queue_chat(
@@ -109,11 +157,94 @@ def fan_out(event: Event) -> list[Notification]:
             title=text.title,
             lines=text.lines,
             url=text.url,
-            mention_user_ids=[u.pk for u in recipients if prefs[u.pk].wants_chat(event.kind)],
+            mention_user_ids=[
+                u.pk for u in recipients if _may_ping(prefs[u.pk], event.kind, now, organization)
+            ],
         ),
     )
     outbox.queue_webhooks(event=event)
     return notifications
+
+
+def fan_out_batch(batch: list[Event]) -> list[Notification]:
+    """Fan out the events of one batch: each person is told once (one notification, one mail)
+    with a summary of the events meant for them — or the event itself when only one is — and
+    each chat channel gets one message for the events it takes. Integration webhooks stay one
+    per event: an ERP keeps its records per project and reads the versioned event payload."""
+    from linkstar.delivery import outbox
+
+    anchor = batch[0]
+    organization = anchor.organization
+    per_user: dict[int, list[tuple[Event, dict, str]]] = {}
+    users: dict[int, object] = {}
+    rendered: dict[int, tuple[dict, str]] = {}
+    for event in batch:
+        params = messages.event_params(event, _extra_params(event))
+        link = messages.link_for(event, organization.slug, params)
+        rendered[event.pk] = (params, link)
+        for user in recipients_of(event):
+            users[user.pk] = user
+            per_user.setdefault(user.pk, []).append((event, params, link))
+    prefs = prefs_for(organization.pk, list(users))
+    rules = org_settings(organization.pk) if users else None
+    now = clock.now()
+    notifications = []
+    for user_id, told in per_user.items():
+        if len(told) == 1:
+            event, params, link = told[0]
+            project_id, task_id = event.project_id, event.task_id
+        else:
+            event = told[0][0]
+            params, link = messages.summary_params([(e, p) for e, p, _ in told], organization.slug)
+            project_ids = {e.project_id for e, _, _ in told}
+            project_id = project_ids.pop() if len(project_ids) == 1 else None
+            task_id = None
+        notifications.append(
+            _tell(
+                user=users[user_id],
+                event=event,
+                params=params,
+                link=link,
+                choice=prefs[user_id],
+                now=now,
+                project_id=project_id,
+                task_id=task_id,
+                rules=rules,
+            )
+        )
+    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+
+    def chat_message(events: list[Event]) -> outbox.Message:
+        if len(events) == 1:
+            params, link = rendered[events[0].pk]
+        else:
+            params, link = messages.summary_params(
+                [(e, rendered[e.pk][0]) for e in events], organization.slug
+            )
+        text = messages.render(
+            anchor.kind, params, link, language=messages.ORG_LANGUAGE, group=True
+        )
+        wanted = {e.pk for e in events}
+        mentioned = [
+            uid
+            for uid, told in per_user.items()
+            if _may_ping(prefs[uid], anchor.kind, now, organization)
+            and any(e.pk in wanted for e, _, _ in told)
+        ]
+        return outbox.Message(
+            title=text.title, lines=text.lines, url=text.url, mention_user_ids=mentioned
+        )
+
+    outbox.queue_chat_batch(events=batch, message_for=chat_message)
+    for event in batch:
+        outbox.queue_webhooks(event=event)
+    return notifications
+
+
+def _may_ping(choice, kind: str, now, organization) -> bool:
+    """Whether a chat message @-mentions this person: they want it for this kind, and it is not
+    in their quiet hours (the group still sees the message; only the ping is left out)."""
+    return choice.wants_chat(kind) and quiet_until(choice, now, organization.time_zone) is None
 
 
 # --- who ----------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class EventKind(models.TextChoices):
@@ -24,3 +25,26 @@ class EventKind(models.TextChoices):
     RISK_DETECTED = "risk.detected", _("New association risk")
     MAIL_RECEIVED = "mail.received", _("Platform mail received")
     MAIL_STAGE_PROPOSED = "mail.stage_proposed", _("Platform mail proposes a stage change")
+
+
+# The inbox's filters (``?kind=``): a name for a few kinds a person looks for together.
+INBOX_GROUPS: dict[str, tuple[str, ...]] = {
+    "mentions": (EventKind.COMMENT_MENTION,),
+    "approvals": (EventKind.APPROVAL_REQUESTED, EventKind.APPROVAL_DECIDED),
+    "reminders": (
+        EventKind.TASK_DUE_SOON,
+        EventKind.TASK_OVERDUE,
+        EventKind.PROJECT_STALLED,
+        EventKind.PROJECT_REVIEW_LONG,
+        EventKind.DOCUMENT_EXPIRING,
+    ),
+    "risks": (EventKind.RISK_DETECTED,),
+    "mail": (EventKind.MAIL_RECEIVED, EventKind.MAIL_STAGE_PROPOSED),
+}
+INBOX_GROUP_LABELS = {
+    "mentions": _("Mentions"),
+    "approvals": _("Approvals"),
+    "reminders": pgettext_lazy("inbox filter", "Reminders"),
+    "risks": _("Risks"),
+    "mail": _("Platform mail"),
+}

@@ -284,13 +284,117 @@ def _lines(kind: str, p: dict) -> list[str]:
     return lines
 
 
+# --- summaries of a batch ----------------------------------------------------------------------
+
+_ITEM_KEYS = (
+    "project_code",
+    "store_name",
+    "task_title",
+    "task_title_en",
+    "document_name",
+    "document_name_en",
+    "other_code",
+)
+_TASK_KINDS = {
+    EventKind.TASK_ASSIGNED,
+    EventKind.TASK_DUE_SOON,
+    EventKind.TASK_OVERDUE,
+    EventKind.TASK_DONE,
+}
+
+
+def summary_params(told: list[tuple], org_slug: str) -> tuple[dict, str]:
+    """The params and link of one notification that stands for several events of one kind
+    (a batch): how many, who did it, the first few items, and the list page they are on."""
+    first_event, first = told[0]
+    kind = first_event.kind
+    shown = settings.LINKSTAR_NOTIFY_SUMMARY_ITEMS
+    params: dict = {
+        "batch_count": len(told),
+        "batch_items": [
+            {k: p[k] for k in _ITEM_KEYS if p.get(k) not in (None, "")} for _, p in told[:shown]
+        ],
+    }
+    if first.get("actor_name"):
+        params["actor_name"] = first["actor_name"]
+    projects = {p.get("project_id") for _, p in told}
+    if len(projects) == 1 and None not in projects:
+        params["project_code"] = first.get("project_code", "")
+        params["store_name"] = first.get("store_name", "")
+    return params, summary_link(kind, org_slug, projects)
+
+
+def summary_link(kind: str, org_slug: str, project_ids: set) -> str:
+    if kind == EventKind.RISK_DETECTED:
+        return reverse("risk_list", args=[org_slug])
+    if kind == EventKind.APPROVAL_REQUESTED:
+        return reverse("approval_inbox", args=[org_slug])
+    if kind in _TASK_KINDS:
+        return reverse("my_tasks", args=[org_slug])
+    if len(project_ids) == 1 and None not in project_ids:
+        return reverse("project_detail", args=[org_slug, next(iter(project_ids))])
+    if kind == EventKind.PROJECT_CREATED or None not in project_ids:
+        return reverse("project_list", args=[org_slug])
+    return reverse("notification_inbox", args=[org_slug])
+
+
+def _summary_title(kind: str, p: dict) -> str:
+    n = int(p.get("batch_count", 0))
+    name = p.get("actor_name") or "LinkStar"
+    if kind == EventKind.PROJECT_CREATED:
+        return ngettext(
+            "%(count)d project created by %(name)s", "%(count)d projects created by %(name)s", n
+        ) % {"count": n, "name": name}
+    if kind == EventKind.RISK_DETECTED:
+        return ngettext("%(count)d new association risk", "%(count)d new association risks", n) % {
+            "count": n
+        }
+    if kind == EventKind.TASK_DUE_SOON:
+        return ngettext("%(count)d task due soon", "%(count)d tasks due soon", n) % {"count": n}
+    if kind == EventKind.TASK_OVERDUE:
+        return ngettext("%(count)d task overdue", "%(count)d tasks overdue", n) % {"count": n}
+    if kind == EventKind.TASK_ASSIGNED:
+        return ngettext(
+            "%(count)d task assigned by %(name)s", "%(count)d tasks assigned by %(name)s", n
+        ) % {"count": n, "name": name}
+    label = str(EventKind(kind).label) if kind in EventKind.values else kind
+    return ngettext("%(what)s: %(count)d notice", "%(what)s: %(count)d notices", n) % {
+        "what": label,
+        "count": n,
+    }
+
+
+def _summary_lines(kind: str, p: dict) -> list[str]:
+    lines = []
+    for item in p.get("batch_items") or []:
+        parts = [item.get("project_code", ""), item.get("store_name", "")]
+        if item.get("task_title"):
+            parts.append("· " + _task_title(item))
+        elif item.get("document_name"):
+            parts.append("· " + _bilingual(item, "document_name"))
+        elif kind == EventKind.RISK_DETECTED and item.get("other_code"):
+            parts.append("↔ " + item["other_code"])
+        lines.append(" ".join(x for x in parts if x))
+    more = int(p.get("batch_count", 0)) - len(lines)
+    if more > 0:
+        lines.append(
+            ngettext("… and %(count)d more", "… and %(count)d more", more) % {"count": more}
+        )
+    return lines
+
+
 def render(
     kind: str, params: dict, link: str = "", *, language: str | None = None, group: bool = False
 ) -> Rendered:
     """The title and facts of a notification, in ``language`` (default: the active one);
-    ``group``: worded for a team's chat rather than for one reader."""
+    ``group``: worded for a team's chat rather than for one reader. A summary of a batch
+    (``batch_count`` in the params) lists its first items."""
     if language:
         with translation.override(language):
             return render(kind, params, link, group=group)
+    if params.get("batch_count"):
+        return Rendered(
+            title=_summary_title(kind, params), lines=_summary_lines(kind, params), link=link
+        )
     title = (_group_title(kind, params) if group else None) or _title(kind, params)
     return Rendered(title=title, lines=_lines(kind, params), link=link)

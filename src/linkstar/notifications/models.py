@@ -40,6 +40,9 @@ class Event(models.Model):
     data = models.JSONField(default=dict, blank=True)
     # NULL, not "": only scheduled events carry a key, and NULLs never collide.
     dedupe_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    # Set by ``publish_many`` on every event of one publication of several: the fan-out tells
+    # each person (and each chat channel) once per batch, with a summary, not once per event.
+    batch_key = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(default=clock.now, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
@@ -55,7 +58,12 @@ class Event(models.Model):
                 fields=["created_at"],
                 condition=models.Q(processed_at__isnull=True),
                 name="event_unprocessed",
-            )
+            ),
+            models.Index(
+                fields=["batch_key"],
+                condition=models.Q(batch_key__isnull=False),
+                name="event_batch",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -134,6 +142,9 @@ class NotificationPreference(models.Model):
     # In the organization's time zone; mail waits until the end. Both or neither.
     quiet_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
     quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
+    # Several instant mails of one kind within a few minutes as one mail; None: as the
+    # organization decides.
+    coalesce_mail = models.BooleanField(_("one mail for several close together"), null=True)
     updated_at = models.DateTimeField(default=clock.now)
 
     class Meta:
@@ -155,6 +166,11 @@ class OrgNotificationSettings(models.Model):
     # Days before the due date a "due soon" reminder goes out; 0 is the due day.
     due_soon_days = models.JSONField(_("due-soon reminders (days before)"), default=list)
     stalled_days = models.PositiveIntegerField(_("stalled after (days without activity)"))
+    # Reminders go out from this time of day in the organization's time zone; None: the
+    # LINKSTAR_REMINDER_TIME default.
+    reminder_time = models.TimeField(_("reminders from"), null=True, blank=True)
+    # None: LINKSTAR_MAIL_COALESCE.
+    coalesce_mail = models.BooleanField(_("one mail for several close together"), null=True)
     updated_at = models.DateTimeField(default=clock.now)
 
     class Meta:

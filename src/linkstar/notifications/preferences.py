@@ -40,6 +40,8 @@ class Prefs:
     digest: bool = False
     quiet_start: dt.time | None = None
     quiet_end: dt.time | None = None
+    # None: as the organization decides (OrgSettings.coalesce_mail).
+    coalesce_mail: bool | None = None
     saved: bool = False
 
     def wants_email(self, kind: str) -> bool:
@@ -55,6 +57,7 @@ class Prefs:
             "digest": self.digest,
             "quiet_start": self.quiet_start.strftime("%H:%M") if self.quiet_start else None,
             "quiet_end": self.quiet_end.strftime("%H:%M") if self.quiet_end else None,
+            "coalesce_mail": self.coalesce_mail,
         }
 
 
@@ -67,6 +70,7 @@ def from_row(row: NotificationPreference | None) -> Prefs:
         digest=row.digest,
         quiet_start=row.quiet_start,
         quiet_end=row.quiet_end,
+        coalesce_mail=row.coalesce_mail,
         saved=True,
     )
 
@@ -109,16 +113,32 @@ def quiet_until(prefs: Prefs, now: dt.datetime, time_zone: str) -> dt.datetime |
 class OrgSettings:
     due_soon_days: tuple[int, ...]
     stalled_days: int
+    reminder_time: dt.time = dt.time(9, 0)
+    coalesce_mail: bool = True
     saved: bool = False
 
     def as_dict(self) -> dict:
-        return {"due_soon_days": list(self.due_soon_days), "stalled_days": self.stalled_days}
+        return {
+            "due_soon_days": list(self.due_soon_days),
+            "stalled_days": self.stalled_days,
+            "reminder_time": self.reminder_time.strftime("%H:%M"),
+            "coalesce_mail": self.coalesce_mail,
+        }
+
+
+def default_reminder_time() -> dt.time:
+    try:
+        return dt.time.fromisoformat(settings.LINKSTAR_REMINDER_TIME)
+    except ValueError:
+        return dt.time(9, 0)
 
 
 def default_org_settings() -> OrgSettings:
     return OrgSettings(
         due_soon_days=tuple(sorted(set(settings.LINKSTAR_REMINDER_LEAD_DAYS), reverse=True)),
         stalled_days=settings.LINKSTAR_STALLED_DAYS,
+        reminder_time=default_reminder_time(),
+        coalesce_mail=settings.LINKSTAR_MAIL_COALESCE,
     )
 
 
@@ -133,5 +153,20 @@ def org_settings_of(row: OrgNotificationSettings | None) -> OrgSettings:
     return OrgSettings(
         due_soon_days=tuple(sorted(set(row.due_soon_days), reverse=True)),
         stalled_days=row.stalled_days,
+        reminder_time=row.reminder_time or default_reminder_time(),
+        coalesce_mail=(
+            settings.LINKSTAR_MAIL_COALESCE if row.coalesce_mail is None else row.coalesce_mail
+        ),
         saved=True,
     )
+
+
+def coalesces(prefs: Prefs, org: OrgSettings) -> bool:
+    """Whether this person's instant mails of one kind close together become one."""
+    return org.coalesce_mail if prefs.coalesce_mail is None else prefs.coalesce_mail
+
+
+def reminders_due(org: OrgSettings, now: dt.datetime, time_zone: str) -> bool:
+    """Whether the organization's reminder time of day has come (in its time zone)."""
+    local = now.astimezone(ZoneInfo(time_zone or "Asia/Shanghai"))
+    return local.time().replace(tzinfo=None) >= org.reminder_time

@@ -46,7 +46,14 @@ class PreferencesIO(Schema):
     )
     digest: bool | None = Field(None, description="a daily digest mail instead of instant mail")
     quiet_start: str | None = Field(None, description="HH:MM in the organization's time zone")
-    quiet_end: str | None = Field(None, description="HH:MM; mail waits until then")
+    quiet_end: str | None = Field(
+        None, description="HH:MM; mail waits until then, chat robots do not @-mention me before"
+    )
+    coalesce_mail: bool | None = Field(
+        None,
+        description="instant mails of one kind within LINKSTAR_MAIL_COALESCE_MINUTES as one "
+        "mail (null in answers: as the organization decides)",
+    )
 
 
 class PreferencesOut(Schema):
@@ -55,6 +62,7 @@ class PreferencesOut(Schema):
     digest: bool
     quiet_start: str | None
     quiet_end: str | None
+    coalesce_mail: bool | None = None
     in_app: bool = True
     kinds: list[dict]
 
@@ -64,8 +72,16 @@ class OrgSettingsIn(Schema):
         None, description="days before the due date a reminder goes out; 0 is the due day"
     )
     stalled_days: int | None = Field(None, description="days without activity before stalled")
+    reminder_time: str | None = Field(
+        None, description="HH:MM in the organization's time zone: reminders go out from then"
+    )
+    coalesce_mail: bool | None = Field(
+        None, description="members' instant mails of one kind close together as one mail"
+    )
 
 
 class OrgSettingsOut(Schema):
     due_soon_days: list[int]
     stalled_days: int
+    reminder_time: str
+    coalesce_mail: bool

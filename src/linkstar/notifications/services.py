@@ -100,11 +100,13 @@ def update_preferences(
     digest: bool | None = None,
     quiet_start=None,
     quiet_end=None,
+    coalesce_mail: bool | None = None,
 ) -> NotificationPreference:
     """Save the actor's own choices in the organization: the event kinds mailed and @-mentioned
     in chat (in-app is always on), digest instead of instant mail, quiet hours (both ends or
-    neither, in the organization's time zone). Arguments left None keep their current value
-    (the defaults when nothing was saved)."""
+    neither, in the organization's time zone; they hold for chat @-mentions too), several
+    instant mails of one kind close together as one (``coalesce_mail``). Arguments left None
+    keep their current value (the defaults when nothing was saved)."""
     policy.require(actor, "org.view")
     row = (
         NotificationPreference.objects.select_for_update()
@@ -128,8 +130,12 @@ def update_preferences(
         raise InvalidInput(FieldError("quiet_end", _("Quiet hours must end at another time.")))
     if digest is not None and not isinstance(digest, bool):
         raise InvalidInput(FieldError("digest", _("true or false.")))
+    if coalesce_mail is not None and not isinstance(coalesce_mail, bool):
+        raise InvalidInput(FieldError("coalesce_mail", _("true or false.")))
     if row is None:
         row = NotificationPreference(user_id=actor.user_id, organization=actor.organization)
+    if coalesce_mail is not None:
+        row.coalesce_mail = coalesce_mail
     row.email_kinds = email if email is not None else sorted(current.email_kinds)
     row.chat_kinds = chat if chat is not None else sorted(current.chat_kinds)
     row.digest = current.digest if digest is None else digest
@@ -149,11 +155,18 @@ def update_preferences(
 
 @transaction.atomic
 def update_org_settings(
-    *, actor: Actor, due_soon_days=None, stalled_days=None
+    *,
+    actor: Actor,
+    due_soon_days=None,
+    stalled_days=None,
+    reminder_time=None,
+    coalesce_mail: bool | None = None,
 ) -> OrgNotificationSettings:
     """An administrator sets the organization's reminder rules: the days before a due date
-    that a "due soon" reminder goes out (0: the due day; up to 60), and after how many days
-    without activity a project counts as stalled (1–365)."""
+    that a "due soon" reminder goes out (0: the due day; up to 60), after how many days
+    without activity a project counts as stalled (1–365), the time of day reminders go out
+    (``HH:MM`` in the organization's time zone), and whether instant mails of one kind close
+    together become one mail (the default of its members)."""
     policy.require(actor, "notification.settings")
     row = (
         OrgNotificationSettings.objects.select_for_update()
@@ -189,12 +202,23 @@ def update_org_settings(
             )
         else:
             stalled = stalled_days
+    at = current.reminder_time
+    if reminder_time not in (None, ""):
+        try:
+            at = _time("reminder_time", reminder_time)
+        except InvalidInput as exc:
+            errors.extend(exc.errors)
+    if coalesce_mail is not None and not isinstance(coalesce_mail, bool):
+        errors.append(FieldError("coalesce_mail", _("true or false.")))
     if errors:
         raise InvalidInput(errors)
     before = current.as_dict()
     if row is None:
         row = OrgNotificationSettings(organization=actor.organization)
     row.due_soon_days, row.stalled_days, row.updated_at = leads, stalled, clock.now()
+    row.reminder_time = at
+    if coalesce_mail is not None:
+        row.coalesce_mail = coalesce_mail
     row.save()
     after = org_settings_of(row).as_dict()
     changes = {k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
@@ -18,8 +19,9 @@ from linkstar.core import policy
 from linkstar.core.exceptions import FieldError, InvalidInput
 from linkstar.core.web import error_text, web_actor
 from linkstar.notifications import messages, selectors, services
-from linkstar.notifications.kinds import EventKind
+from linkstar.notifications.kinds import INBOX_GROUP_LABELS, INBOX_GROUPS, EventKind
 from linkstar.notifications.models import Notification
+from linkstar.notifications.preferences import coalesces
 from linkstar.notifications.preferences import org_settings as load_org_settings
 
 PAGE_SIZE = 30
@@ -35,8 +37,11 @@ def inbox(request, org: str):
     """The member's notifications in this organization, newest first; ``?unread=1`` filters."""
     actor = web_actor(request, org)
     unread_only = request.GET.get("unread") in {"1", "true", "on"}
+    kind = request.GET.get("kind") or ""
+    if kind not in INBOX_GROUPS:
+        kind = ""
     qs = selectors.notification_list(
-        user=actor.user, organization=actor.organization, unread=unread_only
+        user=actor.user, organization=actor.organization, unread=unread_only, kind=kind or None
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render_in_org_time(
@@ -47,7 +52,12 @@ def inbox(request, org: str):
             "page": page,
             "rows": _rows(list(page.object_list)),
             "unread_only": unread_only,
-            "query": urlencode({"unread": "1"} if unread_only else {}),
+            "kind": kind,
+            "kinds": [(key, INBOX_GROUP_LABELS[key]) for key in INBOX_GROUPS],
+            "query": urlencode(
+                {**({"unread": "1"} if unread_only else {}), **({"kind": kind} if kind else {})}
+            ),
+            "unread_query": urlencode({"kind": kind} if kind else {}),
         },
     )
 
@@ -99,8 +109,11 @@ def read_all(request, org: str):
     count = services.mark_read(user=actor.user, all=True, organization=actor.organization)
     if getattr(request, "htmx", False):
         unread_only = request.POST.get("unread") == "1"
+        kind = request.POST.get("kind") or ""
+        if kind not in INBOX_GROUPS:
+            kind = ""
         qs = selectors.notification_list(
-            user=actor.user, organization=actor.organization, unread=unread_only
+            user=actor.user, organization=actor.organization, unread=unread_only, kind=kind or None
         )
         page = Paginator(qs, PAGE_SIZE).get_page(request.POST.get("page"))
         return _with_bell(
@@ -111,7 +124,9 @@ def read_all(request, org: str):
                 "page": page,
                 "rows": _rows(list(page.object_list)),
                 "unread_only": unread_only,
-                "query": urlencode({"unread": "1"} if unread_only else {}),
+                "query": urlencode(
+                    {**({"unread": "1"} if unread_only else {}), **({"kind": kind} if kind else {})}
+                ),
             },
         )
     flash.success(request, _("%(n)s notifications marked read.") % {"n": count})
@@ -144,6 +159,11 @@ def preferences(request, org: str):
                 digest=request.POST.get("digest") == "on",
                 quiet_start=request.POST.get("quiet_start", ""),
                 quiet_end=request.POST.get("quiet_end", ""),
+                coalesce_mail=(
+                    request.POST.get("coalesce_mail") == "on"
+                    if "coalesce_shown" in request.POST
+                    else None
+                ),
             )
         except InvalidInput as exc:
             error, status = error_text(exc), 422
@@ -158,6 +178,8 @@ def preferences(request, org: str):
         {
             "tab": "notifications",
             "prefs": prefs,
+            "coalesce": coalesces(prefs, load_org_settings(actor.organization.pk)),
+            "coalesce_minutes": settings.LINKSTAR_MAIL_COALESCE_MINUTES,
             "kinds": _kind_rows(prefs),
             "error": error,
             "posted": request.POST if error else None,
@@ -175,9 +197,15 @@ def org_settings(request, org: str):
     current = load_org_settings(actor.organization.pk)
     lead_text = ", ".join(str(d) for d in current.due_soon_days)
     stalled_text = str(current.stalled_days)
+    time_text = current.reminder_time.strftime("%H:%M")
+    coalesce = current.coalesce_mail
     if request.method == "POST":
         lead_text = request.POST.get("due_soon_days", "")
         stalled_text = request.POST.get("stalled_days", "")
+        time_text = request.POST.get("reminder_time", "")
+        # The checkbox counts only where the form shows it (an unticked box sends nothing).
+        if "coalesce_shown" in request.POST:
+            coalesce = request.POST.get("coalesce_mail") in {"1", "on", "true"}
         try:
             leads = [int(x) for x in lead_text.replace("，", ",").split(",") if x.strip()]
         except ValueError:
@@ -193,7 +221,13 @@ def org_settings(request, org: str):
                 )
             if stalled is None:
                 raise InvalidInput(FieldError("stalled_days", _("A whole number of days.")))
-            services.update_org_settings(actor=actor, due_soon_days=leads, stalled_days=stalled)
+            services.update_org_settings(
+                actor=actor,
+                due_soon_days=leads,
+                stalled_days=stalled,
+                reminder_time=time_text or None,
+                coalesce_mail=coalesce,
+            )
         except InvalidInput as exc:
             error, status = error_text(exc), 422
         else:
@@ -207,6 +241,9 @@ def org_settings(request, org: str):
             "tab": "reminders",
             "lead_text": lead_text,
             "stalled_text": stalled_text,
+            "time_text": time_text,
+            "coalesce": coalesce,
+            "coalesce_minutes": settings.LINKSTAR_MAIL_COALESCE_MINUTES,
             "error": error,
         },
         status=status,

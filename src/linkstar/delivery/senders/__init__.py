@@ -107,6 +107,58 @@ def check_response(kind: str, status: int, body: bytes | str) -> str | None:
     return check(kind, status, body)
 
 
+RATE_LIMITED = "rate_limited"
+CONFIGURATION = "configuration"
+
+# The platforms' error codes that mean "sending too fast" (wait, do not count the attempt)
+# and "the robot is set up so that it refuses us" (retrying cannot help: fail at once, and tell
+# the administrator what to change). From the platforms' error-code pages:
+# DingTalk https://open.dingtalk.com/document/orgapp/custom-robots-send-group-messages (FAQ),
+# WeCom https://developer.work.weixin.qq.com/document/path/90313 (全局错误码),
+# Feishu https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot (常见问题).
+RATE_LIMIT_CODES = {
+    "dingtalk": {130101},  # send too fast, exceed 20 times per minute
+    "wecom": {45009},  # api freq out of limit
+    "feishu": {11232},  # frequency limited
+}
+CONFIGURATION_CODES = {
+    # 310000: signature, keyword or IP refused; 300001: access token unknown; 300005: the
+    # token does not exist (robot removed); 400013/400101: group or robot disabled.
+    "dingtalk": {310000, 300001, 300005, 400013, 400101},
+    # 93000: invalid webhook URL (key); 93004: robot disabled; 93008: not in the group.
+    "wecom": {93000, 93004, 93008},
+    # 19001: bad hook token; 19021: bad signature or stale timestamp; 19022: IP not allowed;
+    # 19024: keyword missing.
+    "feishu": {19001, 19021, 19022, 19024},
+}
+
+
+def error_code(kind: str, body: bytes | str) -> int | None:
+    """The platform's error code in a reply (``errcode`` / ``code`` / ``StatusCode``)."""
+    from ._common import _json_reply
+
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    reply = _json_reply(body) or {}
+    for key in ("errcode", "code", "StatusCode"):
+        if isinstance(reply.get(key), int):
+            return reply[key]
+    return None
+
+
+def classify(kind: str, status: int | None, body: bytes | str) -> str | None:
+    """``RATE_LIMITED``, ``CONFIGURATION`` or None (an ordinary failure: retry with backoff)
+    for a refused message. HTTP 429 is rate limiting on every kind."""
+    if status == 429:
+        return RATE_LIMITED
+    code = error_code(kind, body)
+    if code in RATE_LIMIT_CODES.get(kind, ()):
+        return RATE_LIMITED
+    if code in CONFIGURATION_CODES.get(kind, ()):
+        return CONFIGURATION
+    return None
+
+
 def sign_webhook(secret: str, timestamp: str, body: bytes) -> str:
     """The value of ``X-LinkStar-Signature`` for ``body`` sent at ``timestamp`` (unix seconds)."""
     from . import webhook
@@ -130,6 +182,8 @@ __all__ = [
     "build_event_request",
     "build_request",
     "check_response",
+    "classify",
+    "error_code",
     "post",
     "sign_webhook",
 ]

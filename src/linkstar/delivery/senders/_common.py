@@ -17,6 +17,33 @@ ERROR_MAX_CHARS = 300
 REPLY_MAX_BYTES = 64 * 1024
 
 
+# Characters that DingTalk's and WeCom's markdown read as markup, and the full-width look-alikes
+# shown instead: a comment's "# title", "[x](url)", "<font color=…>" or "**" must read as text.
+# (Neither platform documents a backslash escape; HTML entities show as typed.)
+_MARKDOWN_LOOKALIKES = str.maketrans(
+    {
+        "#": "＃",
+        "[": "［",
+        "]": "］",
+        "<": "＜",
+        ">": "＞",
+        "*": "＊",
+        "_": "＿",
+        "`": "｀",
+        "~": "～",
+    }
+)
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` (a person's words) shown as typed in a DingTalk or WeCom markdown message."""
+    text = text.translate(_MARKDOWN_LOOKALIKES)
+    # A line starting with "-", "+" or "1." would become a list item.
+    if text[:1] in "-+" or (text.split(".", 1)[0].isdigit() and "." in text[:4]):
+        text = "\u200b" + text
+    return text
+
+
 def json_bytes(document: dict) -> bytes:
     """UTF-8 JSON with Chinese left as is (no ``\\uXXXX``), compact."""
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

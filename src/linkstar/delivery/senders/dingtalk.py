@@ -13,7 +13,10 @@ https://open.dingtalk.com/document/robots/custom-robot-access).
   "atUserIds", "isAtAll": false}}``; a mention renders only when ``@<mobile>`` / ``@<userId>``
   also appears in ``text``, so the last line of ``text`` lists them. A mention with a ``user_id``
   goes to ``atUserIds``, one known only by mobile to ``atMobiles``.
-- Markdown breaks lines only on a blank line, so facts are separated by ``\\n\\n``.
+- Markdown breaks lines only on a blank line, so facts are separated by ``\\n\\n``. The
+  title and facts carry people's words (a comment, a store name): markdown characters in them
+  are shown as full-width look-alikes (``_common.escape_markdown``), so ``#``, ``[x](url)`` or
+  ``<font>`` read as typed.
 - Reply: ``{"errcode": 0, "errmsg": "ok"}``; e.g. 310000 for a wrong signature (or a missing
   keyword, or an IP not allowed), 130101 when sending more than 20 messages a minute.
 - No size limit is documented for the custom robot; we cap ``text`` at 15,000 bytes, the limit
@@ -28,7 +31,7 @@ import hmac
 import urllib.parse
 
 from . import Mention, PreparedRequest
-from ._common import fit, json_bytes, json_headers, truncate_utf8
+from ._common import escape_markdown, fit, json_bytes, json_headers, truncate_utf8
 
 # Not documented for custom robots; 15,000 bytes is the documented limit of app robots.
 TEXT_MAX_BYTES = 15000
@@ -58,8 +61,8 @@ def build(*, url: str, secret: str, message, mentions: list[Mention], now) -> Pr
     if user_ids or mobiles:
         tail_parts.append(" ".join(f"@{who}" for who in [*mobiles, *user_ids]))
     text = fit(
-        f"#### {message.title}",
-        list(message.lines),
+        f"#### {escape_markdown(message.title)}",
+        [escape_markdown(line) for line in message.lines],
         "\n\n".join(tail_parts),
         TEXT_MAX_BYTES,
         sep="\n\n",

@@ -19,7 +19,7 @@ Documentation: 企业微信开发者中心 “群机器人配置说明”
 from __future__ import annotations
 
 from . import Mention, PreparedRequest
-from ._common import fit, json_bytes, json_headers
+from ._common import escape_markdown, fit, json_bytes, json_headers
 
 MARKDOWN_MAX_BYTES = 4096
 TEXT_MAX_BYTES = 2048
@@ -43,13 +43,18 @@ def build(*, url: str, secret: str, message, mentions: list[Mention], now) -> Pr
         text["mentioned_mobile_list"] = by_mobile_only
         document = {"msgtype": "text", "text": text}
     else:
+        # Markdown: people's words show as typed (no headings, links or <font> from a comment).
+        lines = [escape_markdown(line) for line in message.lines]
         tail_parts = []
         if message.url:
             tail_parts.append(f"[{message.url}]({message.url})")
         if user_ids:
             tail_parts.append(" ".join(f"<@{user_id}>" for user_id in user_ids))
         content = fit(
-            f"**{_plain(message.title)}**", lines, "\n".join(tail_parts), MARKDOWN_MAX_BYTES
+            f"**{escape_markdown(message.title)}**",
+            lines,
+            "\n".join(tail_parts),
+            MARKDOWN_MAX_BYTES,
         )
         document = {"msgtype": "markdown", "markdown": {"content": content}}
     return PreparedRequest(url=url, headers=json_headers(), body=json_bytes(document))
