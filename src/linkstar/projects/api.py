@@ -84,6 +84,7 @@ def project_batch(request, org: str, payload: BatchIn):
         rows=rows,
         start_date=payload.start_date,
         members=payload.members,
+        team_roles=payload.team_roles,
     )
     return Status(201, {"created": [p.pk for p in projects], "codes": [p.code for p in projects]})
 
