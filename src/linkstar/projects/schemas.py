@@ -169,6 +169,20 @@ class TaskPatch(Schema):
     version: int | None = None
 
 
+class TaskBulkIn(Schema):
+    action: str = Field(description="assign, move_due, start, complete or skip")
+    task_ids: list[int]
+    assignee_id: int | None = Field(None, description="assign: the new assignee (null clears)")
+    days: int | None = Field(None, description="move_due: days to move the due dates by")
+    reason: str | None = Field(None, description="skip: why the tasks do not apply")
+
+
+class TaskBulkOut(Schema):
+    action: str
+    count: int
+    items: list[TaskOut]
+
+
 class SkipIn(Schema):
     reason: str
     version: int | None = None
