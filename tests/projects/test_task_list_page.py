@@ -105,3 +105,11 @@ def test_the_page_costs_a_fixed_number_of_queries(
 def test_another_organization_gets_404(request, user, mini_project):
     other = request.getfixturevalue(user)
     assert client_for(other).get(URL).status_code == 404
+
+
+def test_an_auditor_reads_the_list_without_the_action_bar(frank, mini_project):
+    response = client_for(frank).get(URL)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert len(rows(response)) == 5
+    assert 'id="bulk-bar"' not in page and 'name="task"' not in page
