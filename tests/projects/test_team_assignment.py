@@ -215,3 +215,19 @@ def test_the_api_refuses_an_unknown_role_with_422(api, bob, mini_template, entit
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"] == "team_roles"
     assert not StoreProject.objects.exists()
+
+
+def test_the_api_takes_team_roles_for_one_project(api, bob, mini_template, entity, oliver):
+    answer = api(bob).post(
+        "/orgs/acme/projects",
+        {
+            "template_id": mini_template.pk,
+            "store_name": "Solo API",
+            "entity_id": entity.pk,
+            "team_roles": {"operator": [oliver.pk]},
+        },
+    )
+    assert answer.status_code == 201, answer.content
+    project = StoreProject.objects.get(pk=answer.json()["id"])
+    assert {_assignees(project)[k] for k in OPERATOR_KEYS} == {oliver.pk}
+    assert oliver.pk in answer.json()["member_ids"]
