@@ -8,7 +8,7 @@ service the task list and ``POST /orgs/{org}/tasks/bulk`` call.
 The organization is built as bench/run.py does (its helpers, its 25-task template); 80 projects
 (2,000 tasks) are made by one ``create_projects_batch``, their tasks assigned to carol by their
 role. Each run then times ``bulk_update_tasks(action="assign")`` of all 2,000 tasks, to dave and
-back to carol on alternate runs (so every run changes every task: a bulk_update, 2,000 audit
+back to carol on alternate runs (so every run changes every task: one UPDATE, 2,000 audit
 events, one publish_many of 2,000 task.assigned events), and once ``move_due`` by one day. It
 prints the median wall time, the CPU time, the SQL statement count, and the time per task.
 """

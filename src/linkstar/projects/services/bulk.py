@@ -4,7 +4,7 @@ assign, move due dates, start, complete, skip.
 All or nothing: every task is checked first by the rules of the one-task services
 (``tasks.check_transition``, ``refuse_waiting``, ``date_errors``, ``check_skip``, the policy), and
 the first refusal names its task and the reason and changes nothing. Then the tasks are written
-with one ``bulk_update``, each audited (one insert), and ONE notification per kind published.
+with one UPDATE per distinct new value, each audited (one insert), and ONE notification per kind published.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ PERMISSION = {
 }
 MAX_DAYS = 3650
 AUDIT_NAMES = {"skip_reason": "reason"}
+UPDATE_CHUNK = 900  # ids per UPDATE (SQLite's historic limit of 999 parameters)
 
 
 def _named(task: Task, exc: DomainError) -> DomainError:
@@ -152,7 +153,7 @@ def bulk_update_tasks(
 def _save(
     actor: Actor, tasks: list[Task], before: dict[int, dict], fields: list[str], audit_action: str
 ) -> None:
-    """Write the changed tasks in one ``bulk_update`` and one audit event each."""
+    """Write the changed tasks (``_write``) and one audit event each, in one insert."""
     now = timezone.now()
     entries = []
     for task in tasks:
@@ -176,8 +177,23 @@ def _save(
                 changes=changes,
             )
         )
-    Task.objects.bulk_update(tasks, [*fields, "version", "updated_at"], batch_size=500)
+    _write(tasks, fields, now)
     record_many(actor=actor, entries=entries)
+
+
+def _write(tasks: list[Task], fields: list[str], now) -> None:
+    """One UPDATE per distinct set of new values (an assignee, a due date, a status…), not one
+    per task, nor ``bulk_update``'s CASE per row and field (3 s of 4 for 2,000 tasks)."""
+    groups: dict[tuple, list[int]] = {}
+    for task in tasks:
+        groups.setdefault(tuple(getattr(task, f) for f in fields), []).append(task.pk)
+    for values, pks in groups.items():
+        for start in range(0, len(pks), UPDATE_CHUNK):
+            Task.objects.filter(pk__in=pks[start : start + UPDATE_CHUNK]).update(
+                **dict(zip(fields, values, strict=True)),
+                version=F("version") + 1,
+                updated_at=now,
+            )
 
 
 def _assign(*, actor: Actor, tasks: list[Task], assignee_id, **_options) -> list[Task]:
