@@ -375,3 +375,13 @@ def test_a_bulk_assignment_costs_the_same_queries_for_5_or_50_tasks(
             actor=as_bob, action="assign", task_ids=ids(*tasks[5:]), assignee_id=dave.pk
         )
     assert Task.objects.filter(assignee=dave).count() == 50
+
+
+def test_tasks_already_in_the_status_asked_for_are_left_alone(as_carol, mini_project, task_of):
+    collect, announce = task_of(mini_project, "collect"), task_of(mini_project, "announce")
+    bulk_update_tasks(actor=as_carol, action="start", task_ids=[collect.pk])
+    bulk_update_tasks(actor=as_carol, action="start", task_ids=ids(collect, announce))
+    collect.refresh_from_db()
+    assert collect.version == 2  # started once, not again
+    assert Task.objects.get(pk=announce.pk).status == "in_progress"
+    assert AuditEvent.objects.filter(action="task.updated", object_id=str(collect.pk)).count() == 1

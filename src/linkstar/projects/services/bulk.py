@@ -250,6 +250,10 @@ def _move_due(*, actor: Actor, tasks: list[Task], days, **_options) -> list[Task
 
 
 def _start(*, actor: Actor, tasks: list[Task], **_options) -> list[Task]:
+    everything = tasks
+    tasks = [t for t in tasks if t.status != TaskStatus.IN_PROGRESS]  # as update_task: no-op
+    if not tasks:
+        return everything
     waiting = _waiting_on(tasks, becoming_done=set())
     for task in tasks:
         try:
@@ -263,7 +267,7 @@ def _start(*, actor: Actor, tasks: list[Task], **_options) -> list[Task]:
         task.status = TaskStatus.IN_PROGRESS
         task.started_at = task.started_at or now
     _save(actor, tasks, before, ["status", "started_at"], "task.updated")
-    return tasks
+    return everything
 
 
 def _lock_projects(tasks: list[Task]) -> dict[int, StoreProject]:
@@ -295,6 +299,10 @@ def _count_finished(tasks: list[Task]) -> None:
 
 
 def _complete(*, actor: Actor, tasks: list[Task], **_options) -> list[Task]:
+    everything = tasks
+    tasks = [t for t in tasks if t.status != TaskStatus.DONE]  # as update_task: no-op
+    if not tasks:
+        return everything
     becoming_done = {t.pk for t in tasks if not t.approval_levels}
     waiting = _waiting_on(tasks, becoming_done=becoming_done)
     _lock_projects(tasks)
@@ -337,7 +345,7 @@ def _complete(*, actor: Actor, tasks: list[Task], **_options) -> list[Task]:
             actor=actor,
             items=[{"project": t.project, "task": t, "obj": t, "data": {}} for t in done],
         )
-    return tasks
+    return everything
 
 
 def _skip(*, actor: Actor, tasks: list[Task], reason: str, **_options) -> list[Task]:
