@@ -113,3 +113,20 @@ def test_an_auditor_reads_the_list_without_the_action_bar(frank, mini_project):
     assert response.status_code == 200
     assert len(rows(response)) == 5
     assert 'id="bulk-bar"' not in page and 'name="task"' not in page
+
+
+def test_assign_without_choosing_someone_changes_nothing(bob, mini_project, task_of):
+    collect = task_of(mini_project, "collect")
+    response = client_for(bob).post(URL, {"action": "assign", "task": [collect.pk]})
+    assert response.status_code == 422
+    assert "Choose who gets the tasks." in response.content.decode()
+    assert Task.objects.get(pk=collect.pk).assignee_id is not None
+
+
+def test_nobody_clears_the_assignee(bob, mini_project, task_of):
+    collect = task_of(mini_project, "collect")
+    response = client_for(bob).post(
+        URL, {"action": "assign", "task": [collect.pk], "assignee_id": "none"}
+    )
+    assert response.status_code == 302
+    assert Task.objects.get(pk=collect.pk).assignee_id is None

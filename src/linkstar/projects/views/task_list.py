@@ -17,7 +17,7 @@ from linkstar.accounts.models import Role
 from linkstar.accounts.selectors import member_list
 from linkstar.catalog.models import Platform, Site
 from linkstar.core import policy
-from linkstar.core.exceptions import DomainError, InvalidInput
+from linkstar.core.exceptions import DomainError, FieldError, InvalidInput
 from linkstar.core.web import web_actor
 from linkstar.playbooks.models import Phase
 from linkstar.projects import selectors, services
@@ -88,6 +88,8 @@ def _run_action(actor, post) -> tuple[int, str]:
     options: dict = {}
     if action == "assign":
         value = post.get("assignee_id", "")
+        if not (value.isdigit() or value == "none"):  # the placeholder: nobody chosen yet
+            raise InvalidInput(FieldError("assignee_id", _("Choose who gets the tasks.")))
         options["assignee_id"] = int(value) if value.isdigit() else None
     elif action == "move_due":
         try:
