@@ -264,6 +264,8 @@ LINKSTAR_UPLOAD_MAX_BYTES = env_int("LINKSTAR_UPLOAD_MAX_BYTES", 20 * 1024 * 102
 # The vault's "expires next" list looks this far ahead (and lists what has already expired).
 LINKSTAR_DOCUMENT_EXPIRY_HORIZON_DAYS = env_int("LINKSTAR_DOCUMENT_EXPIRY_HORIZON_DAYS", 60)
 LINKSTAR_BATCH_MAX_ROWS = env_int("LINKSTAR_BATCH_MAX_ROWS", 1000)
+# The most tasks one bulk action of the task list (assign, move, start, complete, skip) takes.
+LINKSTAR_BULK_TASKS_MAX = env_int("LINKSTAR_BULK_TASKS_MAX", 5000)
 # Association risks: at most this many other projects are recorded per project and detection.
 LINKSTAR_ASSOCIATION_RISK_MAX_PEERS = env_int("LINKSTAR_ASSOCIATION_RISK_MAX_PEERS", 10)
 LINKSTAR_PROJECT_CODE_DIGITS = env_int("LINKSTAR_PROJECT_CODE_DIGITS", 4)

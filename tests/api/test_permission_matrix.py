@@ -405,6 +405,12 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     # --- tasks, comments, approvals
     ("GET", "/orgs/{org}/tasks"): Case(ok="carol", status=200),
+    ("POST", "/orgs/{org}/tasks/bulk"): Case(
+        ok="bob",
+        status=200,
+        denied=("carol", "dave", "frank"),
+        body=lambda w: {"action": "skip", "task_ids": [w.task.pk], "reason": "already done"},
+    ),
     ("GET", "/orgs/{org}/tasks/{task_id}"): Case(ok="carol", status=200, client_hidden=True),
     ("PATCH", "/orgs/{org}/tasks/{task_id}"): Case(
         ok="carol",

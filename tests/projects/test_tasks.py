@@ -364,18 +364,18 @@ def test_skip_with_a_stale_version_is_refused(mini_project, as_bob, as_carol, ta
 # --- planning and working rights -------------------------------------------------------------
 
 
-def test_manager_assigns_and_dates_a_task(mini_project, as_bob, carol, task_of, audit):
-    task = task_of(mini_project, "collect")
+def test_manager_assigns_and_dates_a_task(mini_project, as_bob, carol, dave, task_of, audit):
+    task = task_of(mini_project, "collect")  # carol's: the team's operator
     new_start, new_due = dt.date(2026, 11, 3), dt.date(2026, 11, 9)
     updated = update_task(
-        actor=as_bob, task=task, assignee_id=carol.pk, start_date=new_start, due_date=new_due
+        actor=as_bob, task=task, assignee_id=dave.pk, start_date=new_start, due_date=new_due
     )
     task.refresh_from_db()
-    assert (task.assignee, task.start_date, task.due_date) == (carol, new_start, new_due)
+    assert (task.assignee, task.start_date, task.due_date) == (dave, new_start, new_due)
     assert updated.version == task.version == 2
     (event,) = audit("task.updated", task)
     assert event.changes == {
-        "assignee_id": {"before": None, "after": carol.pk},
+        "assignee_id": {"before": carol.pk, "after": dave.pk},
         "start_date": {"before": "2026-11-02", "after": "2026-11-03"},
         "due_date": {"before": "2026-11-04", "after": "2026-11-09"},
     }

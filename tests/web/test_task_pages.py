@@ -47,7 +47,9 @@ def many_projects(as_bob, amazon_na, entity, carol):
     projects = create_projects_batch(
         actor=as_bob, template_id=amazon_na.pk, rows=rows, start_date=dt.date(2026, 11, 2)
     )
-    # carol is assigned a task on every project: my tasks must not grow with them.
+    # carol is assigned one task on every project (creation gave her all the operator's):
+    # my tasks must not grow with them.
+    Task.objects.filter(project__in=projects).exclude(role="manager").update(assignee=None)
     Task.objects.filter(project__in=projects, key="prepare-license").update(assignee=carol)
     return projects
 
@@ -282,7 +284,6 @@ def test_my_tasks_lists_my_open_tasks_overdue_first(carol, bob, as_bob, amazon_n
         store_name="Late Shop",
         entity_id=entity.pk,
         start_date=today - dt.timedelta(days=30),
-        members=[carol.pk],
     )
     soon = create_project(
         actor=as_bob,
@@ -290,8 +291,7 @@ def test_my_tasks_lists_my_open_tasks_overdue_first(carol, bob, as_bob, amazon_n
         store_name="Soon Shop",
         entity_id=entity.pk,
         start_date=today,
-        members=[carol.pk],
-    )
+    )  # carol not on the team: she has only the tasks assigned to her below
     for p in (soon, late):
         for key in ("prepare-license", "prepare-credit-card"):
             update_task(actor=as_bob, task=task(p, key), assignee_id=carol.pk)

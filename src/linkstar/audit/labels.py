@@ -117,6 +117,7 @@ FIELD_LABELS = {
     "site": pgettext_lazy("audit", "Site"),
     "manager_id": pgettext_lazy("audit", "Manager"),
     "member_ids": pgettext_lazy("audit", "Team"),
+    "assignees": pgettext_lazy("audit", "Assignees by role"),
     "template": pgettext_lazy("audit", "Template"),
     "template_version": pgettext_lazy("audit", "Template version"),
     "clone_from": pgettext_lazy("audit", "Cloned from"),
@@ -146,6 +147,7 @@ REFERENCES = {
     "manager_id": "user",
     "assignee_id": "user",
     "member_ids": "user",
+    "assignees": "user",
     "mentions": "user",
     "entity_id": "entity",
 }
@@ -189,11 +191,27 @@ class ChangeLine:
     full: str = ""  # the untruncated text, for a tooltip
 
 
+def _assignees_text(value: dict, values: dict, names: dict[str, dict[int, str]]) -> str:
+    """``{"operator": {"user_id": 7, "tasks": 4}}`` (a new project's assignments by task role)
+    → "Operator: Carol (4)"."""
+    roles, known = values.get("role", {}), names.get("user", {})
+    parts = []
+    for role, given in sorted(value.items()):
+        if not isinstance(given, dict):
+            continue
+        uid = given.get("user_id")
+        who = pgettext("audit", "nobody") if uid is None else known.get(uid, f"#{uid}")
+        parts.append(f"{roles.get(role, role)}: {who} ({given.get('tasks')})")
+    return "; ".join(parts)
+
+
 def _text(value: Any, field: str, values: dict, names: dict[str, dict[int, str]]) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return str(pgettext_lazy("audit", "yes") if value else pgettext_lazy("audit", "no"))
+    if field == "assignees" and isinstance(value, dict):
+        return _assignees_text(value, values, names)
     kind = REFERENCES.get(field)
     if kind is not None:
         known = names.get(kind, {})
@@ -234,6 +252,8 @@ def referenced_ids(changes_list, kind: str) -> set[int]:
             for value in (
                 (change.get("before"), change.get("after")) if isinstance(change, dict) else ()
             ):
+                if isinstance(value, dict):  # assignees: {role: {"user_id": id, ...}}
+                    value = [v.get("user_id") for v in value.values() if isinstance(v, dict)]
                 for v in value if isinstance(value, list) else [value]:
                     if isinstance(v, int) and not isinstance(v, bool):
                         ids.add(v)

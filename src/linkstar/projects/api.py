@@ -22,6 +22,8 @@ from linkstar.projects.schemas import (
     ProjectPatch,
     SkipIn,
     StageIn,
+    TaskBulkIn,
+    TaskBulkOut,
     TaskList,
     TaskOut,
     TaskPatch,
@@ -37,10 +39,18 @@ class ProjectFilters(ProjectListFilters):
 
 
 class TaskFilters(Schema):
-    assignee: str | None = Field(None, pattern=r"^(me|\d+)$", description="me, or a user id")
-    status: str | None = None
-    due_before: dt.date | None = None
+    assignee: str | None = Field(
+        None, pattern=r"^(me|none|\d+)$", description="me, none (unassigned), or a user id"
+    )
+    status: str | None = Field(None, description="one or several, comma-separated")
+    due_before: dt.date | None = Field(None, description="due before this day")
+    due_after: dt.date | None = Field(None, description="due on or after this day")
     project: int | None = None
+    platform: str | None = Field(None, description="platform code, e.g. amazon")
+    site: str | None = Field(None, description="site code, e.g. amazon-us")
+    phase: str | None = Field(None, description="one or several, comma-separated")
+    key: str | None = Field(None, description="the step's key in its template")
+    overdue: bool | None = Field(None, description="open, past due, on an active project")
 
 
 def _fresh_project(actor, project_id: int) -> dict:
@@ -84,6 +94,7 @@ def project_batch(request, org: str, payload: BatchIn):
         rows=rows,
         start_date=payload.start_date,
         members=payload.members,
+        team_roles=payload.team_roles,
     )
     return Status(201, {"created": [p.pk for p in projects], "codes": [p.code for p in projects]})
 
@@ -199,6 +210,28 @@ def task_list(request, org: str, paging: Query[Paging], filters: Query[TaskFilte
         offset=paging.offset,
         serialize=lambda ts: [task_out(t, today=today) for t in ts],
     )
+
+
+@router.post("/orgs/{org}/tasks/bulk", response={200: TaskBulkOut, **ERRORS})
+def task_bulk(request, org: str, payload: TaskBulkIn):
+    """One action on many tasks, all or nothing: the first refusal names its task and the
+    reason (403, 409 or 422 as for one task) and nothing changes."""
+    actor = actor_for(request, org)
+    tasks = services.bulk_update_tasks(
+        actor=actor,
+        action=payload.action,
+        task_ids=payload.task_ids,
+        assignee_id=payload.assignee_id,
+        days=payload.days,
+        reason=payload.reason or "",
+    )
+    today = services.org_today(actor.organization)
+    fresh = {t.pk: t for t in selectors.task_queryset(actor).filter(pk__in=[t.pk for t in tasks])}
+    return {
+        "action": payload.action,
+        "count": len(tasks),
+        "items": [task_out(fresh[t.pk], today=today) for t in tasks],
+    }
 
 
 @router.get("/orgs/{org}/tasks/{task_id}", response={200: TaskOut, **ERRORS})

@@ -112,11 +112,20 @@ class BatchStartForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    # "operators: carol, dave": each store's operator tasks go to the least loaded of them
+    # (issue 12 §3.1); the service's ``team_roles`` {"operator": [...]}.
+    operators = forms.TypedMultipleChoiceField(
+        label=_("Operators sharing the stores"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
-    def __init__(self, *args, templates=(), members=(), **kwargs):
+    def __init__(self, *args, templates=(), members=(), operators=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["template"].choices = [("", _("Choose a template…")), *templates]
         self.fields["members"].choices = list(members)
+        self.fields["operators"].choices = list(operators)
         self.fields["template"].widget.attrs["required"] = True
         _style(self)
 

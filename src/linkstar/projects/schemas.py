@@ -5,6 +5,12 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+TEAM_ROLES_HELP = (
+    'task role → user ids who do it, e.g. {"operator": [12, 13]}: each project\'s tasks of that'
+    " role go to the least loaded of them (who then joins the project's team); without it, to"
+    " the project's members holding that organization role; the manager's to the manager"
+)
+
 
 class ProjectListFilters(Schema):
     """The project list's filters (API list, exports, archives of a filter)."""
@@ -77,6 +83,7 @@ class ProjectIn(Schema):
     manager_id: int | None = None
     start_date: dt.date | None = None
     members: list[int] = []
+    team_roles: dict[str, list[int]] = Field(default_factory=dict, description=TEAM_ROLES_HELP)
 
 
 class BatchRow(Schema):
@@ -91,6 +98,7 @@ class BatchIn(Schema):
     version: int | None = None
     start_date: dt.date | None = None
     members: list[int] = []
+    team_roles: dict[str, list[int]] = Field(default_factory=dict, description=TEAM_ROLES_HELP)
     rows: list[BatchRow]
 
 
@@ -159,6 +167,20 @@ class TaskPatch(Schema):
     status: str | None = None
     checklist: list[ChecklistItem] | None = None
     version: int | None = None
+
+
+class TaskBulkIn(Schema):
+    action: str = Field(description="assign, move_due, start, complete or skip")
+    task_ids: list[int]
+    assignee_id: int | None = Field(None, description="assign: the new assignee (null clears)")
+    days: int | None = Field(None, description="move_due: days to move the due dates by")
+    reason: str | None = Field(None, description="skip: why the tasks do not apply")
+
+
+class TaskBulkOut(Schema):
+    action: str
+    count: int
+    items: list[TaskOut]
 
 
 class SkipIn(Schema):

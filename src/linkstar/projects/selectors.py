@@ -115,18 +115,45 @@ def task_list(
     status: str | None = None,
     due_before: dt.date | None = None,
     project: int | None = None,
+    platform: str | None = None,
+    site: str | None = None,
+    phase: str | None = None,
+    key: str | None = None,
+    due_after: dt.date | None = None,
+    overdue: bool | None = None,
+    queryset: QuerySet[Task] | None = None,
 ) -> QuerySet[Task]:
-    qs = task_queryset(actor)
+    """The tasks the actor may see across projects, filtered: ``assignee`` ``me``, a user id
+    or ``none`` (unassigned); ``status`` and ``phase`` may list several, comma-separated; due
+    dates in ``[due_after, due_before)``; ``overdue``: open and past due on an active project."""
+    qs = task_queryset(actor) if queryset is None else queryset
     if assignee == "me":
         qs = qs.filter(assignee_id=actor.user_id)
+    elif assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
     elif assignee:
         qs = qs.filter(assignee_id=int(assignee))
     if status:
         qs = qs.filter(status__in=status.split(","))
     if due_before:
         qs = qs.filter(due_date__lt=due_before)
+    if due_after:
+        qs = qs.filter(due_date__gte=due_after)
     if project:
         qs = qs.filter(project_id=project)
+    if platform:
+        qs = qs.filter(project__site__platform__code=platform)
+    if site:
+        qs = qs.filter(project__site__code=site)
+    if phase:
+        qs = qs.filter(phase__in=phase.split(","))
+    if key:
+        qs = qs.filter(key=key)
+    if overdue is not None:
+        late = Q(due_date__lt=org_today(actor.organization), project__status="active") & ~Q(
+            status__in=FINISHED_TASK_STATUSES
+        )
+        qs = qs.filter(late) if overdue else qs.exclude(late)
     return qs.order_by("due_date", "project_id", "position", "id")
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linkstar.projects.views import board, create, detail, lists, tasks
+from linkstar.projects.views import board, create, detail, lists, task_list, tasks
 
 urlpatterns = [
     path("", lists.workbench, name="workbench"),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("kanban/", board.kanban, name="kanban"),
     path("kanban/<int:project_id>/move/", board.kanban_move, name="kanban_move"),
     path("my-tasks/", tasks.my_tasks, name="my_tasks"),
+    path("tasks/", task_list.task_list, name="task_list"),
     path("tasks/<int:task_id>/", tasks.task_detail, name="task_detail"),
     path("tasks/<int:task_id>/edit/", tasks.task_edit, name="task_edit"),
     path("tasks/<int:task_id>/skip/", tasks.task_skip, name="task_skip"),

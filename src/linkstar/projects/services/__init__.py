@@ -5,6 +5,7 @@ and returns the model. Web pages, the API, the CLI and the importers all call th
 """
 
 from linkstar.core.clock import org_today
+from linkstar.projects.services.bulk import bulk_update_tasks
 from linkstar.projects.services.comments import add_comment, find_mentions
 from linkstar.projects.services.creation import (
     _materialise,
@@ -30,6 +31,7 @@ __all__ = [
     "_prepare_rows",
     "_require_active",
     "add_comment",
+    "bulk_update_tasks",
     "change_stage",
     "close_project",
     "create_project",

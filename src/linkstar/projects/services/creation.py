@@ -29,6 +29,7 @@ from linkstar.projects.models import (
     StoreProject,
     Task,
 )
+from linkstar.projects.services.assignment import check_team_roles, plan_assignments
 from linkstar.projects.services.rows import ProjectRow, _prepare_rows, _resolve_version
 
 
@@ -50,12 +51,14 @@ def _insert_tasks(
     projects: list[StoreProject],
     starts: list[dt.date],
     blueprints: list[TaskBlueprint],
+    assignees: list[dict[str, int | None]],
     now: dt.datetime,
 ) -> None:
     """Insert every project's tasks and their dependencies with two ``executemany`` (what
     ``bulk_create`` would write, field defaults included, without building a model object and
     preparing every value per task: 5,000 projects x 25 tasks in about a second). Each
-    blueprint's constant columns are prepared once; only the project, assignee and dates vary."""
+    blueprint's constant columns are prepared once; only the project, assignee and dates vary.
+    ``assignees``: per project, role → the user doing that role's tasks."""
     from django.db import connection
 
     if not projects or not blueprints:
@@ -94,11 +97,11 @@ def _insert_tasks(
     i_project, i_assignee = slots["project_id"], slots["assignee_id"]
     i_start, i_due = slots["start_date"], slots["due_date"]
     values = []
-    for project, start in zip(projects, starts, strict=True):
+    for project, start, team in zip(projects, starts, assignees, strict=True):
         for bp, template in zip(blueprints, templates, strict=True):
             row = template.copy()
             row[i_project] = project.pk
-            row[i_assignee] = project.manager_id if bp.role == "manager" else None
+            row[i_assignee] = team.get(bp.role)
             row[i_start] = adapt(start + dt.timedelta(days=bp.offset_days))
             row[i_due] = adapt(start + dt.timedelta(days=bp.offset_days + bp.duration_days))
             values.append(row)
@@ -138,6 +141,15 @@ def _insert_tasks(
         )
 
 
+def _assignment_summary(team: dict[str, int | None], blueprints: list[TaskBlueprint]) -> dict:
+    """What the audit shows of a new project's assignments: per role, who and how many tasks."""
+    counts: dict[str, int] = {}
+    for bp in blueprints:
+        if bp.role:
+            counts[bp.role] = counts.get(bp.role, 0) + 1
+    return {role: {"user_id": team.get(role), "tasks": n} for role, n in sorted(counts.items())}
+
+
 def _materialise(
     *,
     actor: Actor,
@@ -146,10 +158,22 @@ def _materialise(
     sites: dict[str, Site],
     start_date: dt.date,
     audit_action: str,
+    team_roles: dict[str, list[int]] | None = None,
 ) -> list[StoreProject]:
-    """Create the projects of ``rows`` with all their tasks and dependencies in bulk inserts."""
+    """Create the projects of ``rows`` with all their tasks and dependencies in bulk inserts,
+    each task assigned to the team member holding its role (``assignment.plan_assignments``;
+    ``team_roles``, checked, the people chosen per role for the whole batch)."""
     org = actor.organization
     blueprints: list[TaskBlueprint] = list(version.blueprints.order_by("position"))
+    plan = plan_assignments(
+        organization=org,
+        roles=[bp.role for bp in blueprints],
+        managers=[row.manager_id for row in rows],
+        teams=[sorted(set(row.members) | {row.manager_id} - {None}) for row in rows],
+        team_roles=team_roles or {},
+    )
+    for row, joined in zip(rows, plan.joined, strict=True):
+        row.members = sorted(set(row.members) | joined)
     span = dt.timedelta(
         days=max((bp.offset_days + bp.duration_days for bp in blueprints), default=0)
     )
@@ -195,7 +219,12 @@ def _materialise(
     )
     n = len(blueprints)
     _insert_tasks(
-        organization=org, projects=projects, starts=starts, blueprints=blueprints, now=now
+        organization=org,
+        projects=projects,
+        starts=starts,
+        blueprints=blueprints,
+        assignees=plan.assignees,
+        now=now,
     )
     StageChange.objects.bulk_create(
         StageChange(
@@ -222,9 +251,10 @@ def _materialise(
                     "start_date": {"before": None, "after": p.start_date},
                     "tasks": {"before": None, "after": n},
                     "member_ids": {"before": None, "after": sorted(set(row.members))},
+                    "assignees": {"before": None, "after": _assignment_summary(team, blueprints)},
                 },
             )
-            for p, row in zip(projects, rows, strict=True)
+            for p, row, team in zip(projects, rows, plan.assignees, strict=True)
         ],
     )
     compliance.after_projects_created(projects=projects)  # association risks, one detection
@@ -248,11 +278,14 @@ def create_project(
     manager_id: int | None = None,
     start_date: dt.date | None = None,
     members: list[int] | None = None,
+    team_roles: dict[str, list[int]] | None = None,
 ) -> StoreProject:
     """Create one store project from a published template version, with every task dated from
-    the start date (start + offset, + duration) and its dependencies."""
+    the start date (start + offset, + duration) and its dependencies, and assigned to the team
+    member holding the task's role (``team_roles``: role → the people to choose from)."""
     policy.require(actor, "project.create")
     template_version = _resolve_version(actor, template_id, version)
+    team_roles = check_team_roles(actor, team_roles)
     row = ProjectRow(
         store_name=store_name,
         entity_id=entity_id,
@@ -268,6 +301,7 @@ def create_project(
         sites=sites,
         start_date=start_date or org_today(actor.organization),
         audit_action="project.created",
+        team_roles=team_roles,
     )[0]
 
 
@@ -278,7 +312,8 @@ def _check_batch(
     rows: list[ProjectRow],
     members: list[int] | None,
     version: int | None,
-) -> tuple[TemplateVersion, dict[str, Site]]:
+    team_roles: dict[str, list[int]] | None = None,
+) -> tuple[TemplateVersion, dict[str, Site], dict[str, list[int]]]:
     """Every check of a batch, writing nothing: shared by the creation and its preview."""
     from django.conf import settings
 
@@ -296,7 +331,7 @@ def _check_batch(
     for row in rows:
         row.members = sorted(set(row.members) | set(shared))
     sites = _prepare_rows(actor, template_version, rows, batch=True)
-    return template_version, sites
+    return template_version, sites, check_team_roles(actor, team_roles)
 
 
 def validate_projects_batch(
@@ -306,12 +341,18 @@ def validate_projects_batch(
     rows: list[ProjectRow],
     members: list[int] | None = None,
     version: int | None = None,
+    team_roles: dict[str, list[int]] | None = None,
 ) -> TemplateVersion:
     """The dry run of ``create_projects_batch`` (the batch wizard's preview): the same checks,
     raising the same ``InvalidInput`` naming every bad row, and nothing written. Rows get the
     defaults creation would give them (site, manager, shared members)."""
     return _check_batch(
-        actor=actor, template_id=template_id, rows=rows, members=members, version=version
+        actor=actor,
+        template_id=template_id,
+        rows=rows,
+        members=members,
+        version=version,
+        team_roles=team_roles,
     )[0]
 
 
@@ -324,11 +365,19 @@ def create_projects_batch(
     start_date: dt.date | None = None,
     members: list[int] | None = None,
     version: int | None = None,
+    team_roles: dict[str, list[int]] | None = None,
 ) -> list[StoreProject]:
     """Create many projects at once: all rows or none. Every row's errors are named (422 with
-    ``row``); nothing is written unless every row is valid. ``members`` join every project."""
-    template_version, sites = _check_batch(
-        actor=actor, template_id=template_id, rows=rows, members=members, version=version
+    ``row``); nothing is written unless every row is valid. ``members`` join every project.
+    ``team_roles`` (role → people, "operators: carol, dave") spreads each role over the people
+    chosen, the least loaded first; the one who takes a project's role joins its team."""
+    template_version, sites, team_roles = _check_batch(
+        actor=actor,
+        template_id=template_id,
+        rows=rows,
+        members=members,
+        version=version,
+        team_roles=team_roles,
     )
     return _materialise(
         actor=actor,
@@ -337,4 +386,5 @@ def create_projects_batch(
         sites=sites,
         start_date=start_date or org_today(actor.organization),
         audit_action="project.created",
+        team_roles=team_roles,
     )

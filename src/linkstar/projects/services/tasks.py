@@ -38,11 +38,57 @@ def _check_dependencies(task: Task, verb: str) -> None:
     waiting = list(
         task.depends_on.exclude(status__in=FINISHED_TASK_STATUSES).values_list("key", "title")
     )
+    refuse_waiting(task, verb, waiting)
+
+
+def refuse_waiting(task: Task, verb: str, waiting: list[tuple[str, str]]) -> None:
+    """A task cannot start or finish while a task it depends on is open: ``waiting`` holds the
+    (key, title) of those open ones."""
     if waiting:
         raise DependencyNotDone(
             _("Cannot %(verb)s %(task)r: waiting for %(deps)s.")
             % {"verb": verb, "task": task.key, "deps": ", ".join(f"{k} ({t})" for k, t in waiting)}
         )
+
+
+def assignee_errors(actor: Actor, assignee_id: int | None) -> list[FieldError]:
+    """An assignee must be a member of the organization (None clears the assignee)."""
+    if (
+        assignee_id is None
+        or Membership.objects.filter(organization=actor.organization, user_id=assignee_id).exists()
+    ):
+        return []
+    return [FieldError("assignee_id", _("The assignee must be a member of the organization."))]
+
+
+def date_errors(task: Task) -> list[FieldError]:
+    if task.start_date and task.due_date and task.due_date < task.start_date:
+        return [FieldError("due_date", _("The due date cannot be before the start date."))]
+    return []
+
+
+def check_transition(task: Task, status: str) -> None:
+    """Status moves only along ``TASK_TRANSITIONS`` (todo → in_progress → done)."""
+    if status not in TaskStatus.values:
+        raise InvalidInput(FieldError("status", _("Unknown status %(s)r.") % {"s": status}))
+    if status not in TASK_TRANSITIONS[task.status]:
+        raise TransitionNotAllowed(
+            _("A task cannot move from %(a)s to %(b)s.")
+            % {"a": TaskStatus(task.status).label, "b": TaskStatus(status).label}
+        )
+
+
+def check_skip(task: Task, reason: str) -> str:
+    """A skip needs a reason, and a task not yet finished or awaiting approval. Returns the
+    reason, stripped."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(FieldError("reason", _("Say why the task does not apply.")))
+    if task.status not in SKIPPABLE:
+        raise TransitionNotAllowed(
+            _("A task that is %(s)s cannot be skipped.") % {"s": TaskStatus(task.status).label}
+        )
+    return reason
 
 
 def finish_task(*, actor: Actor, task: Task, status: str = TaskStatus.DONE) -> None:
@@ -94,22 +140,13 @@ def update_task(
     }
     errors = []
     if assignee_id is not ...:
-        if (
-            assignee_id is not None
-            and not Membership.objects.filter(
-                organization=actor.organization, user_id=assignee_id
-            ).exists()
-        ):
-            errors.append(
-                FieldError("assignee_id", _("The assignee must be a member of the organization."))
-            )
+        errors.extend(assignee_errors(actor, assignee_id))
         task.assignee_id = assignee_id
     if start_date is not ...:
         task.start_date = start_date
     if due_date is not ...:
         task.due_date = due_date
-    if task.start_date and task.due_date and task.due_date < task.start_date:
-        errors.append(FieldError("due_date", _("The due date cannot be before the start date.")))
+    errors.extend(date_errors(task))
     if checklist is not None:
         texts = [item.get("text") for item in task.checklist]
         if [item.get("text") for item in checklist] != texts:
@@ -126,13 +163,7 @@ def update_task(
         raise InvalidInput(errors)
     approval = None
     if status is not None and status != task.status:
-        if status not in TaskStatus.values:
-            raise InvalidInput(FieldError("status", _("Unknown status %(s)r.") % {"s": status}))
-        if status not in TASK_TRANSITIONS[task.status]:
-            raise TransitionNotAllowed(
-                _("A task cannot move from %(a)s to %(b)s.")
-                % {"a": TaskStatus(task.status).label, "b": TaskStatus(status).label}
-            )
+        check_transition(task, status)
         if status == TaskStatus.IN_PROGRESS:
             _check_dependencies(task, _("start"))
             task.status = TaskStatus.IN_PROGRESS
@@ -180,13 +211,7 @@ def skip_task(*, actor: Actor, task: Task, reason: str, version: int | None = No
     policy.require(actor, "task.skip", task)
     check_version(task, version)
     _require_active(task.project)
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(FieldError("reason", _("Say why the task does not apply.")))
-    if task.status not in SKIPPABLE:
-        raise TransitionNotAllowed(
-            _("A task that is %(s)s cannot be skipped.") % {"s": TaskStatus(task.status).label}
-        )
+    reason = check_skip(task, reason)
     previous = task.status
     task.skip_reason = reason
     finish_task(actor=actor, task=task, status=TaskStatus.SKIPPED)

@@ -107,6 +107,16 @@ class Choices:
             (m.user_id, f"{m.user.display_name} · {m.get_role_display()}") for m in self.memberships
         ]
 
+    def operator_choices(self) -> list[tuple[int, str]]:
+        """Who may be given a store's operator tasks: members who work on tasks."""
+        from linkstar.projects.services.assignment import ASSIGNABLE_ROLES
+
+        return [
+            (m.user_id, f"{m.user.display_name} · {m.get_role_display()}")
+            for m in self.memberships
+            if m.role in ASSIGNABLE_ROLES
+        ]
+
     def entity_choices(self) -> list[tuple[int, str]]:
         return [(e.pk, e.name) for e in self.entities]
 
@@ -263,6 +273,7 @@ def _start_form(choices: Choices, data, initial=None) -> BatchStartForm:
         initial=initial,
         templates=choices.template_choices(),
         members=choices.member_choices(),
+        operators=choices.operator_choices(),
     )
 
 
@@ -289,6 +300,7 @@ def _check_and_create(request, actor, choices, start, rows, *, create: bool):
         "template_id": values["template"],
         "rows": project_rows,
         "members": values["members"],
+        "team_roles": {"operator": values["operators"]} if values.get("operators") else None,
     }
     errors: list[str] = []
     try:
@@ -301,9 +313,11 @@ def _check_and_create(request, actor, choices, start, rows, *, create: bool):
     except InvalidInput as exc:
         for error in exc.errors:
             if error.row is None or error.row >= len(rows):
-                label = {"template_id": _("Template"), "version": _("Template")}.get(
-                    error.field, error.field
-                )
+                label = {
+                    "template_id": _("Template"),
+                    "version": _("Template"),
+                    "team_roles": _("Operators sharing the stores"),
+                }.get(error.field, error.field)
                 errors.append(
                     f"{label}: {error.message}" if error.field != "rows" else error.message
                 )
@@ -337,6 +351,11 @@ def _render_step(request, actor, choices, step, start, rows, *, errors=()):
             label
             for value, label in choices.member_choices()
             if str(value) in {str(v) for v in (start["members"].value() or [])}
+        ],
+        "operators_chosen": [
+            label
+            for value, label in choices.operator_choices()
+            if str(value) in {str(v) for v in (start["operators"].value() or [])}
         ],
         "bad_rows": bad_rows,
         "clean": step == 3 and not bad_rows and not errors,
