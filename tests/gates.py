@@ -9,6 +9,7 @@ tests keep testing their own rule and write no extra audit events.
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils import timezone
 
 from linkstar.catalog.models import DocumentType
@@ -40,9 +41,11 @@ def give_documents(*entities, expiry_date=None) -> None:
 
 
 def accept_risks(*projects) -> int:
-    """Mark the open association risks of these projects acknowledged."""
+    """Mark the open association risks of these projects (either side of the pair)
+    acknowledged."""
+    ids = [p.pk for p in projects]
     return AssociationRisk.objects.filter(
-        project_id__in=[p.pk for p in projects], status=RiskStatus.OPEN
+        Q(project_id__in=ids) | Q(other_project_id__in=ids), status=RiskStatus.OPEN
     ).update(
         status=RiskStatus.ACKNOWLEDGED,
         acknowledged_at=timezone.now(),

@@ -34,6 +34,15 @@ def cmd_init(args) -> int:
     compile_messages()
     call_command("migrate", interactive=False, verbosity=0)
     counts = load_catalog()
+    if counts["account_rules_changed"]:
+        from linkstar.compliance.services import recheck_all_risks
+
+        rechecked = recheck_all_risks()
+        if not args.quiet and any(rechecked.values()):
+            print(
+                f"Association risks found again under the catalog's account rules: "
+                f"{rechecked['opened']} new, {rechecked['closed']} closed (rules changed)."
+            )
     outcome = load_builtin_templates()
     call_command("collectstatic", interactive=False, verbosity=0)
     if not args.quiet:

@@ -131,14 +131,18 @@ def _demo_documents(admin: Actor, entities, today: dt.date) -> None:
 
 def _accept_risks(bob: Actor, project) -> None:
     """The manager looks at the project's association risks before submitting it."""
+    from django.db.models import Q
+
     from linkstar.compliance.models import AssociationRisk, RiskStatus
     from linkstar.compliance.services import acknowledge_risk
 
-    for risk in AssociationRisk.objects.filter(project=project, status=RiskStatus.OPEN):
+    for risk in AssociationRisk.objects.filter(
+        Q(project=project) | Q(other_project=project), status=RiskStatus.OPEN
+    ):
         acknowledge_risk(
             actor=bob,
             risk=risk,
-            reason="演示：同一北美统一账户下的站点 Demo: a site of the same unified account",
+            reason="演示：已向平台说明两家公司的关系 Demo: the relation was explained to the platform",
         )
 
 

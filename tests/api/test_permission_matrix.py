@@ -193,12 +193,15 @@ def _submittable_project_id(w: World) -> int:
 
 
 def _risk_id(w: World) -> int:
-    """An open association risk of bob's project (an email it shares with another project)."""
+    """An open association risk of bob's project with another project (found at its creation
+    when the two are one entity's accounts on the same site, else an email they share)."""
     from linkstar.compliance.models import AssociationRisk
 
     if not hasattr(w, "_risk"):
         other = w.mini_project("Linked Shop")
-        w._risk = AssociationRisk.objects.create(
+        w._risk = AssociationRisk.objects.filter(
+            project=w.project, other_project=other
+        ).first() or AssociationRisk.objects.create(
             organization=w.org,
             project=w.project,
             other_project=other,
@@ -493,6 +496,23 @@ MATRIX: dict[tuple[str, str], Case] = {
         ok="carol", status=200, client_hidden=True
     ),
     ("GET", "/orgs/{org}/risks"): Case(ok="carol", status=200),
+    ("POST", "/orgs/{org}/risks/acknowledge"): Case(
+        ok="bob",
+        status=200,
+        denied=("carol", "dave", "frank"),
+        client_hidden=True,
+        body=lambda w: {"risk_ids": [_risk_id(w)], "reason": "one unified account for both"},
+    ),
+    ("GET", "/orgs/{org}/projects/{project_id}/environment"): Case(
+        ok="carol", status=200, client_hidden=True
+    ),
+    ("PUT", "/orgs/{org}/projects/{project_id}/environment"): Case(
+        ok="bob",
+        status=200,
+        denied=("carol", "dave", "frank"),
+        client_hidden=True,
+        body=lambda w: {"registration_phone": "+86 138 0013 8000", "ip_address": "203.0.113.7"},
+    ),
     ("POST", "/orgs/{org}/risks/{risk_id}/acknowledge"): Case(
         ok="bob",
         status=200,

@@ -147,6 +147,7 @@ def test_loading_the_catalog_again_changes_nothing(catalog):
         "platforms": len(before[0]),
         "sites": len(before[1]),
         "document_types": len(before[2]),
+        "account_rules_changed": False,
     }
 
 

@@ -10,6 +10,7 @@ import itertools
 import pytest
 
 from linkstar.catalog.models import DocumentType
+from linkstar.compliance.models import StoreIdentifier
 from linkstar.core.crypto import blind_index
 from linkstar.core.masking import mask
 from linkstar.documents.models import Document
@@ -100,6 +101,18 @@ def identify(entity, kind: str, value: str, *, source: str | None = None) -> Ide
         digest=blind_index(value, kind=NORMALISATION.get(kind, "text")),
         masked=mask(value),
         source=source or f"test:{next(_sources)}",
+    )
+
+
+def register(project, kind: str, value: str) -> StoreIdentifier:
+    """The row kept for one identifier of a store's registration environment (its email, phone,
+    IP address or device profile): blind index and masked label, of that project only."""
+    return StoreIdentifier.objects.create(
+        organization_id=project.organization_id,
+        project=project,
+        kind=kind,
+        digest=blind_index(value, kind=NORMALISATION.get(kind, "text")),
+        masked=mask(value),
     )
 
 

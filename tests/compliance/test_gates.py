@@ -230,7 +230,7 @@ def test_an_override_does_not_cover_association_risks(gated, as_bob, as_alice, s
     with pytest.raises(Conflict) as caught:
         change_stage(actor=as_bob, project=gated, stage="under_review")
     assert caught.value.code == "association_risk"
-    assert "****8000" in caught.value.detail
+    assert "8000" in caught.value.detail and "13800138000" not in caught.value.detail
     risk = AssociationRisk.objects.get(project=gated)
     acknowledge_risk(actor=as_bob, risk=risk, reason="the phone was replaced on Seller Central")
     change_stage(actor=as_bob, project=gated, stage="under_review")
@@ -264,3 +264,65 @@ def test_a_risk_with_a_cancelled_project_no_longer_blocks(
     change_stage(actor=as_alice, project=other, stage="cancelled")
     change_stage(actor=as_bob, project=gated, stage="under_review")
     assert fresh(gated).stage == Stage.UNDER_REVIEW
+
+
+def test_a_risk_blocks_both_projects_and_one_acknowledgement_frees_both(
+    gated, as_bob, as_alice, seller_a, seller_b, plain_template
+):
+    """gated is the pair's first project; the other store (on a plan always 100 % ready) is
+    its second: it is blocked as well until the pair is acknowledged once."""
+    for code in GATE_TYPES:
+        document(seller_a, code)
+    identify(seller_a, "phone", "13800138000")
+    identify(seller_b, "phone", "13800138000")
+    other = open_store(as_bob, seller_b, "amazon-us", "Other Shop US", template=plain_template)
+    risk = AssociationRisk.objects.get()
+    assert (risk.project_id, risk.other_project_id) == (gated.pk, other.pk)
+    for project in (other, gated):
+        with pytest.raises(Conflict) as caught:
+            change_stage(actor=as_bob, project=fresh(project), stage="under_review")
+        assert caught.value.code == "association_risk"
+    assert other.code in caught.value.detail  # gated's refusal names the other store
+    acknowledge_risk(actor=as_bob, risk=risk, reason="one client, the phone is being replaced")
+    change_stage(actor=as_bob, project=fresh(other), stage="under_review")
+    change_stage(actor=as_bob, project=fresh(gated), stage="under_review")
+    assert {fresh(p).stage for p in (gated, other)} == {Stage.UNDER_REVIEW}
+
+
+def test_the_second_project_names_the_first_in_the_refusal(
+    gated, as_bob, seller_a, seller_b, plain_template
+):
+    identify(seller_a, "email", "boss@example.com")
+    identify(seller_b, "email", "boss@example.com")
+    other = open_store(as_bob, seller_b, "amazon-us", "Other Shop US", template=plain_template)
+    with pytest.raises(Conflict) as caught:
+        change_stage(actor=as_bob, project=other, stage="under_review")
+    assert gated.code in caught.value.detail and other.code not in caught.value.detail
+
+
+def test_a_closed_risk_no_longer_blocks(gated, as_bob, seller_a, seller_b, plain_template):
+    from linkstar.compliance.models import RiskStatus
+    from linkstar.compliance.services import on_identifiers_changed
+
+    identify(seller_a, "email", "boss@example.com")
+    row = identify(seller_b, "email", "boss@example.com")
+    other = open_store(as_bob, seller_b, "amazon-us", "Other Shop US", template=plain_template)
+    with pytest.raises(Conflict):
+        change_stage(actor=as_bob, project=other, stage="under_review")
+    row.delete()
+    on_identifiers_changed(seller_b)
+    assert AssociationRisk.objects.get().status == RiskStatus.CLOSED
+    change_stage(actor=as_bob, project=fresh(other), stage="under_review")
+    assert fresh(other).stage == Stage.UNDER_REVIEW
+
+
+def test_a_risk_whose_first_project_is_cancelled_no_longer_blocks_the_second(
+    gated, as_bob, as_alice, seller_a, seller_b, plain_template
+):
+    identify(seller_a, "email", "boss@example.com")
+    identify(seller_b, "email", "boss@example.com")
+    other = open_store(as_bob, seller_b, "amazon-us", "Other Shop US", template=plain_template)
+    assert AssociationRisk.objects.get().project_id == gated.pk
+    change_stage(actor=as_alice, project=gated, stage="cancelled")
+    change_stage(actor=as_bob, project=fresh(other), stage="under_review")
+    assert fresh(other).stage == Stage.UNDER_REVIEW

@@ -199,9 +199,11 @@ def test_query_count_of_a_batch_does_not_grow_with_its_rows(as_bob, amazon_na, e
 # the new task ids between them. Two more choose who does each role (issue 12 §3.1): the team's
 # organization roles, and their open tasks.
 MAX_QUERIES_PER_BATCH = 30
-# The association-risk detection of the new projects (issue 4): five reads, a savepoint around
-# the one bulk insert of the risks found.
-RISK_DETECTION_QUERIES = 8
+# The association-risk detection of the new projects (issues 4 and 12): eight reads (the new
+# projects, the sites, their entities' and their own identifiers, the projects sharing those
+# digests through an entity or a store, the entity's projects on the same sites, the existing
+# risks), a savepoint around the one bulk insert of the risks found.
+RISK_DETECTION_QUERIES = 11
 
 
 def _sqlite_chunks(model, n: int) -> int:

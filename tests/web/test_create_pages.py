@@ -493,8 +493,10 @@ def test_wizard_steps_cost_a_bounded_number_of_queries(
         as_bob_client.get(BATCH)
     with django_assert_max_num_queries(10):
         as_bob_client.post(BATCH, wizard(amazon_na, rows=rows, action="rows"))
-    # the page's 8, the names, the service's checks, and 4 of the association-risk preview
-    with django_assert_max_num_queries(23):
+    # the page's 8, the names (and the entities' registration codes), the service's checks, and
+    # 6 of the association-risk preview (identifiers, projects sharing them through an entity or
+    # a store, the entities' projects on the same sites, the projects named)
+    with django_assert_max_num_queries(26):
         response = as_bob_client.post(BATCH, wizard(amazon_na, rows=rows, action="preview"))
     assert response.status_code == 200
     done = ",".join(str(pk) for pk in StoreProject.objects.values_list("pk", flat=True)[:500])

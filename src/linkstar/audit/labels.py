@@ -63,6 +63,7 @@ ACTION_LABELS = {
     "document.detached": _("Document detached from a task"),
     "project.readiness_overridden": _("Readiness gate overridden"),
     "risk.acknowledged": _("Association risk acknowledged"),
+    "project.environment_changed": _("Registration environment changed"),
 }
 
 # Filter on every action of one kind of object ("project." matches project.*).
@@ -140,6 +141,12 @@ FIELD_LABELS = {
     "body": pgettext_lazy("audit", "Text"),
     "mentions": pgettext_lazy("audit", "Mentioned"),
     "checklist": pgettext_lazy("audit", "Checklist"),
+    "identifier": pgettext_lazy("audit", "Shared identifiers"),
+    "other_project": pgettext_lazy("audit", "Linked project"),
+    "registration_email": pgettext_lazy("audit", "Registration email"),
+    "registration_phone": pgettext_lazy("audit", "Registration phone"),
+    "ip_address": pgettext_lazy("audit", "IP address / proxy"),
+    "device_profile": pgettext_lazy("audit", "Device or browser profile"),
 }
 
 # Fields holding ids, shown as names: which kind of object they point at.

@@ -17,10 +17,17 @@ def load_catalog(*, path: Path = CATALOG_FILE) -> dict[str, int]:
     """Create or update every platform, site and document type of the shipped file.
 
     Rows are matched by their stable code, so running it again changes nothing and a new release
-    of the file updates names and rules in place.
+    of the file updates names and rules in place. Each site's ``rules`` take its platform's
+    ``accounts.links_across_scopes`` (does the platform link accounts across its account scopes,
+    ``account_region``). ``account_rules_changed`` in the answer says whether any site's account
+    scope rules differ from what the database held: association risks must then be found again.
     """
     data = json.loads(path.read_text(encoding="utf-8"))
     counts = {"platforms": 0, "sites": 0, "document_types": 0}
+    before = {
+        code: account_rules(rules) for code, rules in Site.objects.values_list("code", "rules")
+    }
+    changed = False
     for position, item in enumerate(data["document_types"]):
         DocumentType.objects.update_or_create(
             code=item["code"],
@@ -44,7 +51,10 @@ def load_catalog(*, path: Path = CATALOG_FILE) -> dict[str, int]:
             },
         )
         counts["platforms"] += 1
+        links = bool(item.get("accounts", {}).get("links_across_scopes", False))
         for s_pos, site in enumerate(item["sites"]):
+            rules = {**site.get("rules", {}), "links_across_scopes": links}
+            changed = changed or before.get(site["code"]) != account_rules(rules)
             Site.objects.update_or_create(
                 code=site["code"],
                 defaults={
@@ -54,10 +64,19 @@ def load_catalog(*, path: Path = CATALOG_FILE) -> dict[str, int]:
                     "country": site["country"],
                     "currency": site["currency"],
                     "language": site["language"],
-                    "rules": site.get("rules", {}),
+                    "rules": rules,
                     "review_days": site.get("review_days", 7),
                     "position": s_pos,
                 },
             )
             counts["sites"] += 1
-    return counts
+    return {**counts, "account_rules_changed": changed}
+
+
+def account_rules(rules: dict) -> tuple:
+    """What association-risk detection reads of a site's rules."""
+    return (
+        rules.get("association_scope"),
+        rules.get("account_region"),
+        bool(rules.get("links_across_scopes")),
+    )

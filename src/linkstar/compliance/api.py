@@ -6,14 +6,24 @@ from pydantic import Field
 from linkstar.api.common import ERRORS, actor_for, page
 from linkstar.api.paging import Paging
 from linkstar.compliance import selectors, services
-from linkstar.compliance.schemas import OverrideOut, ReadinessOut, ReasonIn, RiskList, RiskOut
+from linkstar.compliance.schemas import (
+    EnvironmentIn,
+    EnvironmentOut,
+    OverrideOut,
+    ReadinessOut,
+    ReasonIn,
+    RiskAcknowledgedOut,
+    RiskAcknowledgeIn,
+    RiskList,
+    RiskOut,
+)
 from linkstar.projects import selectors as project_selectors
 
 router = Router(tags=["compliance: readiness and association risks"])
 
 
 class RiskFilters(Schema):
-    status: str | None = Field(None, description="open or acknowledged")
+    status: str | None = Field(None, description="open, acknowledged or closed")
     kind: str | None = Field(None, description="an identifier kind, e.g. email")
     project: int | None = None
 
@@ -44,8 +54,9 @@ def readiness_out(project, state: dict) -> dict:
     }
 
 
-def risk_out(risk, visible: set[int]) -> dict:
-    other = risk.other_project if risk.other_project_id in visible else None
+def risk_out(risk) -> dict:
+    """A risk seen from its ``project`` (``selectors.oriented`` sets ``other_visible``)."""
+    other = risk.other_project if getattr(risk, "other_visible", False) else None
     return {
         "id": risk.pk,
         "project_id": risk.project_id,
@@ -61,10 +72,17 @@ def risk_out(risk, visible: set[int]) -> dict:
             if other
             else None
         ),
+        "basis": risk.basis,
+        "basis_label": services.basis_label(risk.basis),
+        "identifiers": [
+            {"kind": i["kind"], "kind_label": services.kind_label(i["kind"]), "masked": i["masked"]}
+            for i in risk.identifiers
+        ],
         "kind": risk.kind,
         "kind_label": services.kind_label(risk.kind),
         "masked": risk.masked,
         "status": risk.status,
+        "close_reason": risk.close_reason,
         "acknowledged_by": risk.acknowledged_by_id,
         "acknowledged_at": risk.acknowledged_at,
         "reason": risk.reason,
@@ -72,10 +90,9 @@ def risk_out(risk, visible: set[int]) -> dict:
     }
 
 
-def _risk_page(actor, qs, paging: Paging) -> dict:
+def _risk_page(actor, qs, paging: Paging, project: int | None = None) -> dict:
     def serialize(risks):
-        visible = selectors.visible_other_ids(actor, risks)
-        return [risk_out(r, visible) for r in risks]
+        return [risk_out(r) for r in selectors.oriented(actor, risks, project)]
 
     return page(qs, limit=paging.limit, offset=paging.offset, serialize=serialize)
 
@@ -107,7 +124,7 @@ def project_risks(request, org: str, project_id: int, paging: Query[Paging], sta
     actor = actor_for(request, org)
     project = project_selectors.project_get(actor=actor, project_id=project_id)
     qs = selectors.risk_list(actor=actor, project=project.pk, status=status or None)
-    return _risk_page(actor, qs, paging)
+    return _risk_page(actor, qs, paging, project=project.pk)
 
 
 @router.get("/orgs/{org}/risks", response={200: RiskList, **ERRORS})
@@ -116,15 +133,52 @@ def risk_list(request, org: str, paging: Query[Paging], filters: Query[RiskFilte
     project."""
     actor = actor_for(request, org)
     qs = selectors.risk_list(actor=actor, **filters.model_dump())
-    return _risk_page(actor, qs, paging)
+    return _risk_page(actor, qs, paging, project=filters.project)
+
+
+@router.post("/orgs/{org}/risks/acknowledge", response={200: RiskAcknowledgedOut, **ERRORS})
+def risks_acknowledge(request, org: str, payload: RiskAcknowledgeIn):
+    """Accept several risks with one business reason: all or nothing, each audited
+    (``risk.acknowledged``); a manager of either project of each pair, or an admin."""
+    actor = actor_for(request, org)
+    done = services.acknowledge_risks(actor=actor, risk_ids=payload.risk_ids, reason=payload.reason)
+    risks = selectors.risk_list(actor=actor).filter(pk__in=[r.pk for r in done])
+    items = [risk_out(r) for r in selectors.oriented(actor, risks)]
+    return {"items": items, "count": len(items)}
 
 
 @router.post("/orgs/{org}/risks/{risk_id}/acknowledge", response={200: RiskOut, **ERRORS})
 def risk_acknowledge(request, org: str, risk_id: int, payload: ReasonIn):
-    """The project's manager or an admin accepts the risk with a business reason (audited);
-    409 ``risk_acknowledged`` when it already was."""
+    """A manager of either project of the pair, or an admin, accepts the risk with a business
+    reason (audited); 409 ``risk_acknowledged`` when it already was."""
     actor = actor_for(request, org)
     risk = selectors.risk_get(actor=actor, risk_id=risk_id)
     services.acknowledge_risk(actor=actor, risk=risk, reason=payload.reason)
     risk = selectors.risk_get(actor=actor, risk_id=risk_id)
-    return risk_out(risk, selectors.visible_other_ids(actor, [risk]))
+    return risk_out(selectors.oriented(actor, [risk])[0])
+
+
+@router.get(
+    "/orgs/{org}/projects/{project_id}/environment", response={200: EnvironmentOut, **ERRORS}
+)
+def project_environment(request, org: str, project_id: int):
+    """The store's registration environment (email, phone, IP / proxy, device profile), masked:
+    association-risk identifiers of this project."""
+    actor = actor_for(request, org)
+    project = project_selectors.project_get(actor=actor, project_id=project_id)
+    return {"project_id": project.pk, "items": services.store_environment(project)}
+
+
+@router.put(
+    "/orgs/{org}/projects/{project_id}/environment", response={200: EnvironmentOut, **ERRORS}
+)
+def project_environment_set(request, org: str, project_id: int, payload: EnvironmentIn):
+    """Record (a value), clear ("") or keep (absent) each part; the project's manager or an
+    admin; audited with masked values (``project.environment_changed``); the project's
+    association risks are found again."""
+    actor = actor_for(request, org)
+    project = project_selectors.project_get(actor=actor, project_id=project_id)
+    items = services.set_store_environment(
+        actor=actor, project=project, values=payload.model_dump(exclude_unset=True)
+    )
+    return {"project_id": project.pk, "items": items}

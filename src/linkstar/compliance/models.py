@@ -45,12 +45,30 @@ class ReadinessOverride(OrgOwned):
 class RiskStatus(models.TextChoices):
     OPEN = "open", _("Open")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    CLOSED = "closed", _("Closed")
+
+
+class RiskBasis(models.TextChoices):
+    """Why two projects may be linked: different seller entities sharing identifiers on the
+    platform, or one entity opening a second account on the same site."""
+
+    SHARED_IDENTIFIERS = "shared_identifiers", _("Shared identifiers")
+    SECOND_ACCOUNT = "second_account", _("Second account on the same site")
+
+
+class CloseReason(models.TextChoices):
+    IDENTIFIERS_CHANGED = "identifiers_changed", _("The identifiers no longer match")
+    RULES_CHANGED = "rules_changed", _("Rules changed")
+    PROJECT_CANCELLED = "project_cancelled", _("One of the projects was cancelled")
 
 
 class AssociationRisk(OrgOwned):
-    """``project`` shares one identifier (``kind``, ``digest``; shown as ``masked``) with
-    ``other_project`` on the same platform account scope. Detected for both projects; each side
-    is acknowledged on its own, with a business reason."""
+    """Two projects of one organization that the platform may link (关联): one row per pair
+    (``project_id < other_project_id``), listing every identifier they share (``identifiers``:
+    ``[{"kind", "digest", "masked"}]``, digests being keyed blind indexes), seen from both sides
+    and acknowledged once with a business reason. ``kind``/``masked``/``digest`` repeat the first
+    identifier; ``kinds`` holds every kind as `` a b `` for filtering. A risk that no longer holds
+    is ``closed`` with its reason, so acknowledged history is never lost."""
 
     project = models.ForeignKey(
         "projects.StoreProject", on_delete=models.CASCADE, related_name="association_risks"
@@ -58,7 +76,11 @@ class AssociationRisk(OrgOwned):
     other_project = models.ForeignKey(
         "projects.StoreProject", on_delete=models.CASCADE, related_name="+"
     )
-    # The identifier kind on this project's side (entities.IdentifierKind).
+    basis = models.CharField(
+        max_length=24, choices=RiskBasis.choices, default=RiskBasis.SHARED_IDENTIFIERS
+    )
+    identifiers = models.JSONField(default=list)
+    kinds = models.CharField(max_length=300, blank=True)
     kind = models.CharField(max_length=32)
     masked = models.CharField(max_length=200)
     digest = models.CharField(max_length=64)
@@ -68,6 +90,8 @@ class AssociationRisk(OrgOwned):
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=24, choices=CloseReason.choices, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -75,7 +99,7 @@ class AssociationRisk(OrgOwned):
         verbose_name_plural = _("association risks")
         constraints = [
             models.UniqueConstraint(
-                fields=["project", "other_project", "kind", "digest"], name="uniq_association_risk"
+                fields=["project", "other_project"], name="uniq_association_risk_pair"
             )
         ]
         indexes = [
@@ -85,4 +109,44 @@ class AssociationRisk(OrgOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.masked}: {self.project_id} ~ {self.other_project_id}"
+        return f"{self.kinds.strip()}: {self.project_id} ~ {self.other_project_id}"
+
+
+def orient(risk: AssociationRisk, project_id: int | None) -> AssociationRisk:
+    """``risk`` seen from ``project_id``: when that project is the pair's second one, the two
+    sides swap on this instance (for display only: an oriented risk is never saved)."""
+    if project_id is not None and risk.other_project_id == project_id:
+        project = risk.other_project if "other_project" in risk._state.fields_cache else None
+        other = risk.project if "project" in risk._state.fields_cache else None
+        risk.project_id, risk.other_project_id = risk.other_project_id, risk.project_id
+        if project is not None:
+            risk.project = project
+        if other is not None:
+            risk.other_project = other
+        risk._oriented = True
+    return risk
+
+
+class StoreIdentifier(models.Model):
+    """The registration environment of one store (防关联环境): its registration email and phone,
+    the IP address or proxy and the device or browser profile used — kept, like an entity's
+    identifiers, only as a keyed blind index with a masked label."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    project = models.ForeignKey(
+        "projects.StoreProject", on_delete=models.CASCADE, related_name="store_identifiers"
+    )
+    kind = models.CharField(max_length=32)
+    digest = models.CharField(max_length=64)
+    masked = models.CharField(max_length=200)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "digest"])]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind"], name="uniq_store_identifier")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.masked}"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
-from linkstar.compliance.models import AssociationRisk, RiskStatus
+from linkstar.compliance.models import AssociationRisk, RiskStatus, orient
 from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import FieldError, InvalidInput
@@ -13,13 +13,17 @@ from linkstar.entities.models import IdentifierKind
 
 
 def risk_queryset(actor: Actor) -> QuerySet[AssociationRisk]:
+    """Risks with at least one of their two projects visible to the actor."""
+    visible = policy.visible_projects(actor).values("pk")
     return (
-        AssociationRisk.objects.filter(
-            organization_id=actor.organization.pk,
-            project__in=policy.visible_projects(actor).values("pk"),
-        )
+        AssociationRisk.objects.filter(organization_id=actor.organization.pk)
+        .filter(Q(project__in=visible) | Q(other_project__in=visible))
         .select_related(
-            "project__site", "other_project__site", "acknowledged_by", "other_project__entity"
+            "project__site",
+            "other_project__site",
+            "acknowledged_by",
+            "project__entity",
+            "other_project__entity",
         )
         .annotate(
             open_first=Case(
@@ -51,10 +55,31 @@ def risk_list(
     if status:
         qs = qs.filter(status=status)
     if project:
-        qs = qs.filter(project_id=project)
+        qs = qs.filter(Q(project_id=project) | Q(other_project_id=project))
     if kind:
-        qs = qs.filter(kind=kind)
+        qs = qs.filter(kinds__contains=f" {kind} ")
     return qs
+
+
+def oriented(actor: Actor, risks, project: int | None = None) -> list[AssociationRisk]:
+    """The risks seen from ``project`` when given, else from a side the actor may see (the
+    first project of the pair when both); ``other_visible`` says whether the actor may see the
+    other side (one query, none for roles that see every project)."""
+    risks = list(risks)
+    ids = {pk for r in risks for pk in (r.project_id, r.other_project_id)}
+    if actor.is_admin or actor.role in policy.SEES_ALL_PROJECTS:
+        seen = ids
+    else:
+        seen = set(
+            policy.visible_projects(actor).filter(pk__in=sorted(ids)).values_list("pk", flat=True)
+        )
+    for risk in risks:
+        if project is not None:
+            orient(risk, project)
+        elif risk.project_id not in seen:
+            orient(risk, risk.other_project_id)
+        risk.other_visible = risk.other_project_id in seen
+    return risks
 
 
 def risk_get(*, actor: Actor, risk_id: int) -> AssociationRisk:
@@ -73,10 +98,11 @@ def visible_other_ids(actor: Actor, risks) -> set[int]:
 
 
 def risk_counts(*, actor: Actor, project: int | None = None) -> dict[str, int]:
-    """Open and acknowledged risks the actor may see, of one project or all (one query)."""
+    """Open, acknowledged and closed risks the actor may see, of one project or all (one
+    query)."""
     qs = risk_queryset(actor)
     if project:
-        qs = qs.filter(project_id=project)
+        qs = qs.filter(Q(project_id=project) | Q(other_project_id=project))
     rows = qs.order_by().values("status").annotate(n=Count("pk"))
     counts = {s: 0 for s in RiskStatus.values}
     counts.update({r["status"]: r["n"] for r in rows})

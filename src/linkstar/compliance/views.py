@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from linkstar.catalog.models import DocumentType
@@ -23,6 +24,12 @@ from linkstar.entities.models import IdentifierKind
 from linkstar.projects import selectors as project_selectors
 
 PAGE_SIZE = 50
+ENVIRONMENT_LABELS = {
+    "registration_email": gettext_lazy("Registration email"),
+    "registration_phone": gettext_lazy("Registration phone"),
+    "ip_address": gettext_lazy("IP address / proxy"),
+    "device_profile": gettext_lazy("Device or browser profile"),
+}
 CARD_RISKS = 8  # risks listed on the project page; the rest on the risk page
 
 
@@ -46,18 +53,29 @@ def _readiness_context(actor, project) -> dict:
 
 
 def _risks_context(actor, project) -> dict:
-    qs = selectors.risk_list(actor=actor, project=project.pk)
+    qs = selectors.risk_list(actor=actor, project=project.pk).exclude(status=RiskStatus.CLOSED)
     risks = list(qs[: CARD_RISKS + 1])
     context = _decorate(actor, project, risks[:CARD_RISKS], more=len(risks) > CARD_RISKS)
     context["counts"] = selectors.risk_counts(actor=actor, project=project.pk)
+    recorded = {i["field"]: i for i in services.store_environment(project)}
+    context["environment"] = [
+        {"field": name, "label": label, "masked": recorded.get(name, {}).get("masked", "")}
+        for name, label in ENVIRONMENT_LABELS.items()
+    ]
     return context
 
 
+def _show(risk) -> None:
+    risk.kind_text = services.kind_label(risk.kind)
+    risk.shown_identifiers = [
+        {"kind_label": services.kind_label(i["kind"]), "masked": i["masked"]}
+        for i in risk.identifiers
+    ]
+
+
 def _decorate(actor, project, risks, *, more: bool) -> dict:
-    visible = selectors.visible_other_ids(actor, risks)
-    for risk in risks:
-        risk.kind_text = services.kind_label(risk.kind)
-        risk.other_visible = risk.other_project_id in visible
+    for risk in selectors.oriented(actor, risks, project.pk):
+        _show(risk)
     return {
         "actor": actor,
         "project": project,
@@ -138,9 +156,54 @@ def risk_acknowledge(request, org: str, risk_id: int):
     actor = web_actor(request, org)
     risk = selectors.risk_get(actor=actor, risk_id=risk_id)
     services.acknowledge_risk(actor=actor, risk=risk, reason=request.POST.get("reason", ""))
-    if getattr(request, "htmx", False) and request.POST.get("card"):
-        return render(request, "compliance/_risks_card.html", _risks_context(actor, risk.project))
+    card = request.POST.get("card", "")
+    if getattr(request, "htmx", False) and card:
+        project = project_selectors.project_get(
+            actor=actor,
+            project_id=int(card) if card.isdigit() else risk.project_id,
+        )
+        return render(request, "compliance/_risks_card.html", _risks_context(actor, project))
     messages.success(request, _("Association risk acknowledged."))
+    return HttpResponseRedirect(_back(request, reverse("risk_list", args=[org])))
+
+
+@require_POST
+def project_environment(request, org: str, project_id: int):
+    """The store's registration environment from the risks card: a filled field records its
+    value, a ticked "clear" removes it, an empty one keeps what is recorded."""
+    actor = web_actor(request, org)
+    project = project_selectors.project_get(actor=actor, project_id=project_id)
+    values = {}
+    for name in ENVIRONMENT_LABELS:
+        value = request.POST.get(name, "").strip()
+        if value:
+            values[name] = value
+        elif request.POST.get(f"clear_{name}"):
+            values[name] = ""
+    services.set_store_environment(actor=actor, project=project, values=values)
+    if getattr(request, "htmx", False):
+        return render(request, "compliance/_risks_card.html", _risks_context(actor, project))
+    messages.success(request, _("Registration environment saved."))
+    return HttpResponseRedirect(_back(request, reverse("project_detail", args=[org, project.pk])))
+
+
+@require_POST
+def risks_acknowledge(request, org: str):
+    """The ticked risks of the risk page, accepted with one reason (all or nothing)."""
+    actor = web_actor(request, org)
+    ids = [i for i in request.POST.getlist("risk_ids") if i.isdigit()]
+    done = services.acknowledge_risks(
+        actor=actor, risk_ids=ids, reason=request.POST.get("reason", "")
+    )
+    messages.success(
+        request,
+        ngettext(
+            "%(n)d association risk acknowledged.",
+            "%(n)d association risks acknowledged.",
+            len(done),
+        )
+        % {"n": len(done)},
+    )
     return HttpResponseRedirect(_back(request, reverse("risk_list", args=[org])))
 
 
@@ -157,17 +220,12 @@ def risk_list(request, org: str):
         actor=actor, status=None if status == "all" else status, kind=kind, project=project
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    visible = selectors.visible_other_ids(actor, rows)
-    manageable = {
-        r.project_id
-        for r in rows
-        if r.project.status == "active" and policy.can(actor, "project.update", r.project)
-    }
+    rows = selectors.oriented(actor, page.object_list, project)
     for risk in rows:
-        risk.kind_text = services.kind_label(risk.kind)
-        risk.other_visible = risk.other_project_id in visible
-        risk.can_acknowledge = risk.status == RiskStatus.OPEN and risk.project_id in manageable
+        _show(risk)
+        risk.can_acknowledge = risk.status == RiskStatus.OPEN and services.may_acknowledge(
+            actor, risk
+        )
     query = {"status": status, "kind": kind or "", "project": project or ""}
     query = {k: v for k, v in query.items() if v}
     return render(
@@ -182,6 +240,7 @@ def risk_list(request, org: str):
             "project_filter": project,
             "kinds": IdentifierKind.choices,
             "counts": selectors.risk_counts(actor=actor),
+            "can_bulk": any(r.can_acknowledge for r in rows),
             "query": urlencode(query),
         },
     )

@@ -270,6 +270,9 @@ class IdentifierKind(models.TextChoices):
     CARD = "card", _("Card")
     COLLECTION_ACCOUNT = "collection_account", _("Collection account")
     ADDRESS = "address", _("Address")
+    # A store's registration environment (compliance.StoreIdentifier), besides its email and phone.
+    IP_ADDRESS = "ip_address", _("IP address / proxy")
+    DEVICE = "device_profile", _("Device or browser profile")
 
 
 class Identifier(models.Model):

@@ -265,63 +265,172 @@ def parse_pasted_rows(text: str) -> list[BatchRowInput]:
     return rows
 
 
-class RowResolver:
-    """Turns the names people type (Chinese or English, codes, emails) into ids, one query per
-    kind whatever the number of rows; says which names mean nothing or more than one thing."""
+def _compact(text: str) -> str:
+    """A name as people type it, for matching: case, spaces, hyphens and a trailing 站 ignored."""
+    key = "".join(ch for ch in (text or "").casefold() if not ch.isspace() and ch not in "-_·.")
+    return key[:-1] if key.endswith("站") and len(key) > 1 else key
 
-    def __init__(self, *, sites, entities, memberships) -> None:
+
+def _site_keys(site) -> set[str]:
+    """Every way people name a site: its code, its names with or without 站, the country alone
+    (泰国, Thailand, TH) and the platform with the country (Shopee泰国)."""
+    platform = site.platform
+    keys = {site.code, site.name, site.name_en, site.country}
+    for name, platform_names in (
+        (site.name, (platform.name, platform.name_en)),
+        (site.name_en, (platform.name_en, platform.name)),
+    ):
+        for platform_name in platform_names:
+            if name and platform_name and _compact(name).startswith(_compact(platform_name)):
+                country = _compact(name)[len(_compact(platform_name)) :]
+                if country:
+                    keys.add(country)
+                    for other in (platform.name, platform.name_en, platform.code):
+                        keys.add(f"{other}{country}")
+    for platform_name in (platform.name, platform.name_en, platform.code):
+        keys.add(f"{platform_name}{site.country}")
+    return {_compact(k) for k in keys if k}
+
+
+class RowResolver:
+    """Turns what people type or paste into ids, in memory (the callers read each kind once):
+    sites by code, Chinese or English name, with or without 站, the country alone (泰国, TH) or
+    with the platform (Shopee泰国) — the template's sites first; people by email, full name or
+    any part that matches exactly one member; seller entities by name, unified social credit
+    code or a unique part of the name. Names that mean nothing, or several things, become the
+    row's errors, with "did you mean" suggestions."""
+
+    SUGGESTIONS = 3
+
+    def __init__(self, *, sites, entities, memberships, preferred_sites=(), codes=None) -> None:
+        sites = list(sites)
+        self.site_names = {s.code: s.display_name for s in sites}
+        self.preferred = set(preferred_sites)
         self.sites: dict[str, set[str]] = {}
         for site in sites:
-            for key in (site.code, site.name, site.name_en):
-                if key:
-                    self.sites.setdefault(_norm(key), set()).add(site.code)
+            for key in _site_keys(site):
+                self.sites.setdefault(key, set()).add(site.code)
+        self.entity_names = {e.pk: e.name for e in entities}
         self.entities: dict[str, set[int]] = {}
+        self.entity_parts: list[tuple[str, int]] = []
         for entity in entities:
             for key in (entity.name, entity.name_en):
                 if key:
-                    self.entities.setdefault(_norm(key), set()).add(entity.pk)
+                    self.entities.setdefault(_compact(key), set()).add(entity.pk)
+                    self.entity_parts.append((_compact(key), entity.pk))
+        # unified social credit codes, as blind indexes (the codes are stored encrypted)
+        self.codes: dict[str, set[int]] = codes or {}
+        self.user_names = {m.user_id: m.user.display_name for m in memberships}
         self.users: dict[str, set[int]] = {}
+        self.user_parts: list[tuple[str, int]] = []
         for membership in memberships:
-            for key in (membership.user.email, membership.user.name):
+            user = membership.user
+            for key in (user.email, user.name, user.email.partition("@")[0]):
                 if key:
-                    self.users.setdefault(_norm(key), set()).add(membership.user_id)
+                    self.users.setdefault(_compact(key), set()).add(membership.user_id)
+                    self.user_parts.append((_compact(key), membership.user_id))
 
-    @staticmethod
-    def _one(table: dict, text: str, row: BatchRowInput, column: str, unknown, ambiguous):
-        found = table.get(_norm(text), set())
+    def _suggest(self, text: str, names: dict) -> str:
+        import difflib
+
+        key = _compact(text)
+        scored = sorted(
+            names.values(),
+            key=lambda name: -difflib.SequenceMatcher(None, key, _compact(name)).ratio(),
+        )
+        close = [
+            n for n in scored if difflib.SequenceMatcher(None, key, _compact(n)).ratio() >= 0.5
+        ]
+        if not close:
+            return ""
+        return " " + _("Did you mean: %(names)s?") % {
+            "names": "、".join(f"“{n}”" for n in close[: self.SUGGESTIONS])
+        }
+
+    def _pick(self, found: set, preferred: set | None = None):
         if len(found) == 1:
             return next(iter(found))
-        row.add_error(column, (ambiguous if found else unknown) % {"v": text})
+        if preferred and len(found & preferred) == 1:
+            return next(iter(found & preferred))
+        return None
+
+    def _site(self, row: BatchRowInput):
+        found = self.sites.get(_compact(row.site), set())
+        picked = self._pick(found, self.preferred)
+        if picked is not None:
+            return picked
+        if found:
+            names = sorted(self.site_names[c] for c in found)
+            row.add_error(
+                "site",
+                _("“%(v)s” may be several sites: %(names)s. Write the platform too.")
+                % {"v": row.site, "names": "、".join(names)},
+            )
+        else:
+            row.add_error(
+                "site",
+                _("Unknown site “%(v)s”: write its name, e.g. 亚马逊美国站 or Shopee泰国.")
+                % {"v": row.site}
+                + self._suggest(row.site, self.site_names),
+            )
+        return None
+
+    def _by_part(self, text: str, table: dict, parts: list) -> set:
+        key = _compact(text)
+        found = set(table.get(key, set()))
+        if not found and len(key) >= 2:
+            found = {pk for name, pk in parts if key in name}
+        return found
+
+    def _entity(self, row: BatchRowInput):
+        from linkstar.core.crypto import blind_index
+
+        found = self._by_part(row.entity, self.entities, self.entity_parts)
+        if not found and self.codes:
+            found = set(self.codes.get(blind_index(row.entity, kind="text"), set()))
+        picked = self._pick(found)
+        if picked is not None:
+            return picked
+        if found:
+            names = sorted(self.entity_names[pk] for pk in found)[: self.SUGGESTIONS + 2]
+            row.add_error(
+                "entity",
+                _("“%(v)s” matches several seller entities: %(names)s. Write more of the name.")
+                % {"v": row.entity, "names": "、".join(names)},
+            )
+        else:
+            row.add_error(
+                "entity",
+                _("No seller entity is called “%(v)s”.") % {"v": row.entity}
+                + self._suggest(row.entity, self.entity_names),
+            )
+        return None
+
+    def _user(self, row: BatchRowInput):
+        found = self._by_part(row.manager, self.users, self.user_parts)
+        picked = self._pick(found)
+        if picked is not None:
+            return picked
+        if found:
+            names = sorted(self.user_names[pk] for pk in found)
+            row.add_error(
+                "manager",
+                _("“%(v)s” matches several members: %(names)s; give the email.")
+                % {"v": row.manager, "names": "、".join(names)},
+            )
+        else:
+            row.add_error(
+                "manager",
+                _("No member of the organization is called “%(v)s”.") % {"v": row.manager}
+                + self._suggest(row.manager, self.user_names),
+            )
         return None
 
     def resolve(self, row: BatchRowInput) -> dict:
         """``ProjectRow`` arguments for ``row``; errors of unknown names are added to the row."""
-        values = {"store_name": row.store_name, "site": None, "entity_id": None, "manager_id": None}
-        if row.site:
-            values["site"] = self._one(
-                self.sites,
-                row.site,
-                row,
-                "site",
-                _("Unknown site “%(v)s”: give its code (amazon-us) or its name."),
-                _("“%(v)s” names several sites; give the site code."),
-            )
-        if row.entity:
-            values["entity_id"] = self._one(
-                self.entities,
-                row.entity,
-                row,
-                "entity",
-                _("No seller entity is called “%(v)s”."),
-                _("Several seller entities are called “%(v)s”."),
-            )
-        if row.manager:
-            values["manager_id"] = self._one(
-                self.users,
-                row.manager,
-                row,
-                "manager",
-                _("No member of the organization is called “%(v)s”."),
-                _("Several members are called “%(v)s”; give the email."),
-            )
-        return values
+        return {
+            "store_name": row.store_name,
+            "site": self._site(row) if row.site else None,
+            "entity_id": self._entity(row) if row.entity else None,
+            "manager_id": self._user(row) if row.manager else None,
+        }

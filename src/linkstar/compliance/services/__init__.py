@@ -7,13 +7,14 @@ before the planned submission. Gates, called by the project services: a task nee
 is not completed while one is missing or expired; a project does not go ``under_review`` below
 100 % (unless a manager's override covers the gaps) nor with unacknowledged association risks.
 
-Association risks (关联风险): two projects of one organization on the same platform (and the same
-account region, where the platform's rule is per region, e.g. Amazon North America) whose entities
-share an identifier digest (``entities.Identifier``, a keyed blind index) — found without
-decrypting anything.
+Association risks (关联风险): two projects of one organization that the platform may link —
+different entities sharing an identifier (keyed blind indexes of the entities' identifiers and the
+stores' registration environments) in one account scope, or across scopes where the platform links
+them; one entity's second account on the same site — one risk per pair (``services.risks``).
 """
 
 from linkstar.compliance.services.common import REASON_MAX, kind_label
+from linkstar.compliance.services.environment import set_store_environment, store_environment
 from linkstar.compliance.services.readiness import (
     EXPIRED,
     EXPIRING,
@@ -30,13 +31,18 @@ from linkstar.compliance.services.readiness import (
 )
 from linkstar.compliance.services.risks import (
     acknowledge_risk,
+    acknowledge_risks,
     after_projects_created,
+    basis_label,
     detect_risks,
+    may_acknowledge,
     notify_new_risks,
     on_identifiers_changed,
     on_project_entity_changed,
     open_risks,
+    orient,
     preview_batch_risks,
+    recheck_all_risks,
     scope_of,
 )
 
@@ -49,19 +55,26 @@ __all__ = [
     "REASON_MAX",
     "STATUS_LABELS",
     "acknowledge_risk",
+    "acknowledge_risks",
     "after_projects_created",
+    "basis_label",
     "check_stage_move",
     "check_task_completion",
     "detect_risks",
     "kind_label",
     "latest_override",
+    "may_acknowledge",
     "notify_new_risks",
     "on_identifiers_changed",
     "on_project_entity_changed",
     "open_risks",
+    "orient",
     "override_readiness",
     "preview_batch_risks",
     "readiness",
+    "recheck_all_risks",
     "scope_of",
+    "set_store_environment",
+    "store_environment",
     "submission_date",
 ]

@@ -39,6 +39,8 @@ def clean_reason(reason: str | None, *, ask: str) -> str:
 
 
 def kind_label(kind: str) -> str:
+    if kind in ("", "entity"):
+        return _("Same seller entity")
     try:
         return str(IdentifierKind(kind).label)
     except ValueError:

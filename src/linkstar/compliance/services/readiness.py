@@ -259,8 +259,15 @@ def check_stage_move(*, project: StoreProject, stage: str) -> None:
     risks = list(open_risks(project)[:6])
     if risks:
         shown = [
-            _("%(kind)s %(masked)s shared with %(code)s")
-            % {"kind": kind_label(r.kind), "masked": r.masked, "code": r.other_project.code}
+            _("a second account beside %(code)s on this site") % {"code": r.other_project.code}
+            if r.basis == "second_account"
+            else _("%(kind)s %(masked)s shared with %(code)s")
+            % {
+                "kind": "、".join(kind_label(i["kind"]) for i in r.identifiers)
+                or kind_label(r.kind),
+                "masked": "、".join(i["masked"] for i in r.identifiers) or r.masked,
+                "code": r.other_project.code,
+            }
             for r in risks[:5]
         ]
         raise Conflict(

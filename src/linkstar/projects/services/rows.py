@@ -101,7 +101,13 @@ class _RowChecker:
             err(
                 "site",
                 _("Site %(s)r is not one this template is for (%(v)s).")
-                % {"s": site_code, "v": ", ".join(sorted(self.template_sites))},
+                % {
+                    "s": site_code,
+                    "v": "、".join(
+                        s.display_name
+                        for s in sorted(self.template_sites.values(), key=lambda s: s.position)
+                    ),
+                },
             )
         if row.entity_id is None:
             err("entity_id", _("A seller entity is required."))
@@ -117,7 +123,7 @@ class _RowChecker:
                     _(
                         "%(who)s is %(role)s; a project manager must be a manager or an administrator."
                     )
-                    % {"who": m.user.email, "role": m.role},
+                    % {"who": m.user.display_name, "role": m.get_role_display()},
                 )
         for uid in row.members:
             if uid not in self.memberships:
@@ -128,13 +134,13 @@ class _RowChecker:
                 err(
                     "store_name",
                     _("A project for store %(n)r on %(s)s already exists.")
-                    % {"n": name, "s": site_code},
+                    % {"n": name, "s": self.template_sites[site_code].display_name},
                 )
             elif key in seen:
                 err(
                     "store_name",
                     _("Store %(n)r on %(s)s appears twice in this batch.")
-                    % {"n": name, "s": site_code},
+                    % {"n": name, "s": self.template_sites[site_code].display_name},
                 )
             seen.add(key)
         return errors

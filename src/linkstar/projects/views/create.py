@@ -58,6 +58,21 @@ class Choices:
         )
         self.entities = list(policy.visible_entities(actor))
 
+    def registration_codes(self) -> dict[str, set[int]]:
+        """The blind indexes of the visible entities' unified social credit codes (one query),
+        so that a row may name its entity by code."""
+        from linkstar.entities.models import Identifier, IdentifierKind
+
+        codes: dict[str, set[int]] = {}
+        rows = Identifier.objects.filter(
+            organization=self.actor.organization,
+            kind=IdentifierKind.REGISTRATION_NUMBER,
+            entity_id__in=[e.pk for e in self.entities],
+        ).values_list("digest", "entity_id")
+        for digest, entity_id in rows:
+            codes.setdefault(digest, set()).add(entity_id)
+        return codes
+
     def template(self, value) -> object | None:
         try:
             pk = int(value)
@@ -290,7 +305,13 @@ def _check_and_create(request, actor, choices, start, rows, *, create: bool):
             errors=[_("Give at least one row.")],
         )
     resolver = RowResolver(
-        sites=Site.objects.all(), entities=choices.entities, memberships=choices.memberships
+        sites=Site.objects.select_related("platform"),
+        entities=choices.entities,
+        memberships=choices.memberships,
+        preferred_sites=[
+            s.code for s in choices.sites_of(choices.template(start["template"].value()))
+        ],
+        codes=choices.registration_codes(),
     )
     project_rows = [services.ProjectRow(**resolver.resolve(row)) for row in rows]
     unresolved = [set(row.errors) for row in rows]
