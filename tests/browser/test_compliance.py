@@ -71,7 +71,8 @@ def test_the_manager_acknowledges_a_risk_overrides_readiness_and_submits(page, b
     with page.expect_response(lambda r: "/acknowledge/" in r.url):
         page.click("#risks-card button[data-action=acknowledge]")
     page.wait_for_selector("#risks-card[data-open='0']")
-    risk = AssociationRisk.objects.get(project=project)
+    risk = AssociationRisk.objects.get()  # one risk for the pair, seen from both stores
+    assert {risk.project_id, risk.other_project_id} == {project.pk, other.pk}
     assert risk.status == RiskStatus.ACKNOWLEDGED
     assert "The phone is replaced" in page.locator("#risks-card").inner_text()
 
@@ -94,19 +95,35 @@ def test_the_manager_acknowledges_a_risk_overrides_readiness_and_submits(page, b
     screenshot(page, "compliance-readiness-page")
 
 
-def test_the_risk_page_lists_the_organizations_risks(page, bob, linked):
+def test_the_risk_page_lists_pairs_and_acknowledges_several_at_once(page, bob, as_bob, linked):
+    project, other = linked
+    # 丙丁's Amazon Germany store: Amazon links accounts across its scopes, so it is linked with
+    # 甲乙's US store too; with 丙丁's own Canada store it is not (one entity, another scope)
+    de = open_store(as_bob, other.entity, "amazon-de", "Bingding Home DE")
     login(page, bob)
     page.goto(page.base_url + "/o/acme/")
     page.click("a[data-nav=risks]")
     page.wait_for_selector("#risk-table")
-    assert page.locator("#risk-table tbody tr[data-risk-id]").count() == 2
+    rows = page.locator("#risk-table tbody tr[data-risk-id]")
+    assert rows.count() == 2  # one row per pair of stores
+    table = page.locator("#risk-table").inner_text()
+    assert project.code in table and other.code in table and de.code in table
+    assert "*8000" in table and "13800138000" not in page.content()
     screenshot(page, "compliance-risk-page")
-    row = page.locator("#risk-table tbody tr[data-risk-id]").first
-    row.locator("input[name=reason]").fill("A site of the same unified account")
-    row.locator("button[data-action=acknowledge]").click()
-    page.wait_for_load_state("networkidle")
-    assert page.locator("#risk-table tbody tr[data-risk-id]").count() == 1
-    assert AssociationRisk.objects.filter(status=RiskStatus.ACKNOWLEDGED).count() == 1
+
+    # tick every risk, one reason for all
+    page.check("#risk-select-all")
+    assert page.locator("input[name=risk_ids]:checked").count() == 2
+    page.fill("#bulk-ack-reason", "Both companies belong to one group; explained to Amazon")
+    with page.expect_navigation():
+        page.click("#bulk-ack button[data-action=bulk-acknowledge]")
+    assert "2" in page.locator("#flash").inner_text()
+    assert page.locator("#risk-table tbody tr[data-risk-id]").count() == 0
+    assert AssociationRisk.objects.filter(status=RiskStatus.ACKNOWLEDGED).count() == 2
+    page.click("a[data-tab=acknowledged]")
+    page.wait_for_selector("#risk-table")
+    assert page.locator("#risk-table tbody tr[data-risk-id]").count() == 2
+    screenshot(page, "compliance-risks-acknowledged")
 
 
 def test_the_project_page_in_chinese_on_a_phone(browser, live_server, bob, linked):
@@ -127,7 +144,7 @@ def test_the_project_page_in_chinese_on_a_phone(browser, live_server, bob, linke
 def test_the_batch_preview_warns_under_the_rows_that_would_be_linked(
     page, bob, linked, amazon_na, entity
 ):
-    _project, other = linked
+    project, _other = linked
     login(page, bob)
     page.goto(page.base_url + "/o/acme/projects/batch/")
     page.select_option("#id_template", str(amazon_na.pk))
@@ -146,7 +163,12 @@ def test_the_batch_preview_warns_under_the_rows_that_would_be_linked(
     rows = page.locator("#batch-rows tbody tr")
     first, second = rows.nth(0), rows.nth(1)
     warning = first.locator("[data-row-risks]")
-    assert warning.count() == 1 and other.code in warning.inner_text()
+    assert warning.count() == 1 and warning.get_attribute("data-row-risks") == "1"
+    assert "可能与 1 个店铺关联" in warning.inner_text()  # one line per row, details folded
+    warning.locator("summary").click()
+    # 丙丁's new US store shares 甲乙's phone (a risk); beside 丙丁's own Canada store it is the
+    # same North America account (none)
+    assert project.code in warning.inner_text() and "*8000" in warning.inner_text()
     assert second.locator("[data-row-risks]").count() == 0  # shares nothing with anyone
     assert not page.locator("#batch-create").is_disabled()  # a warning, not an error
     screenshot(page, "compliance-batch-preview")
