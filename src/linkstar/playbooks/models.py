@@ -136,3 +136,25 @@ class TaskBlueprint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.title}"
+
+
+class SiteDefaultTemplate(TimeStamped):
+    """The template an organization's batch uses for a site when a row names none (set on the
+    templates page): one per organization and site."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    site = models.ForeignKey("catalog.Site", on_delete=models.CASCADE, related_name="+")
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="default_for")
+
+    class Meta:
+        verbose_name = _("default template of a site")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "site"], name="uniq_site_default_template"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} → {self.template}"

@@ -29,6 +29,7 @@ from linkstar.core.exceptions import (
 )
 from linkstar.playbooks.models import (
     BLUEPRINT_FIELDS,
+    SiteDefaultTemplate,
     TaskBlueprint,
     Template,
     TemplateVersion,
@@ -263,6 +264,102 @@ def create_draft_version(*, actor: Actor, template: Template) -> TemplateVersion
         changes={"number": {"before": None, "after": number}},
     )
     return version
+
+
+# --- per-site default templates ------------------------------------------------------------
+
+
+def _default_sites(actor: Actor, template: Template) -> list[str]:
+    return sorted(
+        SiteDefaultTemplate.objects.filter(
+            organization=actor.organization, template=template
+        ).values_list("site__code", flat=True)
+    )
+
+
+@transaction.atomic
+def set_site_default(
+    *, actor: Actor, template: Template, sites: list[str] | None = None
+) -> list[str]:
+    """Make ``template`` the organization's default for ``sites`` (all the sites it is for when
+    None): a batch row of such a site that names no template gets it. Administrators only; the
+    template must be one the organization sees (built-in or its own, 404 otherwise), have a
+    published version, and be for every site given. Returns the sites it is now the default
+    for."""
+    policy.require(actor, "template.manage")
+    if template.organization_id not in (None, actor.organization.pk):
+        raise NotFound()
+    from linkstar.playbooks.selectors import template_site_codes
+
+    covered = template_site_codes(template)
+    codes = sorted(covered) if sites is None else list(dict.fromkeys(sites))
+    if not codes:
+        raise InvalidInput(FieldError("sites", _("Choose at least one site.")))
+    outside = [c for c in codes if c not in covered]
+    if outside:
+        names = dict(Site.objects.filter(code__in=outside).values_list("code", "name"))
+        raise InvalidInput(
+            FieldError(
+                "sites",
+                _("“%(t)s” is not for %(s)s.")
+                % {"t": template.display_name, "s": "、".join(names.get(c, c) for c in outside)},
+            )
+        )
+    if not template.versions.filter(status=VersionStatus.PUBLISHED).exists():
+        raise InvalidInput(
+            FieldError(
+                "template_id",
+                _("“%(t)s” has no published version yet: publish it first.")
+                % {"t": template.display_name},
+            ),
+            code="template_not_published",
+        )
+    site_ids = dict(Site.objects.filter(code__in=codes).values_list("code", "pk"))
+    before = {
+        code: template_id
+        for code, template_id in SiteDefaultTemplate.objects.select_for_update()
+        .filter(organization=actor.organization, site__code__in=codes)
+        .values_list("site__code", "template_id")
+    }
+    for code in codes:
+        SiteDefaultTemplate.objects.update_or_create(
+            organization=actor.organization,
+            site_id=site_ids[code],
+            defaults={"template": template},
+        )
+    record(
+        actor=actor,
+        action="template.site_default_set",
+        obj=template,
+        changes={
+            code: {"before": before.get(code), "after": template.pk}
+            for code in codes
+            if before.get(code) != template.pk
+        },
+    )
+    return _default_sites(actor, template)
+
+
+@transaction.atomic
+def clear_site_default(*, actor: Actor, site: str) -> None:
+    """The site has no chosen default any more: its rows fall back to the organization's only
+    template for it, or the built-in one (``selectors.site_defaults``). Administrators only."""
+    policy.require(actor, "template.manage")
+    default = (
+        SiteDefaultTemplate.objects.select_for_update()
+        .select_related("template")
+        .filter(organization=actor.organization, site__code=site)
+        .first()
+    )
+    if default is None:
+        return
+    default.delete()
+    record(
+        actor=actor,
+        action="template.site_default_cleared",
+        obj=default.template,
+        changes={site: {"before": default.template_id, "after": None}},
+    )
 
 
 # --- built-in templates ----------------------------------------------------------------------

@@ -7,6 +7,11 @@ urlpatterns = [
     path("templates/new/", views.template_create, name="template_create"),
     path("templates/<int:template_id>/", views.template_detail, name="template_detail"),
     path("templates/<int:template_id>/clone/", views.template_clone, name="template_clone"),
+    path(
+        "templates/<int:template_id>/make-default/",
+        views.template_make_default,
+        name="template_make_default",
+    ),
     path("templates/<int:template_id>/diff/", views.version_diff, name="template_diff"),
     path(
         "templates/<int:template_id>/versions/new/", views.version_new, name="template_version_new"

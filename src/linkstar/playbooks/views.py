@@ -95,6 +95,20 @@ def template_library(request, org: str):
     for t in templates:
         shown = t.published_version_number or t.latest_version_number
         t.task_count = counts.get((t.pk, shown), 0)
+    # Which sites each template is the default for (among every published template, whatever
+    # the filter: the unfiltered list is that already).
+    sites = list(Site.objects.select_related("platform").order_by("platform__name", "code"))
+    published = (
+        [t for t in templates if t.published_version_number]
+        if site is None
+        else selectors.published_templates(actor)
+    )
+    default_of: dict[int, list[str]] = {}
+    for code, template in sorted(selectors.site_defaults(actor, published).items()):
+        default_of.setdefault(template.pk, []).append(code)
+    site_names = {s.code: s.display_name for s in sites}
+    for t in templates:
+        t.default_sites = [site_names[c] for c in default_of.get(t.pk, []) if c in site_names]
     return render(
         request,
         "playbooks/library.html",
@@ -102,12 +116,31 @@ def template_library(request, org: str):
             "actor": actor,
             "builtin": [t for t in templates if t.builtin],
             "own": [t for t in templates if not t.builtin],
-            "sites": Site.objects.select_related("platform").order_by("platform__name", "code"),
+            "sites": sites,
             "site": site,
             "manage_reason": _manage_reason(actor),
             "can_create_project": policy.can(actor, "project.create"),
         },
     )
+
+
+@require_POST
+def template_make_default(request, org: str, template_id: int):
+    """Make a template the organization's default for all its sites (batch rows naming no
+    template get it)."""
+    actor = web_actor(request, org)
+    template = services.get_template_for(actor, template_id)
+    try:
+        services.set_site_default(actor=actor, template=template)
+    except InvalidInput as exc:
+        for error in exc.errors:
+            messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request,
+            _("“%(t)s” is now the default template of its sites.") % {"t": template.display_name},
+        )
+    return redirect("template_library", org)
 
 
 def template_create(request, org: str):

@@ -98,12 +98,20 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+# The batch wizard's template choice "by each row's site": rows may be of several platforms.
+BY_ROW_SITE = "auto"
+
+
+def _template_value(value):
+    return value if value == BY_ROW_SITE else int(value)
+
+
 class BatchStartForm(forms.Form):
-    """Step 1 of the batch wizard: the template, the start date and the shared team. Only the
-    shape of the input is checked here; the rules are the service's."""
+    """Step 1 of the batch wizard: the template (or ``BY_ROW_SITE``), the start date and the
+    shared team. Only the shape of the input is checked here; the rules are the service's."""
 
     template = forms.TypedChoiceField(
-        label=_("SOP template"), coerce=int, required=False, empty_value=None
+        label=_("SOP template"), coerce=_template_value, required=False, empty_value=None
     )
     start_date = forms.DateField(label=_("Start date"), required=False, widget=DateInput)
     members = forms.TypedMultipleChoiceField(
@@ -180,7 +188,7 @@ class ProjectCreateForm(BatchStartForm):
 
 # --- batch rows: what a person typed or pasted, and the names it means ----------------------------
 
-ROW_FIELDS = ("store_name", "site", "entity", "manager")
+ROW_FIELDS = ("store_name", "site", "entity", "manager", "template")
 
 # The service's FieldError.field → the column of the rows table it is shown in.
 ROW_ERROR_COLUMNS = {
@@ -188,6 +196,7 @@ ROW_ERROR_COLUMNS = {
     "site": "site",
     "entity_id": "entity",
     "manager_id": "manager",
+    "template_id": "template",
 }
 
 # First cells that make a pasted first line a header (English and Chinese column titles).
@@ -214,6 +223,7 @@ class BatchRowInput:
     site: str = ""
     entity: str = ""
     manager: str = ""
+    template: str = ""  # a template's name, when the batch takes each row's template
     errors: dict[str, list[str]] = dataclass_field(default_factory=dict)
 
     @property
@@ -247,8 +257,8 @@ def _norm(text: str) -> str:
 
 
 def parse_pasted_rows(text: str) -> list[BatchRowInput]:
-    """Lines copied from Excel: ``store name<TAB>site<TAB>entity<TAB>manager``; the last
-    columns may be left out, a header line is skipped, cells Excel quoted are unquoted."""
+    """Lines copied from Excel: ``store name<TAB>site<TAB>entity<TAB>manager<TAB>template``;
+    the last columns may be left out, a header line is skipped, cells Excel quoted are unquoted."""
     lines = list(csv.reader(io.StringIO((text or "").replace("\r\n", "\n")), delimiter="\t"))
     headers = HEADER_WORDS | {_norm(str(_("Store name")))}
     rows: list[BatchRowInput] = []
@@ -261,7 +271,7 @@ def parse_pasted_rows(text: str) -> list[BatchRowInput]:
             first = False
             continue
         first = False
-        rows.append(BatchRowInput(*[*cells, "", "", ""][:4]))
+        rows.append(BatchRowInput(*[*cells, "", "", "", ""][: len(ROW_FIELDS)]))
     return rows
 
 
@@ -330,7 +340,8 @@ class RowResolver:
                     self.users.setdefault(_compact(key), set()).add(membership.user_id)
                     self.user_parts.append((_compact(key), membership.user_id))
 
-    def _suggest(self, text: str, names: dict) -> str:
+    @classmethod
+    def _suggest(cls, text: str, names: dict) -> str:
         import difflib
 
         key = _compact(text)
@@ -344,7 +355,7 @@ class RowResolver:
         if not close:
             return ""
         return " " + _("Did you mean: %(names)s?") % {
-            "names": "、".join(f"“{n}”" for n in close[: self.SUGGESTIONS])
+            "names": "、".join(f"“{n}”" for n in close[: cls.SUGGESTIONS])
         }
 
     def _pick(self, found: set, preferred: set | None = None):
@@ -434,3 +445,35 @@ class RowResolver:
             "entity_id": self._entity(row) if row.entity else None,
             "manager_id": self._user(row) if row.manager else None,
         }
+
+
+class TemplateNames:
+    """A batch row's template column: a template's name as people type it, Chinese or English,
+    case and spaces ignored, among the published templates offered. The organization's own
+    template wins over a built-in one of the same name."""
+
+    def __init__(self, templates) -> None:
+        self.names: dict[str, list] = {}
+        for template in templates:
+            for name in {template.name, template.name_en} - {""}:
+                self.names.setdefault(_norm(name), []).append(template)
+        self.all_names = {t.pk: t.display_name for t in templates}
+
+    def resolve(self, row: BatchRowInput):
+        found = self.names.get(_norm(row.template), [])
+        own = [t for t in found if not t.builtin]
+        if len(found) == 1 or len(own) == 1:
+            return found[0] if len(found) == 1 else own[0]
+        if found:
+            row.add_error(
+                "template",
+                _("Several templates are called “%(v)s”: give the template a distinct name.")
+                % {"v": row.template},
+            )
+        else:
+            row.add_error(
+                "template",
+                _("No published template is called “%(v)s”.") % {"v": row.template}
+                + RowResolver._suggest(row.template, self.all_names),
+            )
+        return None

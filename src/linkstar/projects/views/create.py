@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -21,14 +21,16 @@ from linkstar.compliance.services import preview_batch_risks
 from linkstar.core import policy
 from linkstar.core.exceptions import InvalidInput
 from linkstar.core.web import web_actor
-from linkstar.playbooks.selectors import template_list
+from linkstar.playbooks.selectors import published_templates, site_defaults
 from linkstar.projects import selectors, services
 from linkstar.projects.forms import (
+    BY_ROW_SITE,
     ROW_ERROR_COLUMNS,
     BatchRowInput,
     BatchStartForm,
     ProjectCreateForm,
     RowResolver,
+    TemplateNames,
     parse_pasted_rows,
     rows_from_post,
 )
@@ -45,12 +47,7 @@ class Choices:
 
     def __init__(self, actor) -> None:
         self.actor = actor
-        self.templates = list(
-            template_list(actor=actor)
-            .filter(published_version_number__isnull=False)
-            .select_related("site__platform")
-            .prefetch_related(Prefetch("sites", queryset=Site.objects.select_related("platform")))
-        )
+        self.templates = list(published_templates(actor))
         self.memberships = list(
             Membership.objects.filter(organization=actor.organization)
             .select_related("user")
@@ -107,6 +104,18 @@ class Choices:
         for site in template.sites.all():
             sites.setdefault(site.code, site)
         return sorted(sites.values(), key=lambda s: (s.position, s.code))
+
+    def all_sites(self) -> list[Site]:
+        """The sites of every template offered (a batch by each row's site)."""
+        sites: dict[str, Site] = {}
+        for template in self.templates:
+            for site in self.sites_of(template):
+                sites.setdefault(site.code, site)
+        return sorted(sites.values(), key=lambda s: (s.position, s.code))
+
+    def site_defaults(self) -> dict:
+        """Site code → the template a row of that site gets when it names none (one query)."""
+        return site_defaults(self.actor, self.templates)
 
     def site_choices(self, template) -> list[tuple[str, str]]:
         return [(s.code, f"{s.display_name} · {s.currency}") for s in self.sites_of(template)]
@@ -245,11 +254,12 @@ def project_batch(request, org: str):
     choices = Choices(actor)
     if request.method != "POST":
         template = choices.template(request.GET.get("template"))
+        by_row_site = request.GET.get("template") == BY_ROW_SITE
         start = _start_form(
             choices,
             None,
             initial={
-                "template": template.pk if template else None,
+                "template": BY_ROW_SITE if by_row_site else template.pk if template else None,
                 "start_date": services.org_today(actor.organization),
             },
         )
@@ -260,7 +270,8 @@ def project_batch(request, org: str):
     action = request.POST.get("action", "rows")
     if action == "back" or not start.is_valid():
         return _render_step(request, actor, choices, 1, start, rows)
-    if choices.template(start.cleaned_data["template"]) is None:
+    by_row_site = start.cleaned_data["template"] == BY_ROW_SITE
+    if not by_row_site and choices.template(start.cleaned_data["template"]) is None:
         start.add_error("template", _("Choose a template."))
         return _render_step(request, actor, choices, 1, start, rows)
     if action.startswith("remove:"):
@@ -286,7 +297,10 @@ def _start_form(choices: Choices, data, initial=None) -> BatchStartForm:
     return BatchStartForm(
         data,
         initial=initial,
-        templates=choices.template_choices(),
+        templates=[
+            (BY_ROW_SITE, _("By each row's site (mixed platforms)")),
+            *choices.template_choices(),
+        ],
         members=choices.member_choices(),
         operators=choices.operator_choices(),
     )
@@ -304,6 +318,8 @@ def _check_and_create(request, actor, choices, start, rows, *, create: bool):
             [BatchRowInput() for _ in range(BLANK_ROWS)],
             errors=[_("Give at least one row.")],
         )
+    if start.cleaned_data["template"] == BY_ROW_SITE:
+        return _check_and_create_by_site(request, actor, choices, start, rows, create=create)
     resolver = RowResolver(
         sites=Site.objects.select_related("platform"),
         entities=choices.entities,
@@ -332,21 +348,7 @@ def _check_and_create(request, actor, choices, start, rows, *, create: bool):
             done = ",".join(str(p.pk) for p in projects)
             return HttpResponseRedirect(f"{request.path}?done={done}")
     except InvalidInput as exc:
-        for error in exc.errors:
-            if error.row is None or error.row >= len(rows):
-                label = {
-                    "template_id": _("Template"),
-                    "version": _("Template"),
-                    "team_roles": _("Operators sharing the stores"),
-                }.get(error.field, error.field)
-                errors.append(
-                    f"{label}: {error.message}" if error.field != "rows" else error.message
-                )
-                continue
-            column = ROW_ERROR_COLUMNS.get(error.field, "row")
-            if column in unresolved[error.row]:
-                continue  # the name typed is unknown: that says more than "required"
-            rows[error.row].add_error(column, error.message)
+        _place_errors(exc, rows, unresolved, errors, indexes=range(len(rows)))
     # Association risks each row would have: a warning under the row, not an error.
     template = choices.template(values["template"])
     found = preview_batch_risks(actor=actor, template_version_or_site=template, rows=project_rows)
@@ -355,8 +357,131 @@ def _check_and_create(request, actor, choices, start, rows, *, create: bool):
     return _render_step(request, actor, choices, 3, start, rows, errors=errors)
 
 
+def _place_errors(exc: InvalidInput, rows, unresolved, errors: list[str], *, indexes) -> None:
+    """The service's errors on the rows they are about (``indexes``: the service's row number
+    → the row's number in the table), the others above the table, each once."""
+    indexes = list(indexes)
+    for error in exc.errors:
+        if error.row is None or error.row >= len(indexes):
+            label = {
+                "template_id": _("Template"),
+                "version": _("Template"),
+                "team_roles": _("Operators sharing the stores"),
+            }.get(error.field, error.field)
+            message = f"{label}: {error.message}" if error.field != "rows" else str(error.message)
+            if message not in errors:
+                errors.append(message)
+            continue
+        index = indexes[error.row]
+        column = ROW_ERROR_COLUMNS.get(error.field, "row")
+        if column in unresolved[index]:
+            continue  # the name typed is unknown: that says more than "required"
+        rows[index].add_error(column, error.message)
+
+
+class _Refused(Exception):
+    """A group of a mixed batch was refused: the groups created before it are rolled back."""
+
+
+def _check_and_create_by_site(request, actor, choices, start, rows, *, create: bool):
+    """A batch whose rows may be of several platforms: each row's template is the one its
+    template column names, else the organization's default for its site. The rows are grouped
+    by template and each group checked (or created) by the batch services, all groups in one
+    transaction: every row or none. Errors come back on the rows, numbered as typed."""
+    values = start.cleaned_data
+    errors: list[str] = []
+    if len(rows) > settings.LINKSTAR_BATCH_MAX_ROWS:
+        errors.append(_("At most %(n)d rows per batch.") % {"n": settings.LINKSTAR_BATCH_MAX_ROWS})
+        return _render_step(request, actor, choices, 3, start, rows, errors=errors)
+    sites = list(Site.objects.select_related("platform"))
+    site_names = {s.code: s.display_name for s in sites}
+    resolver = RowResolver(
+        sites=sites,
+        entities=choices.entities,
+        memberships=choices.memberships,
+        codes=choices.registration_codes(),
+    )
+    names = TemplateNames(choices.templates)
+    defaults = choices.site_defaults()
+    project_rows = []
+    groups: dict[int, list[int]] = {}
+    for index, row in enumerate(rows):
+        resolved = resolver.resolve(row)
+        project_rows.append(services.ProjectRow(**resolved))
+        template = names.resolve(row) if row.template else None
+        if not row.site:
+            row.add_error("site", _("Give the site: each row's template is chosen by its site."))
+        elif resolved["site"] and template is None and not row.template:
+            template = defaults.get(resolved["site"])
+            if template is None:
+                row.add_error(
+                    "template",
+                    _(
+                        "%(site)s has no default template: name one in the template column, "
+                        "or choose the site's default on the templates page."
+                    )
+                    % {"site": site_names[resolved["site"]]},
+                )
+        if template is not None:
+            row.template_label = template.display_name
+            if resolved["site"]:
+                groups.setdefault(template.pk, []).append(index)
+    # The same store on the same site twice within one template is the service's to find;
+    # across two templates (a template column naming another one) only here.
+    first_group: dict[tuple[str, str], int] = {}
+    for template_id, indexes in groups.items():
+        for index in indexes:
+            key = (project_rows[index].site, rows[index].store_name.strip())
+            if first_group.setdefault(key, template_id) != template_id and key[1]:
+                rows[index].add_error(
+                    "store_name",
+                    _("Store %(n)r on %(s)s appears twice in this batch.")
+                    % {"n": key[1], "s": site_names[key[0]]},
+                )
+    unresolved = [set(row.errors) for row in rows]
+    common = {
+        "actor": actor,
+        "members": values["members"],
+        "team_roles": {"operator": values["operators"]} if values.get("operators") else None,
+    }
+    if create and not any(unresolved):
+        try:
+            with transaction.atomic():
+                projects = []
+                for template_id, indexes in groups.items():
+                    try:
+                        projects += services.create_projects_batch(
+                            **common,
+                            template_id=template_id,
+                            rows=[project_rows[i] for i in indexes],
+                            start_date=values["start_date"],
+                        )
+                    except InvalidInput as exc:
+                        _place_errors(exc, rows, unresolved, errors, indexes=indexes)
+                if errors or any(row.errors for row in rows):
+                    raise _Refused
+        except _Refused:
+            pass
+        else:
+            done = ",".join(str(p.pk) for p in projects)
+            return HttpResponseRedirect(f"{request.path}?done={done}")
+    else:
+        for template_id, indexes in groups.items():
+            try:
+                services.validate_projects_batch(
+                    **common, template_id=template_id, rows=[project_rows[i] for i in indexes]
+                )
+            except InvalidInput as exc:
+                _place_errors(exc, rows, unresolved, errors, indexes=indexes)
+    found = preview_batch_risks(actor=actor, template_version_or_site=None, rows=project_rows)
+    for index, evidence in found.items():
+        rows[index].risks = evidence
+    return _render_step(request, actor, choices, 3, start, rows, errors=errors)
+
+
 def _render_step(request, actor, choices, step, start, rows, *, errors=()):
-    template = choices.template(start["template"].value())
+    by_row_site = start["template"].value() == BY_ROW_SITE
+    template = None if by_row_site else choices.template(start["template"].value())
     bad_rows = sum(1 for r in rows if r.errors)
     context = {
         "actor": actor,
@@ -365,7 +490,9 @@ def _render_step(request, actor, choices, step, start, rows, *, errors=()):
         "rows": rows,
         "errors": list(errors),
         "template": template,
-        "template_sites": choices.sites_of(template),
+        "template_sites": choices.all_sites() if by_row_site else choices.sites_of(template),
+        "by_row_site": by_row_site,
+        "templates": choices.templates if by_row_site else [],
         "entities": choices.entities,
         "managers": choices.managers(),
         "members_chosen": [
