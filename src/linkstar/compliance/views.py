@@ -158,10 +158,11 @@ def risk_acknowledge(request, org: str, risk_id: int):
     services.acknowledge_risk(actor=actor, risk=risk, reason=request.POST.get("reason", ""))
     card = request.POST.get("card", "")
     if getattr(request, "htmx", False) and card:
-        project = project_selectors.project_get(
-            actor=actor,
-            project_id=int(card) if card.isdigit() else risk.project_id,
-        )
+        # the card of the project it was posted from (either side of the pair)
+        seen_from = int(card) if card.isdigit() else None
+        if seen_from not in (risk.project_id, risk.other_project_id):
+            seen_from = risk.project_id
+        project = project_selectors.project_get(actor=actor, project_id=seen_from)
         return render(request, "compliance/_risks_card.html", _risks_context(actor, project))
     messages.success(request, _("Association risk acknowledged."))
     return HttpResponseRedirect(_back(request, reverse("risk_list", args=[org])))
