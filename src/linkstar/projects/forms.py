@@ -365,26 +365,29 @@ class RowResolver:
             return next(iter(found & preferred))
         return None
 
-    def _site(self, row: BatchRowInput):
-        found = self.sites.get(_compact(row.site), set())
-        picked = self._pick(found, self.preferred)
+    def _answer(self, row, column: str, text: str, found: set, names: dict, several, unknown):
+        """The one thing ``found`` holds, or None with the row's error: the candidates' names
+        when there are several, "did you mean" when there is none."""
+        picked = self._pick(found, self.preferred if column == "site" else None)
         if picked is not None:
             return picked
         if found:
-            names = sorted(self.site_names[c] for c in found)
-            row.add_error(
-                "site",
-                _("“%(v)s” may be several sites: %(names)s. Write the platform too.")
-                % {"v": row.site, "names": "、".join(names)},
-            )
+            shown = sorted(names[key] for key in found)[: self.SUGGESTIONS + 2]
+            row.add_error(column, several % {"v": text, "names": "、".join(shown)})
         else:
-            row.add_error(
-                "site",
-                _("Unknown site “%(v)s”: write its name, e.g. 亚马逊美国站 or Shopee泰国.")
-                % {"v": row.site}
-                + self._suggest(row.site, self.site_names),
-            )
+            row.add_error(column, unknown % {"v": text} + self._suggest(text, names))
         return None
+
+    def _site(self, row: BatchRowInput):
+        return self._answer(
+            row,
+            "site",
+            row.site,
+            self.sites.get(_compact(row.site), set()),
+            self.site_names,
+            _("“%(v)s” may be several sites: %(names)s. Write the platform too."),
+            _("Unknown site “%(v)s”: write its name, e.g. 亚马逊美国站 or Shopee泰国."),
+        )
 
     def _by_part(self, text: str, table: dict, parts: list) -> set:
         key = _compact(text)
@@ -399,43 +402,26 @@ class RowResolver:
         found = self._by_part(row.entity, self.entities, self.entity_parts)
         if not found and self.codes:
             found = set(self.codes.get(blind_index(row.entity, kind="text"), set()))
-        picked = self._pick(found)
-        if picked is not None:
-            return picked
-        if found:
-            names = sorted(self.entity_names[pk] for pk in found)[: self.SUGGESTIONS + 2]
-            row.add_error(
-                "entity",
-                _("“%(v)s” matches several seller entities: %(names)s. Write more of the name.")
-                % {"v": row.entity, "names": "、".join(names)},
-            )
-        else:
-            row.add_error(
-                "entity",
-                _("No seller entity is called “%(v)s”.") % {"v": row.entity}
-                + self._suggest(row.entity, self.entity_names),
-            )
-        return None
+        return self._answer(
+            row,
+            "entity",
+            row.entity,
+            found,
+            self.entity_names,
+            _("“%(v)s” matches several seller entities: %(names)s. Write more of the name."),
+            _("No seller entity is called “%(v)s”."),
+        )
 
     def _user(self, row: BatchRowInput):
-        found = self._by_part(row.manager, self.users, self.user_parts)
-        picked = self._pick(found)
-        if picked is not None:
-            return picked
-        if found:
-            names = sorted(self.user_names[pk] for pk in found)
-            row.add_error(
-                "manager",
-                _("“%(v)s” matches several members: %(names)s; give the email.")
-                % {"v": row.manager, "names": "、".join(names)},
-            )
-        else:
-            row.add_error(
-                "manager",
-                _("No member of the organization is called “%(v)s”.") % {"v": row.manager}
-                + self._suggest(row.manager, self.user_names),
-            )
-        return None
+        return self._answer(
+            row,
+            "manager",
+            row.manager,
+            self._by_part(row.manager, self.users, self.user_parts),
+            self.user_names,
+            _("“%(v)s” matches several members: %(names)s; give the email."),
+            _("No member of the organization is called “%(v)s”."),
+        )
 
     def resolve(self, row: BatchRowInput) -> dict:
         """``ProjectRow`` arguments for ``row``; errors of unknown names are added to the row."""
