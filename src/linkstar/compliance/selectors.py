@@ -86,17 +86,6 @@ def risk_get(*, actor: Actor, risk_id: int) -> AssociationRisk:
     return policy.get_visible(risk_queryset(actor), pk=risk_id)
 
 
-def visible_other_ids(actor: Actor, risks) -> set[int]:
-    """Which of the risks' other projects the actor may see (one query, none for roles that
-    see every project): the others are named only to those who may open them."""
-    ids = {r.other_project_id for r in risks}
-    if not ids:
-        return set()
-    if actor.is_admin or actor.role in policy.SEES_ALL_PROJECTS:
-        return ids
-    return set(policy.visible_projects(actor).filter(pk__in=ids).values_list("pk", flat=True))
-
-
 def risk_counts(*, actor: Actor, project: int | None = None) -> dict[str, int]:
     """Open, acknowledged and closed risks the actor may see, of one project or all (one
     query)."""

@@ -55,7 +55,8 @@ def mask_address(value: str) -> str:
     return text if len(text) <= 10 else text[:10] + "…"
 
 
-def _label(kind: str, value: str) -> str:
+def masked_label(kind: str, value: str) -> str:
+    """How an identifier of ``kind`` is shown: masked, in the way of its kind."""
     if kind == IdentifierKind.EMAIL:
         return mask_email(value)
     if kind == IdentifierKind.PHONE:
@@ -72,7 +73,7 @@ Item = tuple[str, str, str, str]
 def _plain(source: str, kind: str, value: str | None) -> list[Item]:
     value = (value or "").strip()
     digest = digest_for(kind, value)
-    return [(source, kind, digest, _label(kind, value)[:200])] if digest else []
+    return [(source, kind, digest, masked_label(kind, value)[:200])] if digest else []
 
 
 def entity_sources(entity: SellerEntity) -> list[str]:

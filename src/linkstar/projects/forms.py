@@ -397,11 +397,13 @@ class RowResolver:
         return found
 
     def _entity(self, row: BatchRowInput):
-        from linkstar.core.crypto import blind_index
+        from linkstar.entities.identifiers import digest_for
+        from linkstar.entities.models import IdentifierKind
 
         found = self._by_part(row.entity, self.entities, self.entity_parts)
         if not found and self.codes:
-            found = set(self.codes.get(blind_index(row.entity, kind="text"), set()))
+            code = digest_for(IdentifierKind.REGISTRATION_NUMBER, row.entity)
+            found = set(self.codes.get(code, set()))
         return self._answer(
             row,
             "entity",

@@ -14,29 +14,19 @@ from linkstar.compliance.services.common import kind_label
 from linkstar.compliance.services.risks import detect_risks
 from linkstar.core import policy
 from linkstar.core.actors import Actor
-from linkstar.core.crypto import blind_index
 from linkstar.core.exceptions import FieldError, InvalidInput
-from linkstar.entities.identifiers import mask_email, mask_phone
+from linkstar.entities.identifiers import digest_for, masked_label
 from linkstar.entities.models import IdentifierKind
-from linkstar.entities.sensitive import mask_number
 from linkstar.projects.models import StoreProject
 
-# field of the API and form → (identifier kind, normalisation of the blind index)
+# field of the API and form → identifier kind (digests and masks as an entity's identifiers)
 FIELDS = {
-    "registration_email": (IdentifierKind.EMAIL, "email"),
-    "registration_phone": (IdentifierKind.PHONE, "phone"),
-    "ip_address": (IdentifierKind.IP_ADDRESS, "text"),
-    "device_profile": (IdentifierKind.DEVICE, "text"),
+    "registration_email": IdentifierKind.EMAIL,
+    "registration_phone": IdentifierKind.PHONE,
+    "ip_address": IdentifierKind.IP_ADDRESS,
+    "device_profile": IdentifierKind.DEVICE,
 }
 MAX_LENGTH = 200
-
-
-def _masked(kind: str, value: str) -> str:
-    if kind == IdentifierKind.EMAIL:
-        return mask_email(value)
-    if kind == IdentifierKind.PHONE:
-        return mask_phone(value)
-    return mask_number(value)
 
 
 def store_environment(project: StoreProject) -> list[dict]:
@@ -44,7 +34,7 @@ def store_environment(project: StoreProject) -> list[dict]:
     masked}]`` in the order of :data:`FIELDS`."""
     rows = {r.kind: r for r in StoreIdentifier.objects.filter(project_id=project.pk)}
     out = []
-    for name, (kind, _norm) in FIELDS.items():
+    for name, kind in FIELDS.items():
         row = rows.get(kind)
         if row is not None:
             out.append(
@@ -76,9 +66,9 @@ def set_store_environment(
     existing = {r.kind: r for r in StoreIdentifier.objects.filter(project_id=project.pk)}
     changes = {}
     for name, value in values.items():
-        kind, norm = FIELDS[name]
+        kind = FIELDS[name]
         value = (value or "").strip()
-        digest = blind_index(value, kind=norm) if value else ""
+        digest = digest_for(kind, value)
         if value and not digest:
             raise InvalidInput(FieldError(name, _("Enter a value with letters or digits.")))
         row = existing.get(kind)
@@ -90,7 +80,7 @@ def set_store_environment(
                 row.delete()
                 changes[name] = {"before": before, "after": None}
             continue
-        masked = _masked(kind, value)[:200]
+        masked = masked_label(kind, value)[:200]
         StoreIdentifier.objects.update_or_create(
             project_id=project.pk,
             kind=kind,

@@ -256,7 +256,7 @@ def check_stage_move(*, project: StoreProject, stage: str) -> None:
             % {"p": state["percent"], "docs": "; ".join(gaps)},
             code="readiness_incomplete",
         )
-    risks = list(open_risks(project)[:6])
+    risks = open_risks(project, limit=6)
     if risks:
         shown = [
             _("a second account beside %(code)s on this site") % {"code": r.other_project.code}

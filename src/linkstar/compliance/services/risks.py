@@ -50,7 +50,7 @@ from linkstar.entities.models import Identifier
 from linkstar.projects.models import Stage, StoreProject
 
 
-def open_risks(project: StoreProject):
+def open_risks(project: StoreProject, *, limit: int | None = None) -> list[AssociationRisk]:
     """Risks of ``project`` (from either side) that still block: open, and the other project
     not cancelled; each seen from ``project`` (``other_project`` is the other one)."""
     pk = project.pk
@@ -63,31 +63,7 @@ def open_risks(project: StoreProject):
         .select_related("project", "other_project")
         .order_by("pk")
     )
-    return OrientedRisks(rows, pk)
-
-
-class OrientedRisks:
-    """A queryset of risks whose rows come out seen from one project (sliceable, iterable)."""
-
-    def __init__(self, qs, project_id: int):
-        self.qs, self.project_id = qs, project_id
-
-    def __getitem__(self, item):
-        rows = self.qs[item]
-        return (
-            [orient(r, self.project_id) for r in rows]
-            if isinstance(item, slice)
-            else orient(rows, self.project_id)
-        )
-
-    def __iter__(self):
-        return (orient(r, self.project_id) for r in self.qs)
-
-    def exists(self) -> bool:
-        return self.qs.exists()
-
-    def count(self) -> int:
-        return self.qs.count()
+    return [orient(r, pk) for r in (rows[:limit] if limit is not None else rows)]
 
 
 # --- association risks -----------------------------------------------------------------------
@@ -220,7 +196,6 @@ class _Graph:
             )
             for head in rows:
                 self._store(*head)
-        self.sites = None
 
     def _store(self, pk, site_id, entity_id, code, store_name) -> _Store:
         store = self.stores.get(pk)
@@ -242,13 +217,13 @@ class _Finding:
     identifiers: list[dict]
 
 
-def judge(me: _Store, other: _Store, sites: dict[int, _SiteInfo], held=None) -> _Finding | None:
-    """The rules of the module docstring for two stores (``held``: ``me``'s identifiers, when
-    they are not on ``me``): a finding, or None when the platform would not link them."""
+def judge(me: _Store, other: _Store, sites: dict[int, _SiteInfo]) -> _Finding | None:
+    """The rules of the module docstring for two stores: a finding, or None when the platform
+    would not link them."""
     mine, theirs = sites[me.site_id], sites[other.site_id]
     if mine.platform != theirs.platform:
         return None
-    held = me.held if held is None else held
+    held = me.held
     shared = [
         {"kind": kind, "digest": digest, "masked": masked}
         for digest in sorted(held.keys() & other.held.keys())
@@ -263,10 +238,11 @@ def judge(me: _Store, other: _Store, sites: dict[int, _SiteInfo], held=None) -> 
     return _Finding(RiskBasis.SHARED_IDENTIFIERS, shared)
 
 
-def _source_stores(organization_id: int, sources) -> dict[int, _Store]:
-    """The sources with their own identifiers: their entity's and their registration
-    environment's (two queries)."""
-    stores = {pk: _Store(pk, site_id, entity_id) for pk, site_id, entity_id in sources}
+def _hold_identifiers(
+    organization_id: int, stores: dict[int, _Store], *, environment: bool
+) -> None:
+    """Give each store its entity's identifiers and, with ``environment``, its own registration
+    environment's (one query each)."""
     by_entity = defaultdict(list)
     for store in stores.values():
         by_entity[store.entity_id].append(store)
@@ -279,6 +255,8 @@ def _source_stores(organization_id: int, sources) -> dict[int, _Store]:
     for entity_id, kind, digest, masked in rows:
         for store in by_entity[entity_id]:
             store.hold(kind, digest, masked)
+    if not environment:
+        return
     rows = (
         StoreIdentifier.objects.filter(
             organization_id=organization_id, project_id__in=sorted(stores)
@@ -289,6 +267,13 @@ def _source_stores(organization_id: int, sources) -> dict[int, _Store]:
     )
     for project_id, kind, digest, masked in rows:
         stores[project_id].hold(kind, digest, masked)
+
+
+def _source_stores(organization_id: int, sources) -> dict[int, _Store]:
+    """The sources with their own identifiers: their entity's and their registration
+    environment's (two queries)."""
+    stores = {pk: _Store(pk, site_id, entity_id) for pk, site_id, entity_id in sources}
+    _hold_identifiers(organization_id, stores, environment=True)
     return stores
 
 
@@ -668,26 +653,16 @@ def preview_batch_risks(*, actor: Actor, template_version_or_site, rows) -> dict
         .filter(pk__in=sorted(entity_ids))
         .values_list("pk", flat=True)
     )
-    held: dict[int, dict] = defaultdict(dict)
-    identifiers = (
-        Identifier.objects.filter(organization_id=org_id, entity_id__in=sorted(visible))
-        .exclude(digest="")
-        .order_by("pk")
-        .values_list("entity_id", "kind", "digest", "masked")
-    )
-    for entity_id, kind, digest, masked in identifiers:
-        kinds = held[entity_id].setdefault(digest, [])
-        if all(k != kind for k, _m in kinds):
-            kinds.append((kind, masked))
     stores: dict[int, _Store] = {}
     for index, row in enumerate(rows):
         site_id = by_code.get(row.site or default_site or "")
         if site_id is None or row.entity_id not in visible:
             continue
         pk = -(index + 1)  # a row: not a project yet
-        stores[pk] = _Store(pk, site_id, row.entity_id, held=dict(held.get(row.entity_id, {})))
+        stores[pk] = _Store(pk, site_id, row.entity_id)
     if not stores:
         return {}
+    _hold_identifiers(org_id, stores, environment=False)
     found = _find(org_id, stores, sites)
     if not found:
         return {}
