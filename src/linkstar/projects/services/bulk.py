@@ -18,7 +18,7 @@ from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linkstar.audit.services import Entry, _jsonable, record_many
+from linkstar.audit.services import Entry, record_many
 from linkstar.compliance import services as compliance
 from linkstar.core import policy
 from linkstar.core.actors import Actor
@@ -159,12 +159,10 @@ def _save(
     for task in tasks:
         task.version += 1
         task.updated_at = now
-        # audited under the names the one-task services use ("reason" of a skip)
+        # audited under the names the one-task services use ("reason" of a skip); record_many
+        # makes the values JSON (dates as ISO text)
         changes = {
-            AUDIT_NAMES.get(name, name): {
-                "before": _jsonable(value),
-                "after": _jsonable(getattr(task, name)),
-            }
+            AUDIT_NAMES.get(name, name): {"before": value, "after": getattr(task, name)}
             for name, value in before[task.pk].items()
         }
         entries.append(
