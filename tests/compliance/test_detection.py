@@ -491,19 +491,24 @@ def test_a_project_moved_onto_the_entity_of_a_store_on_its_site_is_a_second_acco
     assert new.basis == RiskBasis.SECOND_ACCOUNT
 
 
-def test_at_most_the_configured_number_of_other_projects_per_project(
-    as_bob, org, amazon_na, settings
-):
+def _eight_stores_at_one_address(as_bob, org, amazon_na, settings):
+    """Eight entities sharing one address, a store each, with a peer limit of 3."""
     settings.LINKSTAR_ASSOCIATION_RISK_MAX_PEERS = 3
     shared = [seller(org, f"主体 {i}") for i in range(8)]
     for entity in shared:
         identify(entity, "address", "同一地址 1 号")
-    created = create_projects_batch(
+    return create_projects_batch(
         actor=as_bob,
         template_id=amazon_na.pk,
         rows=[ProjectRow(store_name=f"S{i}", entity_id=e.pk) for i, e in enumerate(shared)],
         start_date=START,
     )
+
+
+def test_at_most_the_configured_number_of_other_projects_per_project(
+    as_bob, org, amazon_na, settings
+):
+    created = _eight_stores_at_one_address(as_bob, org, amazon_na, settings)
     assert AssociationRisk.objects.count() <= len(created) * 3  # not 8 * 7 / 2 = 28
     for project in created:
         assert 1 <= len(linked(project)) <= len(created) - 1
@@ -514,16 +519,7 @@ def test_detecting_one_project_again_keeps_its_risks_beyond_the_peer_limit(
 ):
     """The peer limit bounds how many risks one run records; risks that still hold are not
     closed because a later run of one project records others first."""
-    settings.LINKSTAR_ASSOCIATION_RISK_MAX_PEERS = 3
-    shared = [seller(org, f"主体 {i}") for i in range(8)]
-    for entity in shared:
-        identify(entity, "address", "同一地址 1 号")
-    created = create_projects_batch(
-        actor=as_bob,
-        template_id=amazon_na.pk,
-        rows=[ProjectRow(store_name=f"S{i}", entity_id=e.pk) for i, e in enumerate(shared)],
-        start_date=START,
-    )
+    created = _eight_stores_at_one_address(as_bob, org, amazon_na, settings)
     first = created[0]
     before = linked(first)
     assert len(before) > 3  # the other stores of the batch each recorded it
