@@ -61,7 +61,11 @@ def test_tasks_are_materialised_from_the_latest_published_version(project, amazo
         assert task.approval_levels == bp.approval_levels
         assert task.document_types == bp.document_types
         assert task.sets_stage == bp.sets_stage
-        assert task.checklist == [{"text": text, "done": False} for text in bp.checklist]
+        assert [item["text"] for item in task.checklist] == bp.checklist
+        assert [item.get("text_en") for item in task.checklist] == (
+            bp.checklist_en or [None] * len(bp.checklist)
+        )
+        assert not any(item["done"] for item in task.checklist)
         assert task.organization_id == project.organization_id
 
 

@@ -82,6 +82,9 @@ def template_get(request, org: str, template_id: int):
     return {
         **template_out(t),
         "description": t.description,
+        "description_en": t.description_en,
+        "reviewed_on": t.reviewed_on.isoformat() if t.reviewed_on else None,
+        "sources": [{"title": s.get("title", ""), "url": s.get("url")} for s in t.sources],
         "versions": [
             {
                 "number": v.number,

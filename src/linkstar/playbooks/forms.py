@@ -31,6 +31,7 @@ FIELD_LABELS = {
     "document_types": _("Document types"),
     "approval_levels": _("Approval levels"),
     "checklist": _("Checklist"),
+    "checklist_en": _("English checklist"),
     "sets_stage": _("Sets stage"),
 }
 ERROR_FIELD = re.compile(r"^tasks\[(\d+)\](?: \(.*\))?\.(\w+)$")
@@ -74,6 +75,7 @@ class TaskRow:
     document_types: list[str] = field(default_factory=list)
     approval_levels: str = "0"
     checklist: str = ""
+    checklist_en: str = ""
     sets_stage: str = ""
     errors: dict[str, list[str]] = field(default_factory=dict)
 
@@ -94,6 +96,7 @@ class TaskRow:
             document_types=list(bp["document_types"]),
             approval_levels=str(bp["approval_levels"]),
             checklist="\n".join(bp["checklist"]),
+            checklist_en="\n".join(bp.get("checklist_en") or []),
             sets_stage=bp.get("sets_stage") or "",
         )
 
@@ -115,7 +118,7 @@ def rows_from_post(data) -> list[TaskRow]:
         row = TaskRow(rid=rid)
         for name in (*STRIPPED_FIELDS, "offset_days", "duration_days", "approval_levels"):
             setattr(row, name, (data.get(prefix + name) or "").strip())
-        for name in ("description", "description_en", "checklist"):  # multi-line, kept as typed
+        for name in ("description", "description_en", "checklist", "checklist_en"):  # multi-line
             setattr(row, name, data.get(prefix + name) or "")
         row.document_types = [code for code in data.getlist(prefix + "document_types") if code]
         rows.append(row)
@@ -129,6 +132,10 @@ def _whole_number(row: TaskRow, name: str) -> int | None:
     except ValueError:
         row.add_error(name, _("Enter a whole number."))
         return None
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def rows_to_tasks(rows: list[TaskRow]) -> list[dict] | None:
@@ -152,7 +159,8 @@ def rows_to_tasks(rows: list[TaskRow]) -> list[dict] | None:
                 "depends_on": [k for k in re.split(r"[\s,，;；]+", row.depends_on) if k],
                 "role": row.role or None,
                 "document_types": row.document_types,
-                "checklist": [line.strip() for line in row.checklist.splitlines() if line.strip()],
+                "checklist": _lines(row.checklist),
+                "checklist_en": _lines(row.checklist_en),
                 "sets_stage": row.sets_stage or None,
             }
         )

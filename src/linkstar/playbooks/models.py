@@ -31,6 +31,10 @@ class Template(TimeStamped):
     cloned_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="clones"
     )
+    # When the template's facts were last checked against its sources, and the sources: a list of
+    # {"title", "url"?} (a built-in template's file carries both).
+    reviewed_on = models.DateField(_("last reviewed"), null=True, blank=True)
+    sources = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["organization_id", "name"]
@@ -105,6 +109,7 @@ BLUEPRINT_FIELDS = (
     "document_types",
     "approval_levels",
     "checklist",
+    "checklist_en",
     "sets_stage",
 )
 
@@ -127,6 +132,8 @@ class TaskBlueprint(models.Model):
     document_types = models.JSONField(default=list)  # catalog document type codes
     approval_levels = models.PositiveSmallIntegerField(default=0)
     checklist = models.JSONField(default=list)  # list of strings
+    # The same items in English, position for position (empty: Chinese only).
+    checklist_en = models.JSONField(default=list, blank=True)
     sets_stage = models.CharField(max_length=16, blank=True)
 
     class Meta:

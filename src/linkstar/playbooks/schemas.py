@@ -22,6 +22,9 @@ class BlueprintIn(Schema):
     document_types: list[str] = []
     approval_levels: int = 0
     checklist: list[str] = []
+    checklist_en: list[str] = Field(
+        [], description="the checklist in English, item for item (empty: Chinese only)"
+    )
     sets_stage: str | None = None
 
 
@@ -39,6 +42,7 @@ class BlueprintOut(Schema):
     document_types: list[str]
     approval_levels: int
     checklist: list[str]
+    checklist_en: list[str]
     sets_stage: str | None
 
 
@@ -73,8 +77,16 @@ class VersionBrief(Schema):
     published_at: str | None
 
 
+class Source(Schema):
+    title: str
+    url: str | None = None
+
+
 class TemplateDetail(TemplateOut):
     description: str
+    description_en: str
+    reviewed_on: str | None = Field(None, description="when its facts were last checked")
+    sources: list[Source]
     versions: list[VersionBrief]
 
 

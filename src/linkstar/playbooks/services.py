@@ -65,6 +65,7 @@ def _normalise(raw: dict) -> dict:
         "document_types": [str(c) for c in raw.get("document_types") or []],
         "approval_levels": int(raw.get("approval_levels") or 0),
         "checklist": [str(c) for c in raw.get("checklist") or []],
+        "checklist_en": [str(c) for c in raw.get("checklist_en") or []],
         "sets_stage": raw.get("sets_stage") or None,
     }
 
@@ -130,6 +131,8 @@ def create_template(
         name_en=clone_from.name_en if clone_from else "",
         description=clone_from.description if clone_from else "",
         description_en=clone_from.description_en if clone_from else "",
+        reviewed_on=clone_from.reviewed_on if clone_from else None,
+        sources=list(clone_from.sources) if clone_from else [],
     )
     template.sites.set(clone_from.sites.all() if clone_from else [site_obj])
     if site_obj not in template.sites.all():
@@ -388,6 +391,8 @@ def _load_builtin(data: dict) -> str:
             "description": data.get("description", ""),
             "description_en": data.get("description_en", ""),
             "site": primary,
+            "reviewed_on": data.get("reviewed_on") or None,
+            "sources": list(data.get("sources") or []),
         },
     )
     template.sites.set({primary, *sites})

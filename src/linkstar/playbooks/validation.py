@@ -72,6 +72,18 @@ def field_errors(blueprints: list[dict], *, document_type_codes: Iterable[str]) 
             errors.append(
                 FieldError(f"{where}.approval_levels", _("Approval levels are 0, 1 or 2."))
             )
+        english = bp.get("checklist_en") or []
+        if english and len(english) != len(bp.get("checklist") or []):
+            errors.append(
+                FieldError(
+                    f"{where}.checklist_en",
+                    _(
+                        "The English checklist has %(en)d items and the checklist %(zh)d: give "
+                        "each item in English, or none."
+                    )
+                    % {"en": len(english), "zh": len(bp.get("checklist") or [])},
+                )
+            )
         unknown = [c for c in bp.get("document_types") or [] if c not in doc_codes]
         if unknown:
             errors.append(

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -248,6 +249,10 @@ def version_detail(request, org: str, template_id: int, number: int):
         bp["phase_label"] = _label(Phase, bp["phase"])
         bp["role_label"] = _label(Role, bp["role"])
         bp["stage_label"] = _label(Stage, bp["sets_stage"])
+        english = (get_language() or "").startswith("en") and len(bp["checklist_en"]) == len(
+            bp["checklist"]
+        )
+        bp["checklist_shown"] = bp["checklist_en"] if english else bp["checklist"]
         tasks.append(bp)
     return render(
         request,

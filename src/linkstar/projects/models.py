@@ -109,6 +109,19 @@ class StoreProject(OrgOwned, Versioned):
         return round(100 * self.finished_task_count / self.task_count)
 
 
+def checklist_items(texts: list[str], texts_en: list[str], *, ticked=frozenset()) -> list[dict]:
+    """A task's checklist from a blueprint's: ``{"text", "text_en"?, "done"}`` per item, the
+    English text where the blueprint has one, done where ``ticked`` holds the text."""
+    english = list(texts_en or [])
+    items = []
+    for i, text in enumerate(texts):
+        item = {"text": text, "done": text in ticked}
+        if i < len(english) and english[i]:
+            item["text_en"] = english[i]
+        items.append(item)
+    return items
+
+
 class Task(OrgOwned, Versioned):
     project = models.ForeignKey(StoreProject, on_delete=models.CASCADE, related_name="tasks")
     key = models.CharField(max_length=64)
@@ -158,6 +171,15 @@ class Task(OrgOwned, Versioned):
         if (get_language() or "").startswith("en") and self.title_en:
             return self.title_en
         return self.title
+
+    @property
+    def checklist_items(self) -> list[dict]:
+        """The checklist as a person reads it: each item's text in the interface language."""
+        english = (get_language() or "").startswith("en")
+        return [
+            {**item, "text": (item.get("text_en") if english else None) or item.get("text", "")}
+            for item in self.checklist
+        ]
 
     @property
     def is_open(self) -> bool:

@@ -128,6 +128,7 @@ class VersionIn(Schema):
 
 class ChecklistItem(Schema):
     text: str
+    text_en: str | None = Field(None, description="the item in English, when the template has it")
     done: bool = False
 
 

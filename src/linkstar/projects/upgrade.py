@@ -31,6 +31,7 @@ from linkstar.projects.models import (
     StoreProject,
     Task,
     TaskStatus,
+    checklist_items,
 )
 
 ADDED, SKIPPED, UPDATED, KEPT = "added", "skipped", "updated", "kept"
@@ -224,6 +225,7 @@ def _task_as_blueprint(task: Task, start: dt.date) -> dict:
         "document_types": task.document_types,
         "approval_levels": task.approval_levels,
         "checklist": [item.get("text") for item in task.checklist],
+        "checklist_en": [item.get("text_en") or "" for item in task.checklist if "text_en" in item],
         "sets_stage": task.sets_stage or None,
     }
 
@@ -330,7 +332,7 @@ def _new_task(project: StoreProject, item: PlannedTask) -> Task:
         due_date=item.due_date,
         approval_levels=bp["approval_levels"],
         document_types=list(bp["document_types"]),
-        checklist=[{"text": item, "done": False} for item in bp["checklist"]],
+        checklist=checklist_items(bp["checklist"], bp["checklist_en"]),
         sets_stage=bp["sets_stage"] or "",
     )
 
@@ -346,11 +348,9 @@ def _apply_changes(project: StoreProject, task: Task, item: PlannedTask) -> None
             setattr(task, name, value if value is not None else "")
     if "role" in fields and bp["role"] == "manager" and task.assignee_id is None:
         task.assignee_id = project.manager_id
-    if "checklist" in fields:
-        ticked = {entry.get("text"): bool(entry.get("done")) for entry in task.checklist}
-        task.checklist = [
-            {"text": text, "done": ticked.get(text, False)} for text in bp["checklist"]
-        ]
+    if {"checklist", "checklist_en"} & fields:
+        ticked = {entry.get("text") for entry in task.checklist if entry.get("done")}
+        task.checklist = checklist_items(bp["checklist"], bp["checklist_en"], ticked=ticked)
     if "offset_days" in fields or task.start_date is None:
         task.start_date = project.start_date + dt.timedelta(days=bp["offset_days"])
     if {"offset_days", "duration_days"} & fields or task.due_date is None:

@@ -28,6 +28,7 @@ from linkstar.projects.models import (
     StageChange,
     StoreProject,
     Task,
+    checklist_items,
 )
 from linkstar.projects.services.assignment import check_team_roles, plan_assignments
 from linkstar.projects.services.rows import ProjectRow, _prepare_rows, _resolve_version
@@ -80,7 +81,7 @@ def _insert_tasks(
             role=bp.role,
             approval_levels=bp.approval_levels,
             document_types=bp.document_types,
-            checklist=[{"text": item, "done": False} for item in bp.checklist],
+            checklist=checklist_items(bp.checklist, bp.checklist_en),
             sets_stage=bp.sets_stage,
             created_at=now,
             updated_at=now,

@@ -157,7 +157,8 @@ def update_task(
             )
         else:
             task.checklist = [
-                {"text": item["text"], "done": bool(item.get("done"))} for item in checklist
+                {**old, "done": bool(new.get("done"))}
+                for old, new in zip(task.checklist, checklist, strict=True)
             ]
     if errors:
         raise InvalidInput(errors)
