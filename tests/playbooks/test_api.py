@@ -495,4 +495,4 @@ def test_a_project_can_start_from_a_template_published_through_the_api(
         {"template_id": template_id, "store_name": "From clone", "entity_id": entity.pk},
     )
     assert r.status_code == 201, r.content
-    assert r.json()["template"] == {"id": template_id, "version": 1}
+    assert r.json()["template"] == {"id": template_id, "version": 1, "newer_version": None}

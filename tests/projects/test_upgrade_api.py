@@ -51,12 +51,19 @@ def test_the_preview_defaults_to_the_newest_published_version(api, bob, mini_pro
     assert r.json()["to_version"] == 2
 
 
+def test_a_project_on_an_older_version_says_a_newer_one_exists(api, bob, mini_project, v2):
+    answer = api(bob).get(f"/orgs/acme/projects/{mini_project.pk}").json()
+    assert answer["template"] == {"id": v2.template_id, "version": 1, "newer_version": 2}
+    listed = api(bob).get("/orgs/acme/projects").json()["items"]
+    assert [p["template"]["newer_version"] for p in listed if p["id"] == mini_project.pk] == [2]
+
+
 def test_the_upgrade_answers_with_the_project_on_the_new_version(api, bob, mini_project, v2):
     r = api(bob).post(_url(mini_project), {"version": 2, "project_version": 1})
     assert r.status_code == 200, r.content
     body = r.json()
     assert body["id"] == mini_project.pk
-    assert body["template"] == {"id": v2.template_id, "version": 2}
+    assert body["template"] == {"id": v2.template_id, "version": 2, "newer_version": None}
     assert body["task_count"] == 6
     assert body["finished_task_count"] == 1
     assert body["version"] == 2

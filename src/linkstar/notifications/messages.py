@@ -152,8 +152,10 @@ def _title(kind: str, p: dict) -> str:
         days = int(p.get("days_left", 0))
         if days <= 0:
             return _("Task due today: %(task)s") % {"task": task}
+        if days == 1:  # 明天到期, not "in 1 day"
+            return _("Task due tomorrow: %(task)s") % {"task": task}
         return ngettext(
-            "Task due tomorrow: %(task)s", "Task due in %(days)d days: %(task)s", days
+            "Task due in %(days)d day: %(task)s", "Task due in %(days)d days: %(task)s", days
         ) % {"task": task, "days": days}
     if kind == EventKind.TASK_OVERDUE:
         return _("Task overdue: %(task)s") % {"task": task}
@@ -193,8 +195,10 @@ def _title(kind: str, p: dict) -> str:
         if p.get("stage") == "expired":
             return _("Document expired: %(document)s") % {"document": name}
         days = int(p.get("days_left", 0))
+        if days == 1:
+            return _("Document expires tomorrow: %(document)s") % {"document": name}
         return ngettext(
-            "Document expires tomorrow: %(document)s",
+            "Document expires in %(days)d day: %(document)s",
             "Document expires in %(days)d days: %(document)s",
             days,
         ) % {"document": name, "days": days}

@@ -39,6 +39,11 @@ class UserRef(Schema):
 class TemplateRef(Schema):
     id: int
     version: int
+    newer_version: int | None = Field(
+        None,
+        description="a newer published version of the template, while the project is active "
+        "and on an older one (its manager may upgrade it)",
+    )
 
 
 class ProjectOut(Schema):

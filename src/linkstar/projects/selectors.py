@@ -12,6 +12,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -20,6 +21,7 @@ from linkstar.audit.models import AuditEvent
 from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.core.clock import org_today
+from linkstar.playbooks.models import TemplateVersion, VersionStatus
 from linkstar.projects.models import (
     FINISHED_TASK_STATUSES,
     Comment,
@@ -50,9 +52,27 @@ def project_queryset(actor: Actor) -> QuerySet[StoreProject]:
                 ),
                 default=Value(False),
                 output_field=BooleanField(),
-            )
+            ),
+            # The newest published version of the project's template (see ``newer_version``).
+            newest_published=Subquery(
+                TemplateVersion.objects.filter(
+                    template_id=OuterRef("template_version__template_id"),
+                    status=VersionStatus.PUBLISHED,
+                )
+                .order_by("-number")
+                .values("number")[:1]
+            ),
         )
     )
+
+
+def newer_version(project: StoreProject) -> int | None:
+    """The number of a newer published version of the project's template, when the project is
+    active and on an older one (read from ``project_queryset``'s annotation)."""
+    newest = getattr(project, "newest_published", None)
+    if project.status != "active" or newest is None:
+        return None
+    return newest if newest > project.template_version.number else None
 
 
 def project_list(

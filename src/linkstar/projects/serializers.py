@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from linkstar.projects.models import FINISHED_TASK_STATUSES
+from linkstar.projects.selectors import newer_version
 
 
 def user_ref(user) -> dict | None:
@@ -40,7 +41,11 @@ def project_out(p) -> dict:
         "overdue": bool(getattr(p, "is_overdue", False)),
         "task_count": p.task_count,
         "finished_task_count": p.finished_task_count,
-        "template": {"id": p.template_version.template_id, "version": p.template_version.number},
+        "template": {
+            "id": p.template_version.template_id,
+            "version": p.template_version.number,
+            "newer_version": newer_version(p),
+        },
         "version": p.version,
         "created_at": p.created_at,
         "closed_at": p.closed_at,

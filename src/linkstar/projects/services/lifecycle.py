@@ -230,7 +230,7 @@ def change_stage(
 def close_project(
     *, actor: Actor, project: StoreProject, version: int | None = None
 ) -> StoreProject:
-    """The manager's confirmation (项目闭环): allowed once the project is opened, rejected or
+    """The manager's confirmation (结项): allowed once the project is opened, rejected or
     cancelled and every task is done or skipped."""
     project = _lock_project(project)
     policy.require(actor, "project.close", project)

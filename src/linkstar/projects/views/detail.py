@@ -309,6 +309,8 @@ def _header_context(actor, project, tasks, today) -> dict:
         ),
         "can_stage": can_stage,
         "can_close": can_close,
+        "newer_version": selectors.newer_version(project),
+        "can_upgrade": policy.can(actor, "project.update", project),
     }
 
 
