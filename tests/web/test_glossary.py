@@ -77,3 +77,23 @@ def test_a_project_on_an_older_template_version_offers_the_upgrade(bob, project,
     html = page(bob, f"/o/acme/projects/{project.pk}/")
     assert "模板已有新版本 v2" in html
     assert f"/o/acme/projects/{project.pk}/upgrade/" in html
+
+
+def visible_text(html: str) -> str:
+    """What a person reads: the page without markup, scripts and attributes."""
+    html = re.sub(r"(?s)<(script|style|template)\b.*?</\1>", " ", html)
+    return re.sub(r"(?s)<[^>]+>", " ", html)
+
+
+def test_no_raw_codes_reach_a_person_on_the_project_task_and_home_pages(bob, project):
+    task = Task.objects.get(project=project, key="prepare-license")
+    paths = (
+        f"/o/acme/projects/{project.pk}/",
+        f"/o/acme/projects/{project.pk}/?tab=history",
+        f"/o/acme/tasks/{task.pk}/",
+        "/o/acme/",
+    )
+    for path in paths:
+        text = visible_text(page(bob, path))
+        for raw in ("prepare-license", "business_license", "project.created", "assignees"):
+            assert raw not in text, (path, raw)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from linkstar.accounts.models import Role
 from linkstar.accounts.selectors import member_list
 from linkstar.approvals.models import ApprovalRequest, ApprovalStatus, Decision
+from linkstar.audit import labels as audit_labels
 from linkstar.core import policy
 from linkstar.core.exceptions import FieldError, InvalidInput
 from linkstar.core.web import web_actor
@@ -156,6 +157,12 @@ def _user_ids(events) -> set:
                     ids.add(value)
                 elif key in ("member_ids", "mentions") and isinstance(value, list):
                     ids.update(v for v in value if isinstance(v, int))
+                elif key == "assignees" and isinstance(value, dict):
+                    ids.update(
+                        v.get("user_id")
+                        for v in value.values()
+                        if isinstance(v, dict) and isinstance(v.get("user_id"), int)
+                    )
     return ids
 
 
@@ -202,8 +209,23 @@ def _format_value(
         return _("template %(id)s, version %(n)s") % {"id": value[0], "n": value[1]}
     if key == "approval_request":
         return f"#{value}"
+    if key == "assignees" and isinstance(value, dict):  # {role: {"user_id", "tasks"}}
+        return "; ".join(_assigned_text(role, given, users) for role, given in value.items())
     text = str(value)
     return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _assigned_text(role: str, given, users: dict) -> str:
+    """``"operator", {"user_id": 7, "tasks": 4}`` → "Operator: Carol (4)"."""
+    try:
+        role_name = str(Role(role).label)
+    except ValueError:
+        role_name = role
+    if not isinstance(given, dict):
+        return role_name
+    user = users.get(given.get("user_id"))
+    who = user.display_name if user else "—"
+    return f"{role_name}: {who} ({given.get('tasks', 0)})"
 
 
 def describe_events(
@@ -241,7 +263,9 @@ def describe_events(
             "approval.rejected": _("rejected “%(task)s” at level %(level)s"),
         }.get(e.action)
         summary = (
-            text % {"task": task_name, "level": level} if text else f"{e.action} · {e.object_repr}"
+            text % {"task": task_name, "level": level}
+            if text
+            else f"{audit_labels.action_label(e.action)} · {e.object_repr}"
         )
         details = []
         for key, change in changes.items():
@@ -250,7 +274,7 @@ def describe_events(
             before, after = change.get("before"), change.get("after")
             if before == after:
                 continue
-            label = FIELD_LABELS.get(key, key)
+            label = FIELD_LABELS.get(key) or audit_labels.FIELD_LABELS.get(key, key)
             if key == "status" and e.object_type == "approvalrequest":
                 label = _("Approval status")
             details.append(

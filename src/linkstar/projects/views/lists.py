@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from linkstar.accounts.models import Membership
+from linkstar.audit.labels import action_label
 from linkstar.catalog.models import Platform, Site
 from linkstar.core import policy
 from linkstar.core.web import web_actor
@@ -21,6 +22,8 @@ PAGE_SIZE = 25
 def workbench(request, org: str):
     actor = web_actor(request, org)
     data = selectors.workbench(actor=actor)
+    for event in data["activity"]:
+        event.action_text = action_label(event.action)
     stages = [(value, label, data["by_stage"].get(value, 0)) for value, label in Stage.choices]
     funnel = data["funnel"]
     chart = {
