@@ -77,7 +77,6 @@ ILLEGAL_TASK_MOVES = [
     ("todo", "done"),
     ("todo", "awaiting_approval"),
     ("todo", "skipped"),
-    ("in_progress", "todo"),
     ("in_progress", "awaiting_approval"),
     ("in_progress", "skipped"),
     ("done", "todo"),
@@ -103,6 +102,15 @@ def test_direct_task_move_outside_the_state_machine_is_refused(
         update_task(actor=as_bob, task=task, status=target)
     assert caught.value.code == "transition_not_allowed"
     assert _snapshot(task) == before
+
+
+def test_a_task_in_progress_goes_back_to_to_do_audited(mini_project, as_carol, task_of):
+    task = update_task(actor=as_carol, task=task_of(mini_project, "collect"), status="in_progress")
+    task = update_task(actor=as_carol, task=task, status="todo", version=task.version)
+    task.refresh_from_db()
+    assert task.status == "todo"
+    event = AuditEvent.objects.filter(action="task.updated", object_id=str(task.pk)).latest("id")
+    assert event.changes["status"] == {"before": "in_progress", "after": "todo"}
 
 
 def test_unknown_task_status_is_invalid_input(mini_project, as_carol, task_of):

@@ -15,7 +15,8 @@ from linkstar.core.actors import Actor
 from linkstar.core.exceptions import Conflict, FieldError, InvalidInput, PermissionDenied
 from linkstar.notifications import events
 from linkstar.notifications.kinds import EventKind
-from linkstar.projects.models import Task, TaskStatus
+from linkstar.projects.models import Task
+from linkstar.projects.services import status as task_status
 
 
 def open_approval_request(*, actor: Actor, task: Task) -> ApprovalRequest:
@@ -110,7 +111,7 @@ def decide_approval(
     if decision == Decision.REJECT:
         approval.status = ApprovalStatus.REJECTED
         approval.decided_at = now
-        task.status = TaskStatus.IN_PROGRESS
+        task_status.send_back([task])
     elif level < approval.levels:
         approval.current_level = level + 1
     else:

@@ -16,12 +16,13 @@ STAGE_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 CLOSABLE_STAGES = frozenset({Stage.OPENED, Stage.REJECTED, Stage.CANCELLED})
 
-# Moves a person may ask for directly. ``awaiting_approval`` is entered by asking for ``done`` on
+# Moves a person may ask for directly (back to to-do: nobody works on it after all).
+# ``awaiting_approval`` is entered by asking for ``done`` on
 # a task that needs approval, and left only by the approval's decision; ``skipped`` needs a
 # reason and goes through ``skip_task``.
 TASK_TRANSITIONS: dict[str, frozenset[str]] = {
     TaskStatus.TODO: frozenset({TaskStatus.IN_PROGRESS}),
-    TaskStatus.IN_PROGRESS: frozenset({TaskStatus.DONE}),
+    TaskStatus.IN_PROGRESS: frozenset({TaskStatus.DONE, TaskStatus.TODO}),
     TaskStatus.AWAITING_APPROVAL: frozenset(),
     TaskStatus.DONE: frozenset(),
     TaskStatus.SKIPPED: frozenset(),

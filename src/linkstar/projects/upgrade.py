@@ -33,6 +33,7 @@ from linkstar.projects.models import (
     TaskStatus,
     checklist_items,
 )
+from linkstar.projects.services import status as task_status
 
 ADDED, SKIPPED, UPDATED, KEPT = "added", "skipped", "updated", "kept"
 # Why a task is kept as it is although the new version differs.
@@ -389,10 +390,8 @@ def upgrade_project(
 
     skip_reason = _("Removed in version %(n)s of the template.") % {"n": version.number}
     skipped = [by_key[item.key] for item in plan.skipped]
+    task_status.finish(skipped, now=now, status=TaskStatus.SKIPPED, skip_reason=skip_reason)
     for task in skipped:
-        task.status = TaskStatus.SKIPPED
-        task.skip_reason = skip_reason
-        task.completed_at = now
         task.version += 1
         task.updated_at = now
     Task.objects.bulk_update(

@@ -22,7 +22,9 @@ def apply_imported_states(*, actor: Actor, created: list) -> dict:
     changed task field (``task:<key>:<field>``, before and after). Written with a few
     statements per chunk of projects, whatever the number of tasks. Historical facts: no
     notifications."""
-    from linkstar.projects.models import Stage, StageChange, StoreProject, Task, TaskStatus
+    from linkstar.projects.models import Stage, StageChange, Task, TaskStatus
+    from linkstar.projects.services import status as task_status
+    from linkstar.projects.services.lifecycle import write_imported_stages
 
     policy.require(actor, "project.create")
     now = timezone.now()
@@ -123,27 +125,7 @@ def apply_imported_states(*, actor: Actor, created: list) -> dict:
                 )
             )
             project.stage = s.stage
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        if task_updates:
-            cursor.executemany(
-                f"UPDATE {qn(Task._meta.db_table)} SET status = %s, assignee_id = %s, "
-                "start_date = %s, due_date = %s, started_at = %s, completed_at = %s, "
-                "skip_reason = %s, updated_at = %s, version = version + 1 WHERE id = %s",
-                task_updates,
-            )
-        if finished:
-            cursor.executemany(
-                f"UPDATE {qn(StoreProject._meta.db_table)} SET finished_task_count = %s "
-                "WHERE id = %s",
-                [(n, pk) for pk, n in finished.items()],
-            )
-        if stage_rows:
-            cursor.executemany(
-                f"UPDATE {qn(StoreProject._meta.db_table)} SET stage = %s, stage_changed_at = %s, "
-                "version = version + 1 WHERE id = %s",
-                stage_rows,
-            )
-    StageChange.objects.bulk_create(changes_log)
+    task_status.write_imported(task_updates, finished)
+    write_imported_stages(stage_rows, changes_log)
     record_many(actor=actor, entries=entries)
     return {"tasks_updated": len(task_updates), "stages_set": len(stage_rows)}

@@ -10,11 +10,10 @@ with one UPDATE per distinct new value, each audited (one insert), and ONE notif
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +25,7 @@ from linkstar.core.exceptions import DomainError, FieldError, InvalidInput
 from linkstar.notifications import events
 from linkstar.notifications.kinds import EventKind
 from linkstar.projects.models import FINISHED_TASK_STATUSES, StoreProject, Task, TaskStatus
+from linkstar.projects.services import status as task_status
 from linkstar.projects.services.lifecycle import _move_stage, _require_active
 from linkstar.projects.services.tasks import (
     assignee_errors,
@@ -261,9 +261,7 @@ def _start(*, actor: Actor, tasks: list[Task], **_options) -> list[Task]:
             raise _named(task, exc) from None
     now = timezone.now()
     before = {t.pk: {"status": t.status} for t in tasks}
-    for task in tasks:
-        task.status = TaskStatus.IN_PROGRESS
-        task.started_at = task.started_at or now
+    task_status.start(tasks, now=now)
     _save(actor, tasks, before, ["status", "started_at"], "task.updated")
     return everything
 
@@ -279,21 +277,6 @@ def _lock_projects(tasks: list[Task]) -> dict[int, StoreProject]:
     for task in tasks:
         task.project = projects[task.project_id]
     return projects
-
-
-def _count_finished(tasks: list[Task]) -> None:
-    """Each project's ``finished_task_count`` up by its newly finished tasks: one UPDATE."""
-    per_project = Counter(t.project_id for t in tasks)
-    if not per_project:
-        return
-    StoreProject.objects.filter(pk__in=per_project).update(
-        finished_task_count=F("finished_task_count")
-        + Case(
-            *(When(pk=pk, then=Value(n)) for pk, n in per_project.items()),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-    )
 
 
 def _complete(*, actor: Actor, tasks: list[Task], **_options) -> list[Task]:
@@ -314,21 +297,18 @@ def _complete(*, actor: Actor, tasks: list[Task], **_options) -> list[Task]:
     now = timezone.now()
     before = {t.pk: {"status": t.status} for t in tasks}
     done = [t for t in tasks if not t.approval_levels]
-    for task in done:
-        task.status = TaskStatus.DONE
-        task.completed_at = now
+    task_status.finish(done, now=now)
     approvals = {}
     for task in tasks:
         if task.approval_levels:
             from linkstar.approvals.services import open_approval_request
 
-            task.status = TaskStatus.AWAITING_APPROVAL
+            task_status.await_approval([task])
             try:
                 approvals[task.pk] = open_approval_request(actor=actor, task=task)
             except DomainError as exc:
                 raise _named(task, exc) from None
     _save(actor, tasks, before, ["status", "completed_at"], "task.updated")
-    _count_finished(done)
     # A task that moves its project's stage does it as completing it alone would.
     for task in done:
         project = task.project
@@ -358,10 +338,6 @@ def _skip(*, actor: Actor, tasks: list[Task], reason: str, **_options) -> list[T
     _lock_projects(tasks)
     now = timezone.now()
     before = {t.pk: {"status": t.status, "skip_reason": t.skip_reason or None} for t in tasks}
-    for task in tasks:
-        task.status = TaskStatus.SKIPPED
-        task.skip_reason = reason
-        task.completed_at = now
+    task_status.finish(tasks, now=now, status=TaskStatus.SKIPPED, skip_reason=reason)
     _save(actor, tasks, before, ["status", "skip_reason", "completed_at"], "task.skipped")
-    _count_finished(tasks)
     return tasks

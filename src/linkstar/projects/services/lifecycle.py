@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -262,3 +262,18 @@ def close_project(
     )
     events.publish(EventKind.PROJECT_CLOSED, actor=actor, project=project, obj=project)
     return project
+
+
+def write_imported_stages(rows: list[tuple], changes: list[StageChange]) -> None:
+    """The stages an import set on projects it just created: rows of (stage, changed_at,
+    project_id), values adapted for the database, and their ``StageChange`` records (the
+    importer audits them)."""
+    if rows:
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {qn(StoreProject._meta.db_table)} SET stage = %s, stage_changed_at = %s, "
+                "version = version + 1 WHERE id = %s",
+                rows,
+            )
+    StageChange.objects.bulk_create(changes)

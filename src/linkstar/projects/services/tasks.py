@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,8 +24,9 @@ from linkstar.core.exceptions import (
 )
 from linkstar.notifications import events
 from linkstar.notifications.kinds import EventKind
-from linkstar.projects.models import FINISHED_TASK_STATUSES, StoreProject, Task, TaskStatus
+from linkstar.projects.models import FINISHED_TASK_STATUSES, Task, TaskStatus
 from linkstar.projects.rules import SKIPPABLE, TASK_TRANSITIONS
+from linkstar.projects.services import status as task_status
 from linkstar.projects.services.lifecycle import _lock_project, _move_stage, _require_active
 
 
@@ -91,15 +91,13 @@ def check_skip(task: Task, reason: str) -> str:
     return reason
 
 
-def finish_task(*, actor: Actor, task: Task, status: str = TaskStatus.DONE) -> None:
+def finish_task(
+    *, actor: Actor, task: Task, status: str = TaskStatus.DONE, skip_reason: str = ""
+) -> None:
     """Mark a locked task done or skipped (the caller saves it), count it on the project, and
     apply its ``sets_stage`` through the stage state machine."""
     project = _lock_project(task.project)
-    task.status = status
-    task.completed_at = timezone.now()
-    StoreProject.objects.filter(pk=project.pk).update(
-        finished_task_count=F("finished_task_count") + 1
-    )
+    task_status.finish([task], now=timezone.now(), status=status, skip_reason=skip_reason)
     if status == TaskStatus.DONE:
         events.publish(
             EventKind.TASK_DONE, actor=actor, project=project, task=task, obj=task, data={}
@@ -167,15 +165,16 @@ def update_task(
         check_transition(task, status)
         if status == TaskStatus.IN_PROGRESS:
             _check_dependencies(task, _("start"))
-            task.status = TaskStatus.IN_PROGRESS
-            task.started_at = task.started_at or timezone.now()
+            task_status.start([task], now=timezone.now())
+        elif status == TaskStatus.TODO:
+            task_status.back_to_todo([task])
         elif status == TaskStatus.DONE:
             _check_dependencies(task, _("finish"))
             compliance.check_task_completion(task=task)  # its documents, and the stage gate
             if task.approval_levels:
                 from linkstar.approvals.services import open_approval_request
 
-                task.status = TaskStatus.AWAITING_APPROVAL
+                task_status.await_approval([task])
                 approval = open_approval_request(actor=actor, task=task)
             else:
                 finish_task(actor=actor, task=task)
@@ -214,8 +213,7 @@ def skip_task(*, actor: Actor, task: Task, reason: str, version: int | None = No
     _require_active(task.project)
     reason = check_skip(task, reason)
     previous = task.status
-    task.skip_reason = reason
-    finish_task(actor=actor, task=task, status=TaskStatus.SKIPPED)
+    finish_task(actor=actor, task=task, status=TaskStatus.SKIPPED, skip_reason=reason)
     task.version += 1
     task.save()
     record(
