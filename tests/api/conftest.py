@@ -85,6 +85,16 @@ class World:
         return self.project.tasks.get(key="prepare-license")
 
     @cached_property
+    def done_task(self) -> Task:
+        """A task of the project carol has just finished (it needs no documents)."""
+        from linkstar.projects.services import update_task
+
+        task = self.project.tasks.get(key="prepare-contact-info")
+        for step in ("in_progress", "done"):
+            task = update_task(actor=self.actor("carol"), task=task, status=step)
+        return task
+
+    @cached_property
     def blocked_task(self) -> Task:
         return self.project.tasks.get(key="review-document-pack")
 

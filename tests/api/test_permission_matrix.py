@@ -429,6 +429,25 @@ MATRIX: dict[tuple[str, str], Case] = {
         client_hidden=True,
         body=lambda w: {"reason": "the seller already has one"},
     ),
+    ("GET", "/orgs/{org}/tasks/{task_id}/reopen"): Case(
+        ok="carol", status=200, client_hidden=True, ids={"task_id": lambda w: w.done_task.pk}
+    ),
+    ("POST", "/orgs/{org}/tasks/{task_id}/reopen"): Case(
+        ok="bob",
+        status=200,
+        denied=("dave", "frank"),
+        client_hidden=True,
+        ids={"task_id": lambda w: w.done_task.pk},
+        body=lambda w: {"reason": "the platform wants a landline", "dependants": "reset"},
+    ),
+    ("POST", "/orgs/{org}/tasks/{task_id}/return"): Case(
+        ok="dave",
+        status=200,
+        denied=("carol", "frank"),
+        client_hidden=True,
+        ids={"task_id": lambda w: w.done_task.pk},
+        body=lambda w: {"reason": "the phone number has a typo"},
+    ),
     ("GET", "/orgs/{org}/tasks/{task_id}/comments"): Case(
         ok="carol", status=200, client_hidden=True
     ),
@@ -442,6 +461,13 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/orgs/{org}/approvals"): Case(ok="carol", status=200),
     ("GET", "/orgs/{org}/approvals/{approval_id}"): Case(
         ok="carol", status=200, client_hidden=True
+    ),
+    ("POST", "/orgs/{org}/approvals/{approval_id}/withdraw"): Case(
+        ok="carol",
+        status=200,
+        denied=("dave", "frank"),
+        client_hidden=True,
+        body=lambda w: {"reason": "asked too early"},
     ),
     ("POST", "/orgs/{org}/approvals/{approval_id}/decide"): Case(
         ok="dave",

@@ -5,7 +5,7 @@ from ninja import Query, Router
 from linkstar.api.common import ERRORS, actor_for, page
 from linkstar.api.paging import Paging
 from linkstar.approvals import selectors, services
-from linkstar.approvals.schemas import ApprovalList, ApprovalOut, DecideIn
+from linkstar.approvals.schemas import ApprovalList, ApprovalOut, DecideIn, WithdrawIn
 
 router = Router(tags=["approvals"])
 
@@ -64,4 +64,14 @@ def approval_decide(request, org: str, approval_id: int, payload: DecideIn):
     services.decide_approval(
         actor=actor, approval=approval, decision=payload.decision, comment=payload.comment
     )
+    return approval_out(selectors.approval_get(actor=actor, approval_id=approval_id))
+
+
+@router.post("/orgs/{org}/approvals/{approval_id}/withdraw", response={200: ApprovalOut, **ERRORS})
+def approval_withdraw(request, org: str, approval_id: int, payload: WithdrawIn):
+    """Take back a pending request (the requester or the project's manager): the task is in
+    progress again. 409 ``approval_decided`` once its last level is decided."""
+    actor = actor_for(request, org)
+    approval = selectors.approval_get(actor=actor, approval_id=approval_id)
+    services.withdraw_approval(actor=actor, approval=approval, reason=payload.reason)
     return approval_out(selectors.approval_get(actor=actor, approval_id=approval_id))

@@ -14,6 +14,7 @@ class ApprovalStatus(models.TextChoices):
     PENDING = "pending", pgettext_lazy("approval status", "Pending")
     APPROVED = "approved", pgettext_lazy("approval status", "Approved")
     REJECTED = "rejected", pgettext_lazy("approval status", "Rejected")
+    WITHDRAWN = "withdrawn", pgettext_lazy("approval status", "Withdrawn")
 
 
 class Decision(models.TextChoices):

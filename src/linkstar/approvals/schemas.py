@@ -31,6 +31,10 @@ class ApprovalList(Schema):
     count: int
 
 
+class WithdrawIn(Schema):
+    reason: str = ""
+
+
 class DecideIn(Schema):
     decision: Literal["approve", "reject"]
     comment: str = ""

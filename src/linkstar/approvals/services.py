@@ -173,3 +173,69 @@ def decide_approval(
             },
         )
     return approval
+
+
+def may_withdraw(actor: Actor, approval: ApprovalRequest) -> bool:
+    """The requester (still on the project) or the project's manager, while it is pending."""
+    if approval.status != ApprovalStatus.PENDING:
+        return False
+    if actor.user_id == approval.requested_by_id and policy.can(actor, "task.work", approval.task):
+        return True
+    return policy.can(actor, "task.plan", approval.task)
+
+
+@transaction.atomic
+def withdraw_approval(
+    *, actor: Actor, approval: ApprovalRequest, reason: str = ""
+) -> ApprovalRequest:
+    """Take back a request for approval before its last level is decided (sent too early, or
+    the work needs more): the task is in progress again. The requester or the project's
+    manager."""
+    from linkstar.projects.services import _require_active
+
+    approval = (
+        ApprovalRequest.objects.select_for_update()
+        .select_related("project", "task__project")
+        .get(pk=approval.pk)
+    )
+    if approval.status != ApprovalStatus.PENDING:
+        raise Conflict(
+            _("This request was already %(s)s.") % {"s": approval.get_status_display()},
+            code="approval_decided",
+        )
+    if not may_withdraw(actor, approval):
+        raise PermissionDenied(
+            _(
+                "Only the person who asked for this approval or the project's manager may withdraw it."
+            )
+        )
+    _require_active(approval.project)
+    reason = (reason or "").strip()
+    now = timezone.now()
+    approval.status = ApprovalStatus.WITHDRAWN
+    approval.decided_at = now
+    approval.save()
+    task = Task.objects.select_for_update().select_related("project").get(pk=approval.task_id)
+    before = task.status
+    task_status.send_back([task])
+    task.version += 1
+    task.save()
+    record(
+        actor=actor,
+        action="approval.withdrawn",
+        obj=approval,
+        project_id=approval.project_id,
+        changes={
+            "status": {"before": "pending", "after": approval.status},
+            "level": {"before": None, "after": approval.current_level},
+            **({"reason": {"before": None, "after": reason}} if reason else {}),
+        },
+    )
+    record(
+        actor=actor,
+        action="task.updated",
+        obj=task,
+        project_id=task.project_id,
+        changes={"status": {"before": before, "after": task.status}},
+    )
+    return approval

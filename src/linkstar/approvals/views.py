@@ -91,3 +91,18 @@ def approval_decide(request, org: str, approval_id: int):
     if not (target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})):
         target = reverse("approval_inbox", args=[org])
     return HttpResponseRedirect(target)
+
+
+@require_POST
+def approval_withdraw(request, org: str, approval_id: int):
+    """Take back a pending request for approval (the requester or the project's manager)."""
+    actor = web_actor(request, org)
+    approval = selectors.approval_get(actor=actor, approval_id=approval_id)
+    services.withdraw_approval(
+        actor=actor, approval=approval, reason=request.POST.get("reason", "")
+    )
+    messages.success(request, _("Withdrawn; the task is back in progress."))
+    target = request.POST.get("next", "")
+    if not (target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})):
+        target = reverse("approval_inbox", args=[org])
+    return HttpResponseRedirect(target)

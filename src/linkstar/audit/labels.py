@@ -32,9 +32,12 @@ ACTION_LABELS = {
     "project.upgraded": _("Project upgraded to a new template version"),
     "task.updated": _("Task updated"),
     "task.skipped": _("Task skipped"),
+    "task.reopened": _("Task reopened"),
+    "task.returned": _("Task returned for correction"),
     "approval.requested": _("Approval requested"),
     "approval.approved": _("Approval approved"),
     "approval.rejected": _("Approval rejected"),
+    "approval.withdrawn": _("Approval request withdrawn"),
     "comment.created": _("Comment added"),
     "person.created": _("Person added to a seller entity"),
     "person.updated": _("Person of a seller entity updated"),
@@ -97,6 +100,7 @@ OBJECT_TYPE_LABELS = {
 }
 
 FIELD_LABELS = {
+    "reset": _("Later tasks back to to-do"),
     "name": pgettext_lazy("audit", "Name"),
     "name_en": pgettext_lazy("audit", "Name in Latin letters"),
     "slug": pgettext_lazy("audit", "Slug"),

@@ -124,6 +124,8 @@ RULES = {
     "task.work": lambda a, o: _works_on(a, _project_of(o)),
     "task.plan": lambda a, o: _manages(a, _project_of(o)),
     "task.skip": lambda a, o: _manages(a, _project_of(o)),
+    # a reviewer sends done work back for correction (退回修改)
+    "task.return": lambda a, o: a.role == REVIEWER or _manages(a, _project_of(o)),
     "task.comment": lambda a, o: _works_on(a, _project_of(o)) or _client_of(a, _project_of(o)),
     # document vault: the object is the seller entity the document belongs to
     "document.upload": lambda a, o: _may_upload_documents(a, o),
@@ -182,6 +184,9 @@ DENIED_MESSAGES = {
     "task.work": _("You may only work on tasks of projects you are on."),
     "task.plan": _("Only the project's manager or an administrator may assign and plan tasks."),
     "task.skip": _("Only the project's manager or an administrator may skip a task."),
+    "task.return": _(
+        "Only reviewers, administrators or the project's manager return work for correction."
+    ),
     "approval.decide": _(
         "Only reviewers, administrators or the project's manager decide approvals."
     ),

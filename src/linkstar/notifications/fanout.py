@@ -295,7 +295,7 @@ def _manager_or_admins(event: Event) -> set:
 def _candidates(event: Event) -> set:
     kind, data = event.kind, event.data or {}
     project, task = event.project, event.task
-    if kind == K.TASK_ASSIGNED:
+    if kind in (K.TASK_ASSIGNED, K.TASK_REOPENED):
         return {data.get("assignee_id") or (task.assignee_id if task else None)}
     if kind in (K.TASK_DUE_SOON, K.TASK_OVERDUE):
         if task is not None and task.assignee_id:

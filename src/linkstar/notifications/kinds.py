@@ -18,6 +18,7 @@ class EventKind(models.TextChoices):
     TASK_DUE_SOON = "task.due_soon", _("Task due soon")
     TASK_OVERDUE = "task.overdue", _("Task overdue")
     TASK_DONE = "task.done", _("Task done")
+    TASK_REOPENED = "task.reopened", _("My task reopened or returned for correction")
     APPROVAL_REQUESTED = "approval.requested", _("Approval requested of me")
     APPROVAL_DECIDED = "approval.decided", _("My approval request decided")
     COMMENT_MENTION = "comment.mention", _("I am @mentioned")

@@ -161,6 +161,10 @@ def _title(kind: str, p: dict) -> str:
         return _("Task overdue: %(task)s") % {"task": task}
     if kind == EventKind.TASK_DONE:
         return _("Task done: %(task)s") % {"task": task}
+    if kind == EventKind.TASK_REOPENED:
+        if p.get("how") == "returned":
+            return _("Task returned for correction: %(task)s") % {"task": task}
+        return _("Task reopened: %(task)s") % {"task": task}
     if kind == EventKind.APPROVAL_REQUESTED:
         return _("Approval requested of you: %(task)s") % {"task": task}
     if kind == EventKind.APPROVAL_DECIDED:
@@ -235,6 +239,11 @@ def _lines(kind: str, p: dict) -> list[str]:
         )
     if kind == EventKind.TASK_ASSIGNED and p.get("actor_name"):
         lines.append(_("Assigned by: %(name)s") % {"name": p["actor_name"]})
+    if kind == EventKind.TASK_REOPENED:
+        if p.get("actor_name"):
+            lines.append(_("By: %(name)s") % {"name": p["actor_name"]})
+        if p.get("reason"):
+            lines.append(_("Reason: %(text)s") % {"text": p["reason"]})
     if kind == EventKind.APPROVAL_REQUESTED:
         lines.append(
             _("Level %(level)s of %(levels)s")

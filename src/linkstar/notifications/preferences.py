@@ -17,6 +17,7 @@ K = EventKind
 DEFAULT_EMAIL_KINDS = frozenset(
     {
         K.TASK_ASSIGNED,
+        K.TASK_REOPENED,
         K.TASK_DUE_SOON,
         K.TASK_OVERDUE,
         K.APPROVAL_REQUESTED,

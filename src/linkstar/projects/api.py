@@ -7,6 +7,7 @@ from pydantic import Field
 
 from linkstar.api.common import ERRORS, actor_for, page
 from linkstar.api.paging import Paging
+from linkstar.core import policy
 from linkstar.projects import selectors, services
 from linkstar.projects.schemas import (
     BatchIn,
@@ -20,6 +21,9 @@ from linkstar.projects.schemas import (
     ProjectListFilters,
     ProjectOut,
     ProjectPatch,
+    ReopenIn,
+    ReopenPreview,
+    ReturnIn,
     SkipIn,
     StageIn,
     TaskBulkIn,
@@ -260,6 +264,61 @@ def task_skip(request, org: str, task_id: int, payload: SkipIn):
     actor = actor_for(request, org)
     task = selectors.task_get(actor=actor, task_id=task_id)
     services.skip_task(actor=actor, task=task, reason=payload.reason, version=payload.version)
+    return _fresh_task(actor, task_id)
+
+
+@router.get("/orgs/{org}/tasks/{task_id}/reopen", response={200: ReopenPreview, **ERRORS})
+def task_reopen_preview(request, org: str, task_id: int):
+    """What reopening the task would do, nothing written: the status it takes and the later
+    tasks that have started (the manager keeps them or resets them to to-do)."""
+    actor = actor_for(request, org)
+    task = selectors.task_get(actor=actor, task_id=task_id)
+    return {
+        "task_id": task.pk,
+        "status": task.status,
+        "may_reopen": services.may_reopen(actor, task),
+        "may_reset": policy.can(actor, "task.plan", task),
+        "becomes": "in_progress" if task.started_at else "todo",
+        "started_dependants": [
+            {
+                "id": t.pk,
+                "key": t.key,
+                "title": t.title,
+                "title_en": t.title_en,
+                "status": t.status,
+                "assignee_id": t.assignee_id,
+            }
+            for t in selectors.started_dependants(task)
+        ],
+    }
+
+
+@router.post("/orgs/{org}/tasks/{task_id}/reopen", response={200: TaskOut, **ERRORS})
+def task_reopen(request, org: str, task_id: int, payload: ReopenIn):
+    """Reopen a done or not-applicable task with a reason: the project's manager or an admin, or
+    the person who finished it within a day. ``dependants: "reset"`` (manager) sends the later
+    tasks that have started back to to-do."""
+    actor = actor_for(request, org)
+    task = selectors.task_get(actor=actor, task_id=task_id)
+    services.reopen_task(
+        actor=actor,
+        task=task,
+        reason=payload.reason,
+        dependants=payload.dependants,
+        version=payload.version,
+    )
+    return _fresh_task(actor, task_id)
+
+
+@router.post("/orgs/{org}/tasks/{task_id}/return", response={200: TaskOut, **ERRORS})
+def task_return(request, org: str, task_id: int, payload: ReturnIn):
+    """Return a done task for correction (退回修改) with what to fix: reviewers, admins, the
+    project's manager. The task is in progress again; its assignee is told."""
+    actor = actor_for(request, org)
+    task = selectors.task_get(actor=actor, task_id=task_id)
+    services.return_for_correction(
+        actor=actor, task=task, reason=payload.reason, version=payload.version
+    )
     return _fresh_task(actor, task_id)
 
 

@@ -28,6 +28,11 @@ TASK_TRANSITIONS: dict[str, frozenset[str]] = {
     TaskStatus.SKIPPED: frozenset(),
 }
 SKIPPABLE = frozenset({TaskStatus.TODO, TaskStatus.IN_PROGRESS})
+# Finished work that can be opened again (``reopen_task``), or sent back by a reviewer
+# (``return_for_correction``); a task that has started is one of ``STARTED``.
+REOPENABLE = frozenset({TaskStatus.DONE, TaskStatus.SKIPPED})
+RETURNABLE = frozenset({TaskStatus.DONE})
+STARTED = frozenset({TaskStatus.IN_PROGRESS, TaskStatus.AWAITING_APPROVAL, TaskStatus.DONE})
 
 
 def stage_move_allowed(current: str, target: str) -> bool:

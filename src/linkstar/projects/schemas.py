@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -192,6 +193,37 @@ class TaskBulkOut(Schema):
 class SkipIn(Schema):
     reason: str
     version: int | None = None
+
+
+class ReopenIn(Schema):
+    reason: str
+    dependants: Literal["keep", "reset"] = Field(
+        "keep", description="the later tasks that have started: keep them, or reset them to to-do"
+    )
+    version: int | None = None
+
+
+class ReturnIn(Schema):
+    reason: str = Field(description="what needs to be fixed")
+    version: int | None = None
+
+
+class DependantOut(Schema):
+    id: int
+    key: str
+    title: str
+    title_en: str
+    status: str
+    assignee_id: int | None
+
+
+class ReopenPreview(Schema):
+    task_id: int
+    status: str
+    may_reopen: bool
+    may_reset: bool = Field(description="whether the caller may reset the later tasks")
+    becomes: str = Field(description="the status the task takes when reopened")
+    started_dependants: list[DependantOut]
 
 
 class CommentIn(Schema):

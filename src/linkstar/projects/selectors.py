@@ -30,6 +30,7 @@ from linkstar.projects.models import (
     StoreProject,
     Task,
 )
+from linkstar.projects.rules import STARTED
 
 
 def _overdue_tasks(today: dt.date):
@@ -425,3 +426,24 @@ def users_by_id(*, actor: Actor, ids) -> dict:
             pk__in=ids, memberships__organization_id=actor.organization.pk
         ).distinct()
     }
+
+
+def started_dependants(task: Task) -> list[Task]:
+    """The tasks after ``task`` in its project's plan (those depending on it, directly or through
+    others) that have started: in progress, awaiting approval or done. Plan order. Two queries."""
+    edges = Task.depends_on.through.objects.filter(from_task__project_id=task.project_id)
+    after: dict[int, list[int]] = {}
+    for dependant, dependency in edges.values_list("from_task_id", "to_task_id"):
+        after.setdefault(dependency, []).append(dependant)
+    seen: set[int] = set()
+    todo = [task.pk]
+    while todo:
+        for nxt in after.get(todo.pop(), []):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return list(
+        Task.objects.filter(pk__in=seen, status__in=STARTED)
+        .select_related("assignee")
+        .order_by("position", "pk")
+    )

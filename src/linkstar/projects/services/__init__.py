@@ -7,6 +7,11 @@ and returns the model. Web pages, the API, the CLI and the importers all call th
 from linkstar.core.clock import org_today
 from linkstar.projects.services.bulk import bulk_update_tasks
 from linkstar.projects.services.comments import add_comment, find_mentions
+from linkstar.projects.services.corrections import (
+    may_reopen,
+    reopen_task,
+    return_for_correction,
+)
 from linkstar.projects.services.creation import (
     _materialise,
     create_project,
@@ -38,7 +43,10 @@ __all__ = [
     "create_projects_batch",
     "find_mentions",
     "finish_task",
+    "may_reopen",
     "org_today",
+    "reopen_task",
+    "return_for_correction",
     "skip_task",
     "update_project",
     "update_task",

@@ -135,6 +135,8 @@ FIELD_LABELS = {
     "by_task": gettext_lazy("By task"),
     "approval_request": gettext_lazy("Approval request"),
     "mentions": gettext_lazy("Mentioned"),
+    "reset": gettext_lazy("Later tasks back to to-do"),
+    "skip_reason": gettext_lazy("Why not applicable"),
 }
 # Shown in the sentence itself, or internal.
 HIDDEN_FIELDS = {"level", "decision", "task_id"}
@@ -255,6 +257,9 @@ def describe_events(
             "project.upgraded": _("upgraded the project to a newer template version"),
             "task.updated": _("updated task “%(task)s”"),
             "task.skipped": _("marked task “%(task)s” not applicable"),
+            "task.reopened": _("reopened task “%(task)s”"),
+            "task.returned": _("returned task “%(task)s” for correction"),
+            "approval.withdrawn": _("withdrew the approval request of “%(task)s”"),
             "comment.created": (
                 _("commented on task “%(task)s”") if task_id else _("commented on the project")
             ),

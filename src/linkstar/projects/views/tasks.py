@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from linkstar.accounts.models import Role
 from linkstar.accounts.selectors import member_list
-from linkstar.approvals.services import may_decide
+from linkstar.approvals.services import may_decide, may_withdraw
 from linkstar.catalog.models import DocumentType
 from linkstar.core import policy
 from linkstar.core.exceptions import FieldError, InvalidInput, StaleVersion
@@ -185,13 +185,47 @@ def task_skip(request, org: str, task_id: int):
     return HttpResponseRedirect(safe_next(request, _task_url(org, task_id)))
 
 
+@require_POST
+def task_reopen(request, org: str, task_id: int):
+    """Reopen a done or not-applicable task with a reason; the manager may reset the later
+    tasks that have started (``dependants=reset``)."""
+    actor = web_actor(request, org)
+    task = selectors.task_get(actor=actor, task_id=task_id)
+    services.reopen_task(
+        actor=actor,
+        task=task,
+        reason=request.POST.get("reason", ""),
+        dependants=request.POST.get("dependants") or "keep",
+        version=require_version(request),
+    )
+    messages.success(request, _("Reopened: the task is open again."))
+    return HttpResponseRedirect(safe_next(request, _task_url(org, task_id)))
+
+
+@require_POST
+def task_return(request, org: str, task_id: int):
+    """Return a done task for correction with what to fix (reviewers, the manager)."""
+    actor = web_actor(request, org)
+    task = selectors.task_get(actor=actor, task_id=task_id)
+    services.return_for_correction(
+        actor=actor,
+        task=task,
+        reason=request.POST.get("reason", ""),
+        version=require_version(request),
+    )
+    messages.success(request, _("Returned for correction; its assignee is told."))
+    return HttpResponseRedirect(safe_next(request, _task_url(org, task_id)))
+
+
 # --- the task page -------------------------------------------------------------------------------
 
 
 def _approval_panels(actor, task, approvals) -> list[dict]:
+    project_active = task.project.status == "active"
     panels = []
     for approval in approvals:
         approval.project = task.project  # the policy reads the manager from it; no query
+        approval.task = task
         decided = {d.level: d for d in approval.decision_list}
         levels = [
             {
@@ -208,6 +242,7 @@ def _approval_panels(actor, task, approvals) -> list[dict]:
                 "may_decide": may_decide(
                     actor, approval, {d.decided_by_id for d in approval.decision_list}
                 ),
+                "may_withdraw": project_active and may_withdraw(actor, approval),
             }
         )
     return panels
@@ -272,8 +307,28 @@ def task_page_context(request, actor, task_id: int, **extra) -> dict:
         ),
         **perms,
     }
+    context.update(_correction_context(actor, task))
     context.update(extra)
     return context
+
+
+def _correction_context(actor, task) -> dict:
+    """What may be undone on the task page: reopen (with the later tasks that have started),
+    return for correction, back to to-do."""
+    active = task.project.status == "active"
+    finished = active and task.status in (TaskStatus.DONE, TaskStatus.SKIPPED)
+    may_reopen = finished and services.may_reopen(actor, task)
+    return {
+        "may_reopen": may_reopen,
+        "may_reset": may_reopen and policy.can(actor, "task.plan", task),
+        "started_dependants": selectors.started_dependants(task) if may_reopen else [],
+        "can_return": active
+        and task.status == TaskStatus.DONE
+        and policy.can(actor, "task.return", task),
+        "can_back_to_todo": active
+        and task.status == TaskStatus.IN_PROGRESS
+        and policy.can(actor, "task.work", task),
+    }
 
 
 def task_detail(request, org: str, task_id: int):
