@@ -224,7 +224,8 @@ _CONDITIONAL = re.compile(
 # A time or future clause runs to the next comma ("After review, we are unable to approve …").
 _TEMPORAL = re.compile(
     r"\b(?:after|before|until|upon|will|would|shall|going to|can only|may be|might|whose|who)\b"
-    r"|将会|将于|将在|将被|即将|届时|会在|之前|以前",
+    r"|将会|将于|将在|将被|即将|届时|会在|之前|以前"
+    r"|\d+\s*(?:个)?(?:小时|天|日|周|星期|个月|月|年)(?:之|以)?后",
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[,，、:：—–]| - |\band\b|\bbut\b|但|并且|同时")
@@ -386,7 +387,7 @@ def decide(reading: Reading, *, current_stage: str | None = None) -> Reading:
         for s in reading.signals
         if current_stage is None or stage_move_allowed(current_stage, s.stage)
     ]
-    confident = [s for s in allowed if s.confidence >= bar]
+    confident = _returned_for_correction([s for s in allowed if s.confidence >= bar])
     if confident:
         chosen = next(s for s in confident if s.in_subject) if _subject_decides(confident) else None
         chosen = chosen or confident[0]
@@ -400,10 +401,28 @@ def decide(reading: Reading, *, current_stage: str | None = None) -> Reading:
     return reading
 
 
+def _returned_for_correction(confident: list[Signal]) -> list[Signal]:
+    """A rejection that asks for a correction and a resubmission ("审核未通过……请修改后重新提交")
+    is a return for correction (驳回 = 需补料): the correction goes first."""
+    stages = {s.stage: s for s in confident}
+    if "rejected" not in stages or "needs_info" not in stages:
+        return confident
+    corrections = [c.casefold() for c in shipped().get("corrections", [])]
+    asked = stages["needs_info"]
+    if not any(c in asked.sentence.casefold() or c in asked.phrase for c in corrections):
+        return confident
+    return [asked, *(s for s in confident if s.stage != "needs_info")]
+
+
 def _subject_decides(confident: list[Signal]) -> bool:
     """The subject is the platform's own summary: a confident subject signal wins over the body,
     except that a rejection is never read over."""
-    return any(s.in_subject for s in confident) and confident[0].stage != "rejected"
+    first = confident[0]
+    return (
+        any(s.in_subject for s in confident)
+        and first.stage != "rejected"
+        and not (first.stage == "needs_info" and any(s.stage == "rejected" for s in confident))
+    )
 
 
 @dataclass(frozen=True)
