@@ -231,3 +231,17 @@ def test_the_reading_meets_the_bar_on_the_corpus():
     assert overall.recall >= 0.85, wrong
     for stage, score in per.items():
         assert score.recall >= 0.85, (stage, wrong)
+
+
+def test_a_rejection_that_asks_for_a_resubmission_is_returned_for_correction():
+    body = "您提交的店铺资料审核未通过，原因：照片反光。请修改后重新提交。"
+    assert proposed(
+        "【Shopee】店铺资料审核未通过", body, sender="x@shopee.cn", platform="shopee"
+    ) == ("needs_info")
+    final = "您的申请未通过。您可在 30 天后重新提交入驻申请。"
+    assert proposed("审核结果", final, sender="x@shopee.cn", platform="shopee") == "rejected"
+
+
+def test_a_finished_review_is_not_under_review():
+    body = "We've finished reviewing your shop and it's open for business."
+    assert proposed("Good news", body, sender="x@etsy.com", platform="etsy") == "opened"

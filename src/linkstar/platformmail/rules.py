@@ -232,6 +232,7 @@ _CLAUSE_END = re.compile(r"[,，、:：—–]| - |\band\b|\bbut\b|但|并且|�
 _NEGATION_EN = re.compile(
     r"\b(?:not|no|never|without|neither|nor|no longer)\b|n't\b", re.IGNORECASE
 )
+_DONE = {"finished", "completed", "done", "stopped"}
 _NEGATION_ZH = re.compile(r"[未不没无非勿别]|尚未|无需|无须|不用|不必")
 # "审核通过后", "开通时", "驳回的话": the phrase names a time or condition, not a fact.
 _ZH_AFTER = re.compile(r"^\s*(?:之后|以后|后|时|的话|之前|前)")
@@ -264,6 +265,8 @@ def _negated(sentence: str, start: int, phrase: str) -> bool:
     clause = sentence[_clause_start(sentence, start) : start]
     words = clause.split()[-4:]
     if _NEGATION_EN.search(" ".join(words)):
+        return True
+    if words and words[-1] in _DONE:  # "we've finished reviewing your shop"
         return True
     return bool(_NEGATION_ZH.search(clause[-4:])) and not _NEGATION_ZH.match(phrase)
 
