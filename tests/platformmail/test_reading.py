@@ -47,6 +47,11 @@ def test_verified_and_active_is_opened_not_needs_info():
     assert reading.stage == "opened" and "account is active" in reading.sentence
 
 
+def test_verified_and_active_wins_over_a_request_in_the_subject():
+    body = "Your identity verification is complete and your account is active."
+    assert proposed("Additional information required", body) == "opened"
+
+
 def test_once_approved_is_not_opened():
     body = "Once your application has been approved, you can now start selling."
     assert proposed("Next steps", body, sender="a@walmart.com", platform="walmart") != "opened"

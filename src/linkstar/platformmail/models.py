@@ -195,8 +195,10 @@ class MailAttachment(models.Model):
 
 
 class KeywordRule(OrgOwned):
-    """An organization's own phrase for a platform: mail from that platform containing it
-    proposes ``stage``. The shipped phrases live in ``data/rules.json``."""
+    """An organization's own phrase for a platform: mail from that platform that states it (read
+    sentence by sentence as the shipped phrases are: not in a conditional, future or negated
+    clause, a quoted mail or a footer) proposes ``stage``, weighed as a platform phrase. The
+    shipped phrases live in ``data/rules.json``."""
 
     platform = models.ForeignKey("catalog.Platform", on_delete=models.CASCADE, related_name="+")
     phrase = models.CharField(_("phrase"), max_length=200)

@@ -107,11 +107,6 @@ def phrase_book(platform_code: str, own: list[tuple[str, str]] = ()) -> list[Phr
     return book
 
 
-def shipped_phrases(platform_code: str) -> list[tuple[str, str]]:
-    """(stage, phrase) of the platform's own and the common list."""
-    return [(p.stage, p.text) for p in phrase_book(platform_code) if p.source != WEAK]
-
-
 # --- cutting a mail down to what it says -----------------------------------------------------
 
 _QUOTE_START = re.compile(
@@ -392,9 +387,7 @@ def decide(reading: Reading, *, current_stage: str | None = None) -> Reading:
     ]
     confident = _returned_for_correction([s for s in allowed if s.confidence >= bar])
     if confident:
-        chosen = next(s for s in confident if s.in_subject) if _subject_decides(confident) else None
-        chosen = chosen or confident[0]
-        ok = True
+        chosen, ok = confident[0], True
     elif allowed:
         chosen, ok = max(allowed, key=lambda s: s.confidence), False
     else:
@@ -415,17 +408,6 @@ def _returned_for_correction(confident: list[Signal]) -> list[Signal]:
     if not any(c in asked.sentence.casefold() or c in asked.phrase for c in corrections):
         return confident
     return [asked, *(s for s in confident if s.stage != "needs_info")]
-
-
-def _subject_decides(confident: list[Signal]) -> bool:
-    """The subject is the platform's own summary: a confident subject signal wins over the body,
-    except that a rejection is never read over."""
-    first = confident[0]
-    return (
-        any(s.in_subject for s in confident)
-        and first.stage != "rejected"
-        and not (first.stage == "needs_info" and any(s.stage == "rejected" for s in confident))
-    )
 
 
 @dataclass(frozen=True)
