@@ -250,3 +250,36 @@ def test_a_rejection_that_asks_for_a_resubmission_is_returned_for_correction():
 def test_a_finished_review_is_not_under_review():
     body = "We've finished reviewing your shop and it's open for business."
     assert proposed("Good news", body, sender="x@etsy.com", platform="etsy") == "opened"
+
+
+def test_an_outlook_forward_reads_the_forwarded_mail_but_a_reply_quotes_it():
+    block = (
+        "发件人: Amazon 卖家平台 <seller-notification@amazon.com>\n发送时间: 2026年11月3日\n"
+        "收件人: xinghe@register.example.com\n主题: 您的卖家账户已激活\n\n"
+        "您好，您的身份验证已完成，您的卖家账户已激活。"
+    )
+    forward = "英国站下来了。\n\n" + block
+    assert proposed("转发: 您的卖家账户已激活", forward, sender="bob@agency.example") == "opened"
+    assert proposed("FW: account", forward, sender="bob@agency.example") == "opened"
+    assert (
+        proposed("回复: 您的卖家账户已激活", "好的。\n\n" + block, sender="bob@agency.example")
+        == ""
+    )
+
+
+def test_an_html_only_mail_keeps_its_paragraphs_and_drops_its_footer():
+    from linkstar.platformmail.parsing import html_to_text
+
+    text = html_to_text(
+        "<p>Hello,</p><p>Your application has been approved.</p>"
+        "<p>Sellers that are not approved may reapply. Unsubscribe</p>"
+    )
+    assert "\n\n" in text
+    assert proposed("Application update", text, sender="a@walmart.com", platform="walmart") == (
+        "opened"
+    )
+
+
+def test_a_short_line_stands_alone():
+    body = "Status: rejected\nThank you for your interest in our programme and the time you spent."
+    assert rules.sentences(body)[0] == "Status: rejected"

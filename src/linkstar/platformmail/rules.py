@@ -159,14 +159,19 @@ FOOTER_MARKERS = (
 )
 
 
-def body_lines(text: str) -> list[str]:
+def body_lines(text: str, *, forwarded: bool = False) -> list[str]:
     """The lines of the mail's own text: quoted earlier mail and what follows a signature
-    delimiter are cut; a forwarded message counts, without its header lines."""
+    delimiter are cut; a forwarded message counts, without its header lines. In a forward
+    (``forwarded``: its subject says "Fwd:" / "转发："), a "From: … Sent:" or "发件人：" block is
+    the forwarded mail, not a quote."""
     kept: list[str] = []
     lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     in_forward_header = False
     for i, line in enumerate(lines):
-        if _FORWARD.match(line):
+        if _FORWARD.match(line) or (forwarded and _HEADER_LINE.match(line) and not kept[-1:]):
+            in_forward_header = True
+            continue
+        if forwarded and _QUOTE_START.match(line) and not _WROTE_TAIL.search(line):
             in_forward_header = True
             continue
         if in_forward_header:
@@ -194,14 +199,36 @@ def _is_footer(sentence: str) -> bool:
     return any(marker in folded for marker in FOOTER_MARKERS)
 
 
-def sentences(text: str) -> list[str]:
-    """The mail's own sentences, footers left out. A blank line ends a paragraph; a paragraph
-    whose first sentence is a footer's is dropped whole."""
-    paragraphs = re.split(r"\n\s*\n", "\n".join(body_lines(text)))
+SHORT_LINE = 40
+
+
+def _short_line_breaks(paragraph: str) -> list[str]:
+    """A paragraph cut after each short line: hard-wrapped lines run on, a greeting, heading or
+    sign-off ("Hello,", "Amazon Seller Identity Verification") stands alone."""
+    chunks, current = [], []
+    for line in paragraph.split("\n"):
+        current.append(line)
+        if len(line.strip()) < SHORT_LINE:
+            chunks.append("\n".join(current))
+            current = []
+    if current:
+        chunks.append("\n".join(current))
+    return chunks
+
+
+def sentences(text: str, *, forwarded: bool = False) -> list[str]:
+    """The mail's own sentences, footers left out. A blank line ends a paragraph and so does a
+    short line (a greeting, a heading, a sign-off); a longer line runs on (hard-wrapped text). A
+    paragraph whose first sentence is a footer's is dropped whole."""
+    paragraphs = re.split(r"\n\s*\n", "\n".join(body_lines(text, forwarded=forwarded)))
     found: list[str] = []
     for paragraph in paragraphs:
-        parts = [" ".join(p.split()) for p in _SENTENCE_END.split(paragraph) if p and p.strip()]
-        parts = [p for p in parts if p]
+        parts = [
+            " ".join(part.split())
+            for chunk in _short_line_breaks(paragraph)
+            for part in _SENTENCE_END.split(chunk)
+            if part and part.strip()
+        ]
         if not parts or _is_footer(parts[0]):
             continue
         found += [p for p in parts if not _is_footer(p)]
@@ -286,6 +313,7 @@ def states(sentence: str, phrase: str) -> bool:
 # --- the kind of mail -------------------------------------------------------------------------
 
 _PREFIX = re.compile(r"^\s*(?:(?:re|aw|fw|fwd|回复|答复|转发)\s*[:：]\s*)+", re.IGNORECASE)
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:fw|fwd|转发)\s*[:：]", re.IGNORECASE)
 _REPLY = re.compile(r"^\s*(?:re|aw|回复|答复)\s*[:：]", re.IGNORECASE)
 
 
@@ -355,7 +383,9 @@ def read_mail(*, subject: str, text: str, sender: str, platform_code: str, book)
         bonus += _weight("platform_sender")
     elif not sender_platform:
         bonus += _weight("unknown_sender")
-    texts = [(s, False) for s in sentences(text)]
+    texts = [
+        (s, False) for s in sentences(text, forwarded=bool(_FORWARD_SUBJECT.match(subject or "")))
+    ]
     # A reply's subject is the earlier mail's: it says nothing new.
     subject_text = "" if _REPLY.match(subject or "") else _PREFIX.sub("", subject or "")
     if subject_text.strip():
