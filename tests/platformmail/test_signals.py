@@ -198,3 +198,21 @@ def test_an_operator_cannot_set_the_mailbox_through_the_service(project, as_caro
 
     with pytest.raises(PermissionDenied):
         set_box(actor=as_carol, project=project, address="a@b.example")
+
+
+def test_a_temu_projects_mail_tab_says_results_come_by_sms_and_seller_centre(project, bob, api):
+    from linkstar.catalog.models import Site
+    from linkstar.projects.models import StoreProject
+
+    temu = Site.objects.filter(platform__code="temu").first()
+    assert temu is not None
+    StoreProject.objects.filter(pk=project.pk).update(site=temu)
+    html = _login(bob).get(f"/o/acme/projects/{project.pk}/?tab=mail").content.decode()
+    assert 'id="mail-results-by"' in html and "短信" in html
+    body = api(bob).get(f"/orgs/acme/projects/{project.pk}/mailbox").json()
+    assert body["results_by"] == "sms_and_seller_centre"
+
+
+def test_an_amazon_projects_mail_tab_has_no_such_note(project, bob):
+    html = _login(bob).get(f"/o/acme/projects/{project.pk}/?tab=mail").content.decode()
+    assert 'id="mail-results-by"' not in html
