@@ -274,8 +274,8 @@ def _clause_end(sentence: str, at: int) -> int:
 
 def _hypothetical(sentence: str, start: int, end: int) -> bool:
     """The phrase at ``sentence[start:end]`` is inside a conditional, time or future clause."""
-    for m in _CONDITIONAL.finditer(sentence):
-        if m.start() <= start or sentence[: m.start()].strip() == "":
+    for m in _CONDITIONAL.finditer(sentence, 0, start + 1):
+        if m.start() <= start:
             return True
     for m in _TEMPORAL.finditer(sentence, 0, start + 1):
         if m.start() <= start < _clause_end(sentence, m.end()):
@@ -360,9 +360,10 @@ def _base(phrase: Phrase) -> int:
 
 def _find(texts: list[tuple[str, bool]], book: list[Phrase], bonus: int) -> dict[str, list[Signal]]:
     by_stage: dict[str, list[Signal]] = {}
+    heaviest_first = sorted(book, key=_base, reverse=True)
     for sentence, in_subject in texts:
         taken: set[str] = set()  # one signal per stage and sentence, the heaviest phrase
-        for phrase in sorted(book, key=_base, reverse=True):
+        for phrase in heaviest_first:
             if phrase.stage in taken or not states(sentence, phrase.text):
                 continue
             taken.add(phrase.stage)
