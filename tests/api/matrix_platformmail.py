@@ -42,6 +42,12 @@ def _unmatched_mail_id(w: World) -> int:
     return w._unmatched.pk
 
 
+def _project_with_mailbox(w: World) -> int:
+    """Bob's project (Xinghe), with a registration mailbox to clear."""
+    _mailbox(w)
+    return w.project.pk
+
+
 def _proposal_id(w: World) -> int:
     """A pending proposal preparing → under_review of bob's project, gates passed."""
     from linkstar.platformmail.models import StageProposal
@@ -92,6 +98,23 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/orgs/{org}/projects/{project_id}/mail"): Case(
         ok="carol", status=200, client_hidden=True
+    ),
+    ("GET", "/orgs/{org}/projects/{project_id}/mailbox"): Case(
+        ok="carol", status=200, client_hidden=True
+    ),
+    ("PUT", "/orgs/{org}/projects/{project_id}/mailbox"): Case(
+        ok="bob",
+        status=200,
+        denied=("carol", "dave", "frank"),
+        client_hidden=True,
+        body=lambda w: {"address": "xinghe-api@register.example.com"},
+    ),
+    ("DELETE", "/orgs/{org}/projects/{project_id}/mailbox"): Case(
+        ok="bob",
+        status=204,
+        denied=("carol", "dave", "frank"),
+        client_hidden=True,
+        ids={"project_id": _project_with_mailbox},
     ),
     ("GET", "/orgs/{org}/stage-proposals"): Case(ok="carol", status=200),
     ("POST", "/orgs/{org}/stage-proposals/{proposal_id}/accept"): Case(

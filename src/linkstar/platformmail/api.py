@@ -11,8 +11,14 @@ from linkstar.api.common import ERRORS, actor_for, page
 from linkstar.api.paging import Paging
 from linkstar.core import policy
 from linkstar.core.exceptions import FieldError, InvalidInput
-from linkstar.platformmail import selectors, services
-from linkstar.platformmail.models import InboundMessage, MailAccount, Source, StageProposal
+from linkstar.platformmail import rules, selectors, services
+from linkstar.platformmail.models import (
+    InboundMessage,
+    MailAccount,
+    ProjectMailbox,
+    Source,
+    StageProposal,
+)
 from linkstar.platformmail.schemas import (
     AcceptIn,
     AssignIn,
@@ -22,6 +28,8 @@ from linkstar.platformmail.schemas import (
     MailAccountList,
     MailAccountOut,
     MailAccountPatch,
+    MailboxIn,
+    MailboxOut,
     MailDetailOut,
     MailList,
     ProposalList,
@@ -50,6 +58,7 @@ RAW_MESSAGE_BODY = {
 class MailFilters(Schema):
     project: int | None = None
     unmatched: bool | None = None
+    may_matter: bool | None = None
 
 
 class ProposalFilters(Schema):
@@ -79,6 +88,14 @@ def mail_out(message: InboundMessage) -> dict:
         "matched_by": message.matched_by,
         "sender_platform": message.sender_platform,
         "attachment_count": attachments,
+        "signal": {
+            "stage": message.signal_stage,
+            "sentence": message.signal_sentence,
+            "confidence": message.signal_confidence,
+        }
+        if message.signal_stage
+        else None,
+        "may_matter": message.may_matter,
     }
 
 
@@ -90,6 +107,8 @@ def proposal_out(p: StageProposal) -> dict:
         "from_stage": p.from_stage,
         "stage": p.stage,
         "phrase": p.phrase,
+        "sentence": p.sentence,
+        "confidence": p.confidence,
         "status": p.status,
         "decided_by": p.decided_by_id,
         "decided_at": p.decided_at,
@@ -180,7 +199,10 @@ def mail_list(request, org: str, filters: Query[MailFilters], paging: Query[Pagi
     matched (admins, managers, reviewers and auditors see those)."""
     actor = actor_for(request, org)
     qs = selectors.message_list(
-        actor=actor, project_id=filters.project, unmatched=filters.unmatched
+        actor=actor,
+        project_id=filters.project,
+        unmatched=filters.unmatched,
+        may_matter=filters.may_matter,
     )
     return page(
         qs, limit=paging.limit, offset=paging.offset, serialize=lambda ms: [mail_out(m) for m in ms]
@@ -217,6 +239,51 @@ def project_mail(request, org: str, project_id: int, paging: Query[Paging]):
     return page(
         qs, limit=paging.limit, offset=paging.offset, serialize=lambda ms: [mail_out(m) for m in ms]
     )
+
+
+# --- a project's registration mailbox --------------------------------------------------------
+
+
+def mailbox_out(project) -> dict:
+    box = ProjectMailbox.objects.filter(project_id=project.pk).first()
+    return {
+        "project_id": project.pk,
+        "project_code": project.code,
+        "address": box.address if box else None,
+        "results_by": rules.results_by(project.site.platform.code),
+    }
+
+
+def _project(actor, project_id: int):
+    qs = policy.visible_projects(actor).select_related("site__platform")
+    return policy.get_visible(qs, pk=project_id)
+
+
+@router.get("/orgs/{org}/projects/{project_id}/mailbox", response={200: MailboxOut, **ERRORS})
+def mailbox_get(request, org: str, project_id: int):
+    """The project's registration mailbox (``address`` null when none), and where its platform
+    mostly tells results instead of mail (``results_by``)."""
+    actor = actor_for(request, org)
+    return mailbox_out(_project(actor, project_id))
+
+
+@router.put("/orgs/{org}/projects/{project_id}/mailbox", response={200: MailboxOut, **ERRORS})
+def mailbox_set(request, org: str, project_id: int, payload: MailboxIn):
+    """Set the registration mailbox (the project's manager or an admin); an empty address
+    clears it. 422 for an invalid address or one another project of the organization has."""
+    actor = actor_for(request, org)
+    project = _project(actor, project_id)
+    services.set_project_mailbox(actor=actor, project=project, address=payload.address)
+    return mailbox_out(project)
+
+
+@router.delete("/orgs/{org}/projects/{project_id}/mailbox", response={204: None, **ERRORS})
+def mailbox_clear(request, org: str, project_id: int):
+    """Clear the registration mailbox (the project's manager or an admin)."""
+    actor = actor_for(request, org)
+    project = _project(actor, project_id)
+    services.set_project_mailbox(actor=actor, project=project, address="")
+    return Status(204, None)
 
 
 # --- stage proposals -------------------------------------------------------------------------

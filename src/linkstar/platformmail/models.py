@@ -125,6 +125,13 @@ class InboundMessage(OrgOwned):
     # The platform the sender's domain belongs to (rules.json), "" when unknown.
     sender_platform = models.CharField(max_length=40, blank=True)
     imap_uid = models.BigIntegerField(null=True, blank=True)
+    # What the mail says when read (rules.read_mail): the stage of its best signal, the sentence
+    # and the confidence (0-100). ``may_matter``: a signal below the bar, or one the project's
+    # stage machine refused: no proposal, but a person should look.
+    signal_stage = models.CharField(max_length=16, blank=True)
+    signal_sentence = models.TextField(blank=True)
+    signal_confidence = models.PositiveSmallIntegerField(null=True, blank=True)
+    may_matter = models.BooleanField(default=False)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -144,6 +151,11 @@ class InboundMessage(OrgOwned):
         ]
         indexes = [
             models.Index(fields=["organization", "project", "created_at"]),
+            models.Index(
+                fields=["organization", "created_at"],
+                condition=Q(may_matter=True),
+                name="platformmail_may_matter",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -183,8 +195,10 @@ class MailAttachment(models.Model):
 
 
 class KeywordRule(OrgOwned):
-    """An organization's own phrase for a platform: mail from that platform containing it
-    proposes ``stage``. The shipped phrases live in ``data/rules.json``."""
+    """An organization's own phrase for a platform: mail from that platform that states it (read
+    sentence by sentence as the shipped phrases are: not in a conditional, future or negated
+    clause, a quoted mail or a footer) proposes ``stage``, weighed as a platform phrase. The
+    shipped phrases live in ``data/rules.json``."""
 
     platform = models.ForeignKey("catalog.Platform", on_delete=models.CASCADE, related_name="+")
     phrase = models.CharField(_("phrase"), max_length=200)
@@ -223,6 +237,9 @@ class StageProposal(OrgOwned):
     from_stage = models.CharField(max_length=16)
     stage = models.CharField(max_length=16)
     phrase = models.CharField(max_length=200, blank=True)
+    # The sentence of the mail that proposes the stage, and how sure the reading is (0-100).
+    sentence = models.TextField(blank=True)
+    confidence = models.PositiveSmallIntegerField(null=True, blank=True)
     status = models.CharField(
         max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
     )

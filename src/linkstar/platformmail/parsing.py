@@ -265,15 +265,20 @@ def sanitize_html(html: str) -> str:
 
 
 _TAG = re.compile(r"<[^>]+>")
+# Where a block ends in HTML a paragraph ends in the text (the mail reading splits on them).
+_BLOCK_END = re.compile(
+    r"<\s*(?:br|hr|/p|/div|/tr|/li|/h[1-6]|/table|/blockquote|/td)\b[^>]*>", re.IGNORECASE
+)
 
 
 def html_to_text(html: str) -> str:
+    """The text of an HTML body: one line per line of text, a blank line where a block ends."""
     if not html:
         return ""
+    html = _BLOCK_END.sub(lambda m: m.group(0) + "\n\n", html)
     cleaned = nh3.clean(html, tags=set(), clean_content_tags={"script", "style", "title"})
     text = _TAG.sub(" ", cleaned)
     import html as html_lib
 
-    return "\n".join(
-        " ".join(line.split()) for line in html_lib.unescape(text).splitlines() if line.strip()
-    )
+    lines = [" ".join(line.split()) for line in html_lib.unescape(text).splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

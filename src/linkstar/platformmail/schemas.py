@@ -21,11 +21,19 @@ class StageProposalOut(Schema):
     from_stage: str
     stage: str
     phrase: str
+    sentence: str = ""
+    confidence: int | None = None
     status: str
     decided_by: int | None
     decided_at: dt.datetime | None
     reason: str
     created_at: dt.datetime
+
+
+class MailSignalOut(Schema):
+    stage: str
+    sentence: str
+    confidence: int | None
 
 
 class MailOut(Schema):
@@ -46,6 +54,8 @@ class MailOut(Schema):
     matched_by: str
     sender_platform: str
     attachment_count: int
+    signal: MailSignalOut | None = None
+    may_matter: bool = False
 
 
 class MailDetailOut(MailOut):
@@ -79,6 +89,17 @@ class AcceptIn(Schema):
 
 class DismissIn(Schema):
     reason: str = ""
+
+
+class MailboxIn(Schema):
+    address: str = ""
+
+
+class MailboxOut(Schema):
+    project_id: int
+    project_code: str
+    address: str | None
+    results_by: str
 
 
 class MailAccountIn(Schema):

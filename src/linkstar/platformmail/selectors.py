@@ -51,9 +51,14 @@ def _proposals() -> Prefetch:
 
 
 def message_list(
-    *, actor: Actor, project_id: int | None = None, unmatched: bool | None = None
+    *,
+    actor: Actor,
+    project_id: int | None = None,
+    unmatched: bool | None = None,
+    may_matter: bool | None = None,
 ) -> QuerySet:
-    """Newest first, with the project and the attachment count (two queries for a page)."""
+    """Newest first, with the project and the attachment count (two queries for a page).
+    ``may_matter``: mail with a signal that made no proposal (below the bar)."""
     qs = (
         visible_messages(actor)
         .select_related("project")
@@ -65,6 +70,8 @@ def message_list(
         qs = qs.filter(project__isnull=True)
     elif unmatched is False:
         qs = qs.filter(project__isnull=False)
+    if may_matter is not None:
+        qs = qs.filter(may_matter=may_matter)
     return qs.order_by("-created_at", "-id")
 
 

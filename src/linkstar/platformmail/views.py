@@ -61,6 +61,32 @@ def decorate_proposals(proposals) -> None:
         p.stage_label = _stage_label(p.stage)
 
 
+def decorate_signal(message) -> None:
+    message.signal_label = _stage_label(message.signal_stage) if message.signal_stage else ""
+
+
+def results_by_note(platform) -> str:
+    """The sentence that tells where ``platform`` mostly announces registration results, when
+    that is not mail ("" otherwise)."""
+    if platform is None:
+        return ""
+    how = rules.results_by(platform.code)
+    name = platform.display_name
+    if how == "sms":
+        return _(
+            "%(p)s tells registration results mostly by SMS: check the registration phone too, its mail may not say."
+        ) % {"p": name}
+    if how == "seller_centre":
+        return _(
+            "%(p)s tells registration results mostly in its seller centre: check the seller centre too, its mail may not say."
+        ) % {"p": name}
+    if how == "sms_and_seller_centre":
+        return _(
+            "%(p)s tells registration results mostly by SMS and in its seller centre: check both, its mail may not say."
+        ) % {"p": name}
+    return ""
+
+
 def frame_document(message) -> str:
     """The HTML document a message body is shown as (``srcdoc`` of a sandboxed iframe)."""
     from django.utils.html import escape
@@ -85,6 +111,7 @@ def project_mail_context(actor, project) -> dict:
     pending = []
     for message in timeline:
         message.frame = frame_document(message)
+        decorate_signal(message)
         proposals = list(message.proposals.all())
         decorate_proposals(proposals)
         message.proposal_list = proposals
@@ -94,6 +121,7 @@ def project_mail_context(actor, project) -> dict:
         "mail_messages": timeline,
         "mail_pending": pending,
         "mail_address": mailbox.address if mailbox else "",
+        "mail_results_by": results_by_note(project.site.platform),
         "can_decide_mail": project.status == "active"
         and policy.can(actor, "mail.proposal.decide", project),
         "can_set_mail_address": policy.can(actor, "mail.address", project),
@@ -179,15 +207,19 @@ def mail_inbox(request, org: str):
         return redirect("mail_inbox", org)
     show = request.GET.get("show", "")
     unmatched = True if show == "unmatched" else None
-    qs = selectors.message_list(actor=actor, unmatched=unmatched)
+    may_matter = True if show == "may_matter" else None
+    qs = selectors.message_list(actor=actor, unmatched=unmatched, may_matter=may_matter)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    for message in rows:
+        decorate_signal(message)
     return render_in_org_time(
         request,
         actor,
         "platformmail/inbox.html",
         {
             "page": page,
-            "mail_rows": list(page.object_list),
+            "mail_rows": rows,
             "show": show,
             "can_import": can_import,
             "sees_unmatched": selectors.sees_unmatched(actor),
@@ -202,6 +234,7 @@ def mail_message(request, org: str, mail_id: int):
     message = selectors.message_get(actor=actor, message_id=mail_id)
     proposals = list(message.proposals.all())
     decorate_proposals(proposals)
+    decorate_signal(message)
     project = message.project
     return render_in_org_time(
         request,
@@ -211,6 +244,7 @@ def mail_message(request, org: str, mail_id: int):
             "message": message,
             "frame": frame_document(message),
             "proposals": proposals,
+            "results_by": results_by_note(project.site.platform if project else None),
             "projects": _assignable_projects(actor),
             "can_decide_mail": project is not None
             and project.status == "active"

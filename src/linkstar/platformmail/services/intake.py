@@ -24,7 +24,7 @@ from linkstar.platformmail.models import (
     ProjectMailbox,
     Source,
 )
-from linkstar.platformmail.services.matched import _on_matched
+from linkstar.platformmail.services.matched import SIGNAL_FIELDS, _on_matched, read_message
 from linkstar.platformmail.storage import discard_raw, read_raw, save_raw
 from linkstar.projects.models import ProjectStatus, Stage, StoreProject
 
@@ -212,6 +212,10 @@ def _record_message(
         )
     if project is not None:
         _on_matched(actor=actor, message=message, project=project, parsed=parsed)
+    elif parsed is not None and sender_platform:
+        # Unmatched mail of a known platform: what it says shows before anyone assigns it.
+        read_message(message, platform_code=sender_platform)
+        message.save(update_fields=SIGNAL_FIELDS)
     return message
 
 

@@ -62,16 +62,43 @@ def _file_attachments(*, actor, message: InboundMessage, project, parsed) -> Non
             row.save(update_fields=["document"])
 
 
-def _phrases(organization, platform_code: str) -> list[tuple[str, str]]:
+def _phrase_book(organization, platform_code: str) -> list[rules.Phrase]:
     own = KeywordRule.objects.filter(
         organization_id=organization.pk, platform__code=platform_code
     ).values_list("stage", "phrase")
-    return [*rules.shipped_phrases(platform_code), *own]
+    return rules.phrase_book(platform_code, list(own))
+
+
+def read_message(
+    message: InboundMessage, *, platform_code: str, current_stage: str | None = None
+) -> rules.Reading:
+    """Read a message as a person would (``rules.read_mail``) and note on it what it says:
+    the best signal's stage, sentence and confidence. ``may_matter`` until a proposal is made
+    from it. Not saved here."""
+    reading = rules.decide(
+        rules.read_mail(
+            subject=message.subject,
+            text=message.text_body,
+            sender=message.from_address,
+            platform_code=platform_code,
+            book=_phrase_book(message.organization, platform_code),
+        ),
+        current_stage=current_stage,
+    )
+    message.signal_stage = reading.stage
+    message.signal_sentence = reading.sentence[:2000]
+    message.signal_confidence = reading.confidence if reading.stage else None
+    message.may_matter = bool(reading.stage)
+    return reading
+
+
+SIGNAL_FIELDS = ["signal_stage", "signal_sentence", "signal_confidence", "may_matter"]
 
 
 def _on_matched(*, actor, message: InboundMessage, project: StoreProject, parsed) -> None:
     """A message now belongs to ``project``: file its attachments, tell the team, and let the
-    keyword rules propose a stage."""
+    reading propose a stage (a confident one the stage machine allows) or mark the message as
+    mail that may matter."""
     if parsed is not None:
         _file_attachments(actor=actor, message=message, project=project, parsed=parsed)
     events.publish(
@@ -88,21 +115,23 @@ def _on_matched(*, actor, message: InboundMessage, project: StoreProject, parsed
     # sender (a forward by a colleague) may.
     if message.sender_platform and message.sender_platform != platform_code:
         return
-    match = rules.propose(
-        subject=message.subject,
-        text=message.text_body,
-        current_stage=project.stage,
-        phrases=_phrases(message.organization, platform_code),
-    )
-    if match is None:
-        return
+    reading = read_message(message, platform_code=platform_code, current_stage=project.stage)
+    message.may_matter = bool(reading.stage) and not reading.confident
+    message.save(update_fields=[*SIGNAL_FIELDS, "updated_at"])
+    if reading.confident:
+        _propose(actor=actor, message=message, project=project, reading=reading)
+
+
+def _propose(*, actor, message: InboundMessage, project: StoreProject, reading) -> None:
     proposal = StageProposal.objects.create(
         organization=message.organization,
         project=project,
         message=message,
         from_stage=project.stage,
-        stage=match.stage,
-        phrase=match.phrase[:200],
+        stage=reading.stage,
+        phrase=reading.phrase[:200],
+        sentence=reading.sentence[:2000],
+        confidence=reading.confidence,
     )
     record(
         actor=actor,
@@ -110,8 +139,10 @@ def _on_matched(*, actor, message: InboundMessage, project: StoreProject, parsed
         obj=proposal,
         project_id=project.pk,
         changes={
-            "stage": {"before": project.stage, "after": match.stage},
-            "phrase": {"before": None, "after": match.phrase},
+            "stage": {"before": project.stage, "after": reading.stage},
+            "phrase": {"before": None, "after": reading.phrase},
+            "sentence": {"before": None, "after": reading.sentence[:500]},
+            "confidence": {"before": None, "after": reading.confidence},
             "message_id": {"before": None, "after": message.pk},
         },
     )
@@ -122,8 +153,9 @@ def _on_matched(*, actor, message: InboundMessage, project: StoreProject, parsed
         obj=proposal,
         data={
             "from": project.stage,
-            "to": match.stage,
-            "phrase": match.phrase,
+            "to": reading.stage,
+            "phrase": reading.phrase,
+            "sentence": reading.sentence[:500],
             "subject": message.subject,
             "message_id": message.pk,
             "proposal_id": proposal.pk,
