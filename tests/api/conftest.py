@@ -133,6 +133,14 @@ class World:
         return ApprovalRequest.objects.get(task=task)
 
     @cached_property
+    def cancelled_project(self) -> StoreProject:
+        """Cancelled today by its manager: an administrator may restore it."""
+        from linkstar.projects.services import change_stage
+
+        project = self.mini_project("Cancelled Shop")
+        return change_stage(actor=self.actor("bob"), project=project, stage="cancelled")
+
+    @cached_property
     def closable_project(self) -> StoreProject:
         """Cancelled, every task skipped: its manager may close it."""
         from linkstar.projects.services import change_stage, skip_task

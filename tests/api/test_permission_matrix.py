@@ -391,6 +391,14 @@ MATRIX: dict[tuple[str, str], Case] = {
         client_hidden=True,
         body=lambda w: {"body": "Licence uploaded, @bob please check"},
     ),
+    ("POST", "/orgs/{org}/projects/{project_id}/restore"): Case(
+        ok="alice",
+        status=200,
+        denied=("bob", "carol", "dave", "frank"),
+        client_hidden=True,
+        ids={"project_id": lambda w: w.cancelled_project.pk},
+        body=lambda w: {"note": "the client changed their mind"},
+    ),
     ("GET", "/orgs/{org}/projects/{project_id}/upgrade"): Case(
         ok="bob",
         status=200,

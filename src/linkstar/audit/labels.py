@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "task.updated": _("Task updated"),
     "task.skipped": _("Task skipped"),
     "task.reopened": _("Task reopened"),
+    "project.restored": _("Cancelled project restored"),
     "task.returned": _("Task returned for correction"),
     "approval.requested": _("Approval requested"),
     "approval.approved": _("Approval approved"),

@@ -119,6 +119,7 @@ RULES = {
     "project.update": lambda a, o: _manages(a, o),
     "project.stage": lambda a, o: _manages(a, o),
     "project.close": lambda a, o: _manages(a, o),
+    "project.restore": lambda a, o: _is_admin(a),
     "project.comment": lambda a, o: _works_on(a, o) or _client_of(a, o),
     # tasks: the object is a task
     "task.work": lambda a, o: _works_on(a, _project_of(o)),
@@ -181,6 +182,7 @@ DENIED_MESSAGES = {
     "project.update": _("Only the project's manager or an administrator may change this project."),
     "project.stage": _("Only the project's manager or an administrator may move its stage."),
     "project.close": _("Only the project's manager or an administrator may close this project."),
+    "project.restore": _("Only an administrator may restore a cancelled project."),
     "task.work": _("You may only work on tasks of projects you are on."),
     "task.plan": _("Only the project's manager or an administrator may assign and plan tasks."),
     "task.skip": _("Only the project's manager or an administrator may skip a task."),

@@ -23,6 +23,7 @@ from linkstar.projects.schemas import (
     ProjectPatch,
     ReopenIn,
     ReopenPreview,
+    RestoreIn,
     ReturnIn,
     SkipIn,
     StageIn,
@@ -140,6 +141,21 @@ def project_close(request, org: str, project_id: int, payload: VersionIn | None 
     project = selectors.project_get(actor=actor, project_id=project_id)
     services.close_project(
         actor=actor, project=project, version=payload.version if payload else None
+    )
+    return _fresh_project(actor, project_id)
+
+
+@router.post("/orgs/{org}/projects/{project_id}/restore", response={200: ProjectOut, **ERRORS})
+def project_restore(request, org: str, project_id: int, payload: RestoreIn | None = None):
+    """Undo a cancellation within 30 days (administrators): back to the stage it was cancelled
+    from, active again."""
+    actor = actor_for(request, org)
+    project = selectors.project_get(actor=actor, project_id=project_id)
+    services.restore_project(
+        actor=actor,
+        project=project,
+        note=(payload.note or "") if payload else "",
+        version=payload.version if payload else None,
     )
     return _fresh_project(actor, project_id)
 

@@ -132,6 +132,11 @@ class VersionIn(Schema):
     version: int | None = None
 
 
+class RestoreIn(Schema):
+    note: str | None = None
+    version: int | None = None
+
+
 class ChecklistItem(Schema):
     text: str
     text_en: str | None = Field(None, description="the item in English, when the template has it")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("projects/<int:project_id>/", detail.project_detail, name="project_detail"),
     path("projects/<int:project_id>/stage/", detail.project_stage, name="project_stage"),
     path("projects/<int:project_id>/close/", detail.project_close, name="project_close"),
+    path("projects/<int:project_id>/restore/", detail.project_restore, name="project_restore"),
     path("projects/<int:project_id>/team/", detail.project_team_edit, name="project_team"),
     path("kanban/", board.kanban, name="kanban"),
     path("kanban/<int:project_id>/move/", board.kanban_move, name="kanban_move"),

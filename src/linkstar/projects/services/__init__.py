@@ -23,6 +23,8 @@ from linkstar.projects.services.lifecycle import (
     _require_active,
     change_stage,
     close_project,
+    restorable_until,
+    restore_project,
     update_project,
 )
 from linkstar.projects.services.rows import MANAGER_ROLES, ProjectRow, _prepare_rows
@@ -46,6 +48,8 @@ __all__ = [
     "may_reopen",
     "org_today",
     "reopen_task",
+    "restorable_until",
+    "restore_project",
     "return_for_correction",
     "skip_task",
     "update_project",

@@ -277,3 +277,83 @@ def write_imported_stages(rows: list[tuple], changes: list[StageChange]) -> None
                 rows,
             )
     StageChange.objects.bulk_create(changes)
+
+
+# An administrator may undo a cancellation this long after it.
+RESTORE_WINDOW = dt.timedelta(days=30)
+
+
+def cancellation_of(project: StoreProject) -> StageChange | None:
+    """The stage change that cancelled the project, if it is cancelled."""
+    if project.stage != Stage.CANCELLED:
+        return None
+    return (
+        StageChange.objects.filter(project=project, to_stage=Stage.CANCELLED)
+        .order_by("-at", "-pk")
+        .first()
+    )
+
+
+def restorable_until(project: StoreProject) -> dt.datetime | None:
+    """Until when a cancelled project can be restored (None: it cannot)."""
+    cancelled = cancellation_of(project)
+    return cancelled.at + RESTORE_WINDOW if cancelled is not None else None
+
+
+@transaction.atomic
+def restore_project(
+    *, actor: Actor, project: StoreProject, note: str = "", version: int | None = None
+) -> StoreProject:
+    """Undo a cancellation within 30 days (administrators): the project goes back to the stage it
+    was cancelled from, active again even if it was closed meanwhile, and its association risks
+    are found again. Audited ``project.restored``."""
+    project = _lock_project(project)
+    policy.require(actor, "project.restore", project)
+    check_version(project, version)
+    cancelled = cancellation_of(project)
+    if cancelled is None:
+        raise TransitionNotAllowed(
+            _("Only a cancelled project can be restored; it is %(s)s.")
+            % {"s": Stage(project.stage).label}
+        )
+    now = timezone.now()
+    if now - cancelled.at > RESTORE_WINDOW:
+        raise TransitionNotAllowed(
+            _(
+                "A project can be restored within %(n)d days of its cancellation; it was cancelled on %(d)s."
+            )
+            % {"n": RESTORE_WINDOW.days, "d": cancelled.at.date().isoformat()}
+        )
+    note = (note or "").strip()
+    before = {"stage": project.stage, "status": project.status}
+    project.stage = cancelled.from_stage
+    project.stage_changed_at = now
+    project.status = ProjectStatus.ACTIVE
+    project.closed_at = None
+    project.version += 1
+    project.save()
+    StageChange.objects.create(
+        project=project,
+        from_stage=Stage.CANCELLED,
+        to_stage=project.stage,
+        note=note,
+        actor_id=actor.user_id,
+        at=now,
+    )
+    changes = {"stage": {"before": before["stage"], "after": project.stage}}
+    if before["status"] != project.status:
+        changes["status"] = {"before": before["status"], "after": project.status}
+    if note:
+        changes["note"] = {"before": None, "after": note}
+    record(
+        actor=actor, action="project.restored", obj=project, changes=changes, project_id=project.pk
+    )
+    events.publish(
+        EventKind.PROJECT_STAGE_CHANGED,
+        actor=actor,
+        project=project,
+        obj=project,
+        data={"from": Stage.CANCELLED.value, "to": project.stage, "note": note, "task_key": None},
+    )
+    compliance.after_projects_created(projects=[project])  # its association risks, again
+    return project

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -254,6 +255,7 @@ def describe_events(
             "project.updated": _("changed the project"),
             "project.stage_changed": _("moved the stage"),
             "project.closed": _("closed the project"),
+            "project.restored": _("restored the cancelled project"),
             "project.upgraded": _("upgraded the project to a newer template version"),
             "task.updated": _("updated task “%(task)s”"),
             "task.skipped": _("marked task “%(task)s” not applicable"),
@@ -319,6 +321,14 @@ def _stage_label(value: str) -> str:
         return value
 
 
+def _restorable_until(actor, project):
+    """Until when the actor may still restore this cancelled project (None: not at all)."""
+    if project.stage != Stage.CANCELLED or not policy.can(actor, "project.restore", project):
+        return None
+    until = services.restorable_until(project)
+    return until if until is not None and until > timezone.now() else None
+
+
 def _header_context(actor, project, tasks, today) -> dict:
     can_stage = project.status == "active" and policy.can(actor, "project.stage", project)
     can_close = (
@@ -339,6 +349,7 @@ def _header_context(actor, project, tasks, today) -> dict:
         "can_stage": can_stage,
         "can_close": can_close,
         "newer_version": selectors.newer_version(project),
+        "restorable_until": _restorable_until(actor, project),
         "can_upgrade": policy.can(actor, "project.update", project),
     }
 
@@ -460,6 +471,24 @@ def project_close(request, org: str, project_id: int):
     project = selectors.project_get(actor=actor, project_id=project_id)
     services.close_project(actor=actor, project=project, version=require_version(request))
     messages.success(request, _("Project %(c)s is closed.") % {"c": project.code})
+    return HttpResponseRedirect(_project_url(org, project.pk))
+
+
+@require_POST
+def project_restore(request, org: str, project_id: int):
+    actor = web_actor(request, org)
+    project = selectors.project_get(actor=actor, project_id=project_id)
+    services.restore_project(
+        actor=actor,
+        project=project,
+        note=request.POST.get("note", ""),
+        version=require_version(request),
+    )
+    messages.success(
+        request,
+        _("Project %(c)s is restored to %(s)s.")
+        % {"c": project.code, "s": Stage(project.stage).label},
+    )
     return HttpResponseRedirect(_project_url(org, project.pk))
 
 
