@@ -498,6 +498,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/orgs/{org}/documents/{document_id}/download"): Case(
         ok="carol", status=200, client_hidden=True, binary=True
     ),
+    ("POST", "/orgs/{org}/tasks/{task_id}/documents"): Case(
+        ok="carol", status=201, denied=NOT_TEAM, client_hidden=True, body=_upload_body
+    ),
     ("GET", "/orgs/{org}/tasks/{task_id}/attachments"): Case(
         ok="carol", status=200, client_hidden=True
     ),

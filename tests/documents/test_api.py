@@ -121,6 +121,7 @@ def test_client_of_another_entity_and_auditor_are_refused(grace, frank, entity, 
 @pytest.fixture
 def two_versions(as_alice, entity):
     v1 = upload_document(
+        confirm_expiry=True,
         actor=as_alice,
         entity=entity,
         document_type="business_license",
@@ -128,7 +129,11 @@ def two_versions(as_alice, entity):
         expiry_date=dt.date(2021, 1, 1),
     )
     v2 = upload_document(
-        actor=as_alice, entity=entity, document_type="business_license", file=licence()
+        confirm_expiry=True,
+        actor=as_alice,
+        entity=entity,
+        document_type="business_license",
+        file=licence(),
     )
     return v1, v2
 
@@ -159,13 +164,20 @@ def test_entity_list_shows_current_documents_or_all_versions(bob, entity, two_ve
 
 def test_expiring_list(bob, as_alice, entity, entity_yunfan, api):
     soon = upload_document(
+        confirm_expiry=True,
         actor=as_alice,
         entity=entity_yunfan,
         document_type="business_license",
         file=licence(),
         expiry_date=timezone.localdate() + dt.timedelta(days=5),
     )
-    upload_document(actor=as_alice, entity=entity, document_type="passport", file=licence())
+    upload_document(
+        confirm_expiry=True,  # fixtures file expired and older versions on purpose
+        actor=as_alice,
+        entity=entity,
+        document_type="passport",
+        file=licence(),
+    )
     body = api(bob).get("/orgs/acme/documents", expiring="true").json()
     assert [d["id"] for d in body["items"]] == [soon.pk]
     assert body["items"][0]["status"] == "expiring"
@@ -179,10 +191,18 @@ def test_operator_sees_only_documents_of_entities_of_her_projects(
     carol, project, as_alice, entity, entity_yunfan, api
 ):
     own = upload_document(
-        actor=as_alice, entity=entity, document_type="business_license", file=licence()
+        confirm_expiry=True,
+        actor=as_alice,
+        entity=entity,
+        document_type="business_license",
+        file=licence(),
     )
     upload_document(
-        actor=as_alice, entity=entity_yunfan, document_type="business_license", file=licence()
+        confirm_expiry=True,
+        actor=as_alice,
+        entity=entity_yunfan,
+        document_type="business_license",
+        file=licence(),
     )
     body = api(carol).get("/orgs/acme/documents").json()
     assert [d["id"] for d in body["items"]] == [own.pk]
@@ -190,7 +210,11 @@ def test_operator_sees_only_documents_of_entities_of_her_projects(
 
 def test_attachments_endpoints(carol, project, as_alice, entity, api):
     document = upload_document(
-        actor=as_alice, entity=entity, document_type="business_license", file=licence()
+        confirm_expiry=True,
+        actor=as_alice,
+        entity=entity,
+        document_type="business_license",
+        file=licence(),
     )
     task = project.tasks.get(key="prepare-license")
     client = api(carol)
@@ -222,7 +246,13 @@ def test_lists_cost_a_bounded_number_of_queries(
 ):
     for target in (entity, entity_yunfan):
         for code in ("business_license", "passport", "bank_statement", "utility_bill"):
-            upload_document(actor=as_alice, entity=target, document_type=code, file=licence())
+            upload_document(
+                confirm_expiry=True,  # fixtures file expired and older versions on purpose
+                actor=as_alice,
+                entity=target,
+                document_type=code,
+                file=licence(),
+            )
     client = api(bob)
     for path, params in (
         ("/orgs/acme/documents", {}),

@@ -22,7 +22,12 @@ def task(project):
 
 def _doc(actor, entity, document_type="business_license", **kwargs):
     return upload_document(
-        actor=actor, entity=entity, document_type=document_type, file=licence(), **kwargs
+        confirm_expiry=True,
+        actor=actor,
+        entity=entity,
+        document_type=document_type,
+        file=licence(),
+        **kwargs,
     )
 
 

@@ -59,6 +59,7 @@ def _family(actor, entity, offsets):
     for code, offset in zip(codes, offsets, strict=False):
         expiry = None if offset is None else TODAY + dt.timedelta(days=offset)
         made[offset] = upload_document(
+            confirm_expiry=True,
             actor=actor,
             entity=entity,
             document_type=code,
@@ -85,6 +86,7 @@ def test_what_expires_next_is_org_wide_soonest_first_within_60_days(
 ):
     made = _family(as_alice, entity, [None, -400, -1, 0, 60, 61])
     yunfan = upload_document(
+        confirm_expiry=True,
         actor=as_alice,
         entity=entity_yunfan,
         document_type="business_license",
@@ -93,6 +95,7 @@ def test_what_expires_next_is_org_wide_soonest_first_within_60_days(
     )
     # A superseded version is not listed, whatever its expiry.
     old = upload_document(
+        confirm_expiry=True,
         actor=as_alice,
         entity=entity_yunfan,
         document_type="vat_certificate",
@@ -100,7 +103,11 @@ def test_what_expires_next_is_org_wide_soonest_first_within_60_days(
         expiry_date=TODAY + dt.timedelta(days=1),
     )
     upload_document(
-        actor=as_alice, entity=entity_yunfan, document_type="vat_certificate", file=licence()
+        confirm_expiry=True,
+        actor=as_alice,
+        entity=entity_yunfan,
+        document_type="vat_certificate",
+        file=licence(),
     )
     listed = list(selectors.expiring_documents(actor=as_alice, today=TODAY))
     assert [d.pk for d in listed] == [
@@ -116,6 +123,7 @@ def test_what_expires_next_is_org_wide_soonest_first_within_60_days(
 def test_entity_documents_by_type(as_alice, entity):
     made = _family(as_alice, entity, [None, 10])
     upload_document(
+        confirm_expiry=True,
         actor=as_alice,
         entity=entity,
         document_type="passport",

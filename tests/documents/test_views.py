@@ -26,6 +26,7 @@ def filled(as_alice, entity, entity_yunfan):
     """A few current documents, one expired, one expiring, one superseded."""
     made = {
         "licence": upload_document(
+            confirm_expiry=True,
             actor=as_alice,
             entity=entity,
             document_type="business_license",
@@ -33,6 +34,7 @@ def filled(as_alice, entity, entity_yunfan):
             expiry_date=_today() + dt.timedelta(days=400),
         ),
         "expired": upload_document(
+            confirm_expiry=True,
             actor=as_alice,
             entity=entity,
             document_type="utility_bill",
@@ -41,6 +43,7 @@ def filled(as_alice, entity, entity_yunfan):
             expiry_date=_today() - dt.timedelta(days=3),
         ),
         "expiring": upload_document(
+            confirm_expiry=True,
             actor=as_alice,
             entity=entity_yunfan,
             document_type="business_license",
@@ -49,6 +52,7 @@ def filled(as_alice, entity, entity_yunfan):
         ),
     }
     made["old_passport"] = upload_document(
+        confirm_expiry=True,
         actor=as_alice,
         entity=entity,
         document_type="passport",
@@ -56,6 +60,7 @@ def filled(as_alice, entity, entity_yunfan):
         person_name="张伟",
     )
     made["passport"] = upload_document(
+        confirm_expiry=True,
         actor=as_alice,
         entity=entity,
         document_type="passport",
@@ -296,7 +301,11 @@ def test_document_page_costs_a_bounded_number_of_queries(
     tasks = list(project.tasks.order_by("position")[:6])
     for task in tasks:  # each version went to another task
         document = upload_document(
-            actor=as_alice, entity=entity, document_type="business_license", file=licence()
+            confirm_expiry=True,
+            actor=as_alice,
+            entity=entity,
+            document_type="business_license",
+            file=licence(),
         )
         attach_document(actor=as_bob, task=task, document=document)
     client = client_for(bob)

@@ -183,6 +183,7 @@ def document_upload(
         expiry_date=fields.expiry_date,
         notes=fields.notes,
         person_name=fields.person_name,
+        confirm_expiry=fields.confirm_expiry,
     )
     document = selectors.document_get(actor=actor, document_id=document.pk)
     today = services.org_today(actor.organization)
@@ -254,6 +255,36 @@ def attachment_create(request, org: str, task_id: int, payload: AttachmentIn):
     if document is None:
         raise InvalidInput(FieldError("document_id", _("No such document.")))
     attachment = services.attach_document(actor=actor, task=task, document=document)
+    attachment = selectors.attachment_get(actor=actor, task=task, attachment_id=attachment.pk)
+    today = services.org_today(actor.organization)
+    return Status(201, _attachment_out(attachment, org=org, today=today))
+
+
+@router.post("/orgs/{org}/tasks/{task_id}/documents", response={201: AttachmentOut, **ERRORS})
+def task_document_upload(
+    request,
+    org: str,
+    task_id: int,
+    fields: Form[DocumentUploadIn],
+    file: File[UploadedFile] = None,
+):
+    """Upload a document for the project's seller entity and attach it to the task in one step
+    (multipart/form-data, the fields of a vault upload)."""
+    actor = actor_for(request, org)
+    task = _task(actor, task_id)
+    if file is None:
+        raise InvalidInput(FieldError("file", _("Choose a file to upload.")))
+    attachment = services.upload_and_attach(
+        actor=actor,
+        task=task,
+        document_type=fields.document_type,
+        file=file,
+        issue_date=fields.issue_date,
+        expiry_date=fields.expiry_date,
+        notes=fields.notes,
+        person_name=fields.person_name,
+        confirm_expiry=fields.confirm_expiry,
+    )
     attachment = selectors.attachment_get(actor=actor, task=task, attachment_id=attachment.pk)
     today = services.org_today(actor.organization)
     return Status(201, _attachment_out(attachment, org=org, today=today))

@@ -47,6 +47,10 @@ class UploadForm(StyledForm):
         allow_empty_file=True,
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
+    confirm_expiry = forms.BooleanField(
+        label=_("File it even if it is expired or expires before the current version"),
+        required=False,
+    )
 
     def __init__(self, *args, entities, document_types, **kwargs):
         super().__init__(*args, **kwargs)

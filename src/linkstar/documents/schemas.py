@@ -14,6 +14,7 @@ class DocumentUploadIn(Schema):
     expiry_date: dt.date | None = None
     notes: str = ""
     person_name: str = ""
+    confirm_expiry: bool = False
 
     @field_validator("issue_date", "expiry_date", mode="before")
     @classmethod

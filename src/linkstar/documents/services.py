@@ -80,6 +80,23 @@ def _clean_fields(
     return notes, person_name
 
 
+def expiry_problem(expiry_date: dt.date | None, current: Document | None, *, today: dt.date) -> str:
+    """Why a new version with this expiry date should not silently become current: it is
+    already expired, or it expires before the version it would replace. Empty when fine."""
+    if expiry_date is None:
+        return ""
+    if expiry_date < today:
+        return _(
+            "This version expired on %(day)s. Confirm to file it as the current version anyway."
+        ) % {"day": expiry_date.isoformat()}
+    if current is not None and current.expiry_date and expiry_date < current.expiry_date:
+        return _(
+            "This version expires on %(day)s, before the current version (valid until %(until)s). "
+            "Confirm to replace it anyway."
+        ) % {"day": expiry_date.isoformat(), "until": current.expiry_date.isoformat()}
+    return ""
+
+
 def _discard(storage: Storage, name: str) -> None:
     try:
         storage.delete(name)
@@ -97,6 +114,7 @@ def upload_document(
     expiry_date: dt.date | None = None,
     notes: str = "",
     person_name: str = "",
+    confirm_expiry: bool = False,
 ) -> Document:
     """File a document for a seller entity (or one of its people, ``person_name``).
 
@@ -104,7 +122,9 @@ def upload_document(
     reviewers for the entities of projects they are on). The file must pass every check of
     ``documents.checks`` (size limit ``LINKSTAR_UPLOAD_MAX_BYTES``, content type by magic bytes
     against the allow-list, matching extension, safe name). A new upload of the same type for
-    the same entity and person supersedes the current one, which stays as an older version.
+    the same entity and person supersedes the current one, which stays as an older version —
+    but a version that is already expired, or expires before the current one, does not become
+    current unless ``confirm_expiry`` (409 ``expiry_confirmation_needed`` saying why).
     Nothing is half-stored: no row without its file, no file without its row."""
     policy.require(actor, "document.upload", entity)
     doc_type = _document_type(document_type)
@@ -135,6 +155,8 @@ def upload_document(
             expiry_date=expiry_date,
             notes=notes,
             person_name=person_name,
+            confirm_expiry=confirm_expiry,
+            today=today,
         )
     except BaseException:
         _discard(storage, stored_name)
@@ -143,7 +165,18 @@ def upload_document(
 
 @transaction.atomic
 def _record_upload(
-    *, actor, entity, doc_type, checked, stored_name, issue_date, expiry_date, notes, person_name
+    *,
+    actor,
+    entity,
+    doc_type,
+    checked,
+    stored_name,
+    issue_date,
+    expiry_date,
+    notes,
+    person_name,
+    confirm_expiry: bool = False,
+    today: dt.date,
 ) -> Document:
     # One upload at a time per entity: the version number and the "current" flag stay exact.
     SellerEntity.objects.select_for_update().filter(pk=entity.pk).first()
@@ -152,6 +185,9 @@ def _record_upload(
     )
     previous = family.select_for_update().filter(is_current=True).first()
     number = (family.aggregate(n=Max("version_number"))["n"] or 0) + 1
+    problem = expiry_problem(expiry_date, previous, today=today)
+    if problem and not confirm_expiry:
+        raise Conflict(problem, code="expiry_confirmation_needed")
     if previous is not None:
         previous.is_current = False
         previous.save(update_fields=["is_current", "updated_at"])
@@ -186,6 +222,7 @@ def _record_upload(
         "notes": notes,
         "version_number": number,
         "supersedes": previous.pk if previous else None,
+        **({"expiry_confirmed": True} if problem else {}),
     }
     entries = [
         Entry(
@@ -282,6 +319,16 @@ def attach_document(*, actor: Actor, task, document: Document) -> TaskAttachment
         },
     )
     return attachment
+
+
+@transaction.atomic
+def upload_and_attach(*, actor: Actor, task, **upload) -> TaskAttachment:
+    """Upload a document for the task's project's seller entity and attach it to the task in
+    one step (both permission checks apply; nothing is kept if either refuses)."""
+    policy.require(actor, "task.work", task)
+    _require_active(task.project)
+    document = upload_document(actor=actor, entity=task.project.entity, **upload)
+    return attach_document(actor=actor, task=task, document=document)
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ urlpatterns = [
         name="document_download",
     ),
     path("tasks/<int:task_id>/attachments/", views.task_attach, name="task_attach"),
+    path("tasks/<int:task_id>/documents/", views.task_upload, name="task_upload"),
     path(
         "tasks/<int:task_id>/attachments/<int:attachment_id>/detach/",
         views.task_detach,

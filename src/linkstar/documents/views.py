@@ -4,6 +4,7 @@ decide."""
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -149,9 +150,15 @@ def document_upload(request, org: str):
                 expiry_date=data["expiry_date"],
                 notes=data["notes"],
                 person_name=data["person_name"],
+                confirm_expiry=data["confirm_expiry"],
             )
         except InvalidInput as exc:
             apply_errors(form, exc)
+        except Conflict as exc:
+            form.add_error(
+                "confirm_expiry" if "confirm_expiry" in form.fields else None, exc.detail
+            )
+            status = exc.status
         except PermissionDenied as exc:
             form.add_error(None, exc.detail)
             status = 403
@@ -266,3 +273,35 @@ def task_detach(request, org: str, task_id: int, attachment_id: int):
         return _panel(request, actor, task)
     messages.success(request, _("Document removed from the task."))
     return _back_to_task(request, org, task_id)
+
+
+@require_POST
+def task_upload(request, org: str, task_id: int):
+    """Upload a document from the task page and attach it in one step."""
+    actor = web_actor(request, org)
+    task = _task(actor, task_id)
+    file = request.FILES.get("file")
+    if file is None:
+        raise InvalidInput(FieldError("file", _("Choose a file to upload.")))
+    services.upload_and_attach(
+        actor=actor,
+        task=task,
+        document_type=request.POST.get("document_type", ""),
+        file=file,
+        issue_date=_date_or_none(request.POST.get("issue_date"), "issue_date"),
+        expiry_date=_date_or_none(request.POST.get("expiry_date"), "expiry_date"),
+        person_name=request.POST.get("person_name", ""),
+        confirm_expiry=bool(request.POST.get("confirm_expiry")),
+    )
+    messages.success(request, _("Document uploaded and attached."))
+    return _back_to_task(request, org, task_id)
+
+
+def _date_or_none(raw: str | None, field: str):
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(FieldError(field, _("Enter a date as YYYY-MM-DD."))) from None

@@ -25,14 +25,27 @@ def attachments_panel_context(*, actor, task, error: str | None = None, can_work
         if can_work and active
         else []
     )
+    can_attach = bool(can_work and active)
     return {
         "actor": actor,
         "task": task,
         "attachments": attachments,
         "candidates": candidates,
-        "can_attach": bool(can_work and active),
+        "can_attach": can_attach,
+        "upload_types": _upload_types(task) if can_attach else [],
         "attach_error": error,
     }
+
+
+def _upload_types(task) -> list[tuple[str, str]]:
+    """The document types to offer for an upload from the task: the task's own first."""
+    from linkstar.catalog.models import DocumentType
+
+    types = list(DocumentType.objects.order_by("position"))
+    own = set(task.document_types or [])
+    return [(t.code, t.display_name) for t in types if t.code in own] + [
+        (t.code, t.display_name) for t in types if t.code not in own
+    ]
 
 
 @register.inclusion_tag("documents/_attachments_panel.html", takes_context=True)
