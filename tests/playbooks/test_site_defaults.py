@@ -79,7 +79,7 @@ def test_an_admin_makes_a_template_the_default_of_all_its_sites_audited(
     assert default_template_for_site(as_bob, "amazon-ca") == amazon_na
     latest = AuditEvent.objects.filter(action="template.site_default_set").order_by("-id")[0]
     assert latest.changes == {"amazon-us": {"before": amazon_na.pk, "after": own_na.pk}}
-    assert SiteDefaultTemplate.objects.filter(organization=org).count() == 3
+    assert SiteDefaultTemplate.objects.filter(organization=org).count() == len(sites)
 
 
 def test_clearing_a_default_falls_back_and_is_audited(org, as_alice, as_bob, amazon_na, own_na):
@@ -98,7 +98,7 @@ def test_a_manager_may_not_choose_or_clear_a_default(as_alice, as_bob, amazon_na
     set_site_default(actor=as_alice, template=amazon_na)
     with pytest.raises(PermissionDenied):
         clear_site_default(actor=as_bob, site="amazon-us")
-    assert SiteDefaultTemplate.objects.count() == 3
+    assert SiteDefaultTemplate.objects.count() == len(template_site_codes(amazon_na))
 
 
 def test_a_template_not_for_the_site_is_refused(as_alice, amazon_na):

@@ -45,7 +45,9 @@ def test_the_workbench_shows_my_due_tasks_approvals_stages_and_activity(
     project = grow(as_bob, amazon_na, entity, carol, 1)[0]
     pass_gates(project)
     first = Task.objects.filter(project=project).order_by("position").last()
-    update_task(actor=as_bob, task=first, assignee_id=carol.pk, due_date=dt.date(2026, 10, 20))
+    # due on 2026-10-20, or on its start when the plan starts it later
+    due = max(first.start_date, dt.date(2026, 10, 20))
+    update_task(actor=as_bob, task=first, assignee_id=carol.pk, due_date=due)
     review = Task.objects.get(project=project, key="review-document-pack")
     for dep in review.depends_on.all():
         update_task(actor=actor_of(org, carol), task=dep, status=TaskStatus.IN_PROGRESS)
