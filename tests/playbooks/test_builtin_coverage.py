@@ -67,3 +67,12 @@ def test_every_checklist_item_is_in_one_language(name):
             assert CJK.search(text), (task["key"], text)
         for text in (task["title_en"], task["description_en"]):
             assert text and not CJK.search(text), (task["key"], text)
+
+
+def test_catalog_codes_are_unique():
+    for codes in (
+        [d["code"] for d in CATALOG["document_types"]],
+        [p["code"] for p in CATALOG["platforms"]],
+        SITES,
+    ):
+        assert len(codes) == len(set(codes)), sorted(c for c in codes if codes.count(c) > 1)

@@ -221,8 +221,6 @@ def test_shein_follows_temu_in_the_catalog_with_an_account_block():
 def test_new_document_types_come_after_the_deposit_receipt():
     codes = [d["code"] for d in CATALOG["document_types"]]
     new = [
-        "gpsr_responsible_person",
-        "product_safety_label",
         "product_test_report",
         "us_company_formation",
         "local_company_registration",
