@@ -175,12 +175,16 @@ def decide_approval(
     return approval
 
 
-def may_withdraw(actor: Actor, approval: ApprovalRequest) -> bool:
-    """The requester (still on the project) or the project's manager, while it is pending."""
+def may_withdraw(actor: Actor, approval: ApprovalRequest, *, works_on: bool | None = None) -> bool:
+    """The requester (still on the project) or the project's manager, while it is pending.
+    ``works_on``: whether the actor may work on the task, when the caller knows already."""
     if approval.status != ApprovalStatus.PENDING:
         return False
-    if actor.user_id == approval.requested_by_id and policy.can(actor, "task.work", approval.task):
-        return True
+    if actor.user_id == approval.requested_by_id:
+        if works_on is None:
+            works_on = policy.can(actor, "task.work", approval.task)
+        if works_on:
+            return True
     return policy.can(actor, "task.plan", approval.task)
 
 

@@ -11,7 +11,9 @@ from linkstar.documents import selectors, services
 register = template.Library()
 
 
-def attachments_panel_context(*, actor, task, error: str | None = None, can_work=None) -> dict:
+def attachments_panel_context(
+    *, actor, task, error: str | None = None, can_work=None, document_types=None
+) -> dict:
     from linkstar.documents.views import decorate
 
     today = services.org_today(actor.organization)
@@ -32,16 +34,18 @@ def attachments_panel_context(*, actor, task, error: str | None = None, can_work
         "attachments": attachments,
         "candidates": candidates,
         "can_attach": can_attach,
-        "upload_types": _upload_types(task) if can_attach else [],
+        "upload_types": _upload_types(task, document_types) if can_attach else [],
         "attach_error": error,
     }
 
 
-def _upload_types(task) -> list[tuple[str, str]]:
-    """The document types to offer for an upload from the task: the task's own first."""
+def _upload_types(task, types=None) -> list[tuple[str, str]]:
+    """The document types to offer for an upload from the task: the task's own first.
+    ``types``: the catalog's types in order, when the page has them already."""
     from linkstar.catalog.models import DocumentType
 
-    types = list(DocumentType.objects.order_by("position"))
+    if types is None:
+        types = list(DocumentType.objects.order_by("position"))
     own = set(task.document_types or [])
     return [(t.code, t.display_name) for t in types if t.code in own] + [
         (t.code, t.display_name) for t in types if t.code not in own
@@ -53,7 +57,10 @@ def task_attachments(context):
     """Needs ``actor`` and ``task`` (with its project) in the page's context; uses the page's
     ``can_work`` when it has one."""
     panel = attachments_panel_context(
-        actor=context["actor"], task=context["task"], can_work=context.get("can_work")
+        actor=context["actor"],
+        task=context["task"],
+        can_work=context.get("can_work"),
+        document_types=context.get("all_document_types"),
     )
     panel["request"] = context.get("request")
     return panel

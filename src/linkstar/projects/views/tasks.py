@@ -220,7 +220,7 @@ def task_return(request, org: str, task_id: int):
 # --- the task page -------------------------------------------------------------------------------
 
 
-def _approval_panels(actor, task, approvals) -> list[dict]:
+def _approval_panels(actor, task, approvals, *, can_work: bool) -> list[dict]:
     project_active = task.project.status == "active"
     panels = []
     for approval in approvals:
@@ -242,7 +242,7 @@ def _approval_panels(actor, task, approvals) -> list[dict]:
                 "may_decide": may_decide(
                     actor, approval, {d.decided_by_id for d in approval.decision_list}
                 ),
-                "may_withdraw": project_active and may_withdraw(actor, approval),
+                "may_withdraw": project_active and may_withdraw(actor, approval, works_on=can_work),
             }
         )
     return panels
@@ -265,7 +265,8 @@ def task_page_context(request, actor, task_id: int, **extra) -> dict:
     today = services.org_today(actor.organization)
     perms = row_permissions(actor, project)
     decorate_tasks([task], today=today)
-    doc_types = {d.code: d for d in DocumentType.objects.filter(code__in=task.document_types)}
+    all_document_types = list(DocumentType.objects.order_by("position"))
+    doc_types = {d.code: d for d in all_document_types if d.code in task.document_types}
     approvals = selectors.task_approvals(task=task)
     history = describe_events(
         selectors.task_history(task=task, approval_ids=[a.pk for a in approvals]),
@@ -297,22 +298,29 @@ def task_page_context(request, actor, task_id: int, **extra) -> dict:
             for code in task.document_types
         ],
         "checklist_done": checklist_done,
+        "all_document_types": all_document_types,
         "comments": list(selectors.comment_list(task=task)),
-        "can_comment": project.status == "active" and policy.can(actor, "task.comment", task),
+        # who works on the task may comment; a client only on its own entity's (one check less)
+        "can_comment": perms["can_work"]
+        or (
+            project.status == "active"
+            and actor.role == Role.CLIENT
+            and policy.can(actor, "task.comment", task)
+        ),
         "mention_team": _mention_team(task),
-        "approval_panels": _approval_panels(actor, task, approvals),
+        "approval_panels": _approval_panels(actor, task, approvals, can_work=perms["can_work"]),
         "history": list(reversed(history)),
         "members": (
             list(member_list(actor=actor).exclude(role=Role.CLIENT)) if perms["can_plan"] else []
         ),
         **perms,
     }
-    context.update(_correction_context(actor, task))
+    context.update(_correction_context(actor, task, can_work=perms["can_work"]))
     context.update(extra)
     return context
 
 
-def _correction_context(actor, task) -> dict:
+def _correction_context(actor, task, *, can_work: bool) -> dict:
     """What may be undone on the task page: reopen (with the later tasks that have started),
     return for correction, back to to-do."""
     active = task.project.status == "active"
@@ -325,9 +333,7 @@ def _correction_context(actor, task) -> dict:
         "can_return": active
         and task.status == TaskStatus.DONE
         and policy.can(actor, "task.return", task),
-        "can_back_to_todo": active
-        and task.status == TaskStatus.IN_PROGRESS
-        and policy.can(actor, "task.work", task),
+        "can_back_to_todo": active and task.status == TaskStatus.IN_PROGRESS and can_work,
     }
 
 
