@@ -70,6 +70,8 @@ LATIN_OK = {
     "otto",
     "rakuten",
     "coupang",
+    "allegro",
+    "shein",
     "noon",
     "bearer",
     "lsk",
