@@ -160,6 +160,13 @@ def entity_document_list(
     )
 
 
+def _upload(fields: DocumentUploadIn, file) -> dict:
+    """The upload service's arguments from a multipart request (422 without a file)."""
+    if file is None:
+        raise InvalidInput(FieldError("file", _("Choose a file to upload.")))
+    return {**fields.model_dump(), "file": file}
+
+
 @router.post("/orgs/{org}/entities/{entity_id}/documents", response={201: DocumentOut, **ERRORS})
 def document_upload(
     request,
@@ -172,19 +179,7 @@ def document_upload(
     same type for the same entity and person supersedes the current one."""
     actor = actor_for(request, org)
     entity = policy.get_visible(policy.visible_entities(actor), pk=entity_id)
-    if file is None:
-        raise InvalidInput(FieldError("file", _("Choose a file to upload.")))
-    document = services.upload_document(
-        actor=actor,
-        entity=entity,
-        document_type=fields.document_type,
-        file=file,
-        issue_date=fields.issue_date,
-        expiry_date=fields.expiry_date,
-        notes=fields.notes,
-        person_name=fields.person_name,
-        confirm_expiry=fields.confirm_expiry,
-    )
+    document = services.upload_document(actor=actor, entity=entity, **_upload(fields, file))
     document = selectors.document_get(actor=actor, document_id=document.pk)
     today = services.org_today(actor.organization)
     return Status(201, document_out(document, org=org, today=today))
@@ -272,19 +267,7 @@ def task_document_upload(
     (multipart/form-data, the fields of a vault upload)."""
     actor = actor_for(request, org)
     task = _task(actor, task_id)
-    if file is None:
-        raise InvalidInput(FieldError("file", _("Choose a file to upload.")))
-    attachment = services.upload_and_attach(
-        actor=actor,
-        task=task,
-        document_type=fields.document_type,
-        file=file,
-        issue_date=fields.issue_date,
-        expiry_date=fields.expiry_date,
-        notes=fields.notes,
-        person_name=fields.person_name,
-        confirm_expiry=fields.confirm_expiry,
-    )
+    attachment = services.upload_and_attach(actor=actor, task=task, **_upload(fields, file))
     attachment = selectors.attachment_get(actor=actor, task=task, attachment_id=attachment.pk)
     today = services.org_today(actor.organization)
     return Status(201, _attachment_out(attachment, org=org, today=today))
