@@ -12,6 +12,7 @@ import pytest
 
 from linkstar.catalog.services import CATALOG_FILE
 from linkstar.playbooks.services import BUILTIN_DIR
+from linkstar.playbooks.validation import due_before_dependency
 
 SHIPPED = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in BUILTIN_DIR.glob("*.json")}
 CATALOG = json.loads(CATALOG_FILE.read_text(encoding="utf-8"))
@@ -76,3 +77,8 @@ def test_catalog_codes_are_unique():
         SITES,
     ):
         assert len(codes) == len(set(codes)), sorted(c for c in codes if codes.count(c) > 1)
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_no_shipped_task_is_due_before_a_task_it_depends_on(name):
+    assert due_before_dependency(SHIPPED[name]["tasks"]) == []

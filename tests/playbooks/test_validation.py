@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from linkstar.playbooks.validation import MAX_TASKS, field_errors, find_cycle, plan_errors
+from linkstar.playbooks.validation import (
+    MAX_TASKS,
+    due_before_dependency,
+    field_errors,
+    find_cycle,
+    plan_errors,
+)
 
 pytestmark = pytest.mark.usefixtures("english_messages")
 
@@ -234,3 +240,15 @@ def test_find_cycle_handles_a_long_chain_without_recursion():
     assert find_cycle(chain) is None
     chain[f"t{n}"] = ["t0"]
     assert len(find_cycle(chain)) == n + 1
+
+
+def test_a_task_due_before_a_task_it_depends_on_is_found(blueprint):
+    plan = [
+        blueprint("collect", offset_days=0, duration_days=5),
+        blueprint("check", depends_on=["collect"], offset_days=1, duration_days=2),
+    ]
+    errors = due_before_dependency(plan)
+    assert [e.field for e in errors] == ["tasks[1] (check).offset_days"]
+    assert "'collect'" in str(errors[0].message)
+    plan[1]["offset_days"] = 3
+    assert due_before_dependency(plan) == []

@@ -147,6 +147,31 @@ def plan_errors(blueprints: list[dict]) -> list[FieldError]:
     return errors
 
 
+def due_before_dependency(blueprints: list[dict]) -> list[FieldError]:
+    """Tasks due before a task they depend on (offset + duration, in days): the shipped plans
+    have none (a test holds them to it); an organization's own plan is not refused for it."""
+    due = {
+        bp["key"]: (bp.get("offset_days") or 0) + (bp.get("duration_days") or 0)
+        for bp in blueprints
+    }
+    errors = []
+    for i, bp in enumerate(blueprints):
+        late = [dep for dep in bp.get("depends_on") or [] if due[dep] > due[bp["key"]]]
+        if late:
+            dep = max(late, key=due.get)
+            errors.append(
+                FieldError(
+                    f"{_name(i, bp)}.offset_days",
+                    _(
+                        "Due on day %(a)d, before %(dep)r it depends on (due on day %(b)d): start "
+                        "it later or make it longer."
+                    )
+                    % {"a": due[bp["key"]], "dep": dep, "b": due[dep]},
+                )
+            )
+    return errors
+
+
 def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
     """A list of keys forming a cycle, or None. Iterative DFS (plans may be long)."""
     white, grey, black = 0, 1, 2
