@@ -16,6 +16,7 @@ A refused request changes nothing (``fingerprint()`` of the whole database is co
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import io
 import json
@@ -448,6 +449,19 @@ MATRIX: dict[tuple[str, str], Case] = {
         ids={"task_id": lambda w: w.done_task.pk},
         body=lambda w: {"reason": "the platform wants a landline", "dependants": "reset"},
     ),
+    ("GET", "/orgs/{org}/tasks/{task_id}/reschedule"): Case(
+        ok="carol",
+        status=200,
+        client_hidden=True,
+        body=lambda w: {"due_date": (w.task.due_date + dt.timedelta(days=2)).isoformat()},
+    ),
+    ("POST", "/orgs/{org}/tasks/{task_id}/reschedule"): Case(
+        ok="bob",
+        status=200,
+        denied=("carol", "dave", "frank"),
+        client_hidden=True,
+        body=lambda w: {"due_date": (w.task.due_date + dt.timedelta(days=2)).isoformat()},
+    ),
     ("POST", "/orgs/{org}/tasks/{task_id}/return"): Case(
         ok="dave",
         status=200,
@@ -661,7 +675,7 @@ def _call(client: ApiClient, method: str, path: str, body: dict | None):
         data = {k: v() if callable(v) else v for k, v in body.items()}
         return client.client.post("/api/v1" + path, data=data, **client._headers())
     if method == "GET":
-        return client.get(path)
+        return client.get(path, **(body or {}))  # a GET's "body" is its query
     if method == "DELETE":
         return client.delete(path)
     return getattr(client, method.lower())(path, body if body is not None else {})

@@ -318,12 +318,13 @@ def test_a_stale_edit_shows_the_current_values_and_keeps_the_attempted_one(
 
 
 def test_the_manager_changes_due_date_and_assignee_inline(bob, carol, project):
-    t = task(project, "prepare-license")
+    t = task(project, "first-listing")  # the last step: a later due date moves nothing else
     client = client_for(bob)
-    response = edit(client, t, "due_date", "2026-11-20")
+    response = edit(client, t, "due_date", "2027-01-20")
     assert response.status_code == 200 and "HX-Retarget" not in response
+    assert "ls-reschedule" not in response.content.decode()
     t.refresh_from_db()
-    assert t.due_date == dt.date(2026, 11, 20)
+    assert t.due_date == dt.date(2027, 1, 20)
     response = edit(client, t, "assignee", carol.pk)
     t.refresh_from_db()
     assert t.assignee_id == carol.pk

@@ -23,6 +23,8 @@ from linkstar.projects.schemas import (
     ProjectPatch,
     ReopenIn,
     ReopenPreview,
+    RescheduleIn,
+    RescheduleOut,
     RestoreIn,
     ReturnIn,
     SkipIn,
@@ -324,6 +326,58 @@ def task_reopen(request, org: str, task_id: int, payload: ReopenIn):
         version=payload.version,
     )
     return _fresh_task(actor, task_id)
+
+
+def _moves_out(task_id: int, moves) -> dict:
+    return {
+        "task_id": task_id,
+        "moves": [
+            {
+                "id": m.task.pk,
+                "key": m.task.key,
+                "title": m.task.title,
+                "title_en": m.task.title_en,
+                "status": m.task.status,
+                "start_before": m.start_before,
+                "due_before": m.due_before,
+                "start_after": m.start_after,
+                "due_after": m.due_after,
+                "days": m.days,
+                "kept": m.kept,
+            }
+            for m in moves
+        ],
+    }
+
+
+@router.get("/orgs/{org}/tasks/{task_id}/reschedule", response={200: RescheduleOut, **ERRORS})
+def task_reschedule_preview(
+    request, org: str, task_id: int, due_date: dt.date, start_date: dt.date | None = None
+):
+    """What moving the task's due date would move, nothing written: the task first, then the
+    later tasks in plan order (finished ones ``kept``)."""
+    actor = actor_for(request, org)
+    task = selectors.task_get(actor=actor, task_id=task_id)
+    return _moves_out(
+        task.pk, services.plan_reschedule(task, due_date=due_date, start_date=start_date)
+    )
+
+
+@router.post("/orgs/{org}/tasks/{task_id}/reschedule", response={200: RescheduleOut, **ERRORS})
+def task_reschedule(request, org: str, task_id: int, payload: RescheduleIn):
+    """Move the task's dates and the open later tasks that must move with it, in one change
+    (the project's manager or an admin); 422 when it would be due before a task it depends
+    on."""
+    actor = actor_for(request, org)
+    task = selectors.task_get(actor=actor, task_id=task_id)
+    moves = services.reschedule_task(
+        actor=actor,
+        task=task,
+        due_date=payload.due_date,
+        start_date=payload.start_date,
+        version=payload.version,
+    )
+    return _moves_out(task.pk, moves)
 
 
 @router.post("/orgs/{org}/tasks/{task_id}/return", response={200: TaskOut, **ERRORS})

@@ -222,6 +222,31 @@ class DependantOut(Schema):
     assignee_id: int | None
 
 
+class RescheduleIn(Schema):
+    due_date: dt.date
+    start_date: dt.date | None = None
+    version: int | None = None
+
+
+class DateMoveOut(Schema):
+    id: int
+    key: str
+    title: str
+    title_en: str
+    status: str
+    start_before: dt.date | None
+    due_before: dt.date | None
+    start_after: dt.date | None
+    due_after: dt.date | None
+    days: int
+    kept: bool = Field(description="finished: keeps its dates though the plan would move it")
+
+
+class RescheduleOut(Schema):
+    task_id: int
+    moves: list[DateMoveOut]
+
+
 class ReopenPreview(Schema):
     task_id: int
     status: str

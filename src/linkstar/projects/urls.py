@@ -21,6 +21,7 @@ urlpatterns = [
     path("tasks/<int:task_id>/skip/", tasks.task_skip, name="task_skip"),
     path("tasks/<int:task_id>/reopen/", tasks.task_reopen, name="task_reopen"),
     path("tasks/<int:task_id>/return/", tasks.task_return, name="task_return"),
+    path("tasks/<int:task_id>/reschedule/", tasks.task_reschedule, name="task_reschedule"),
     path("tasks/<int:task_id>/checklist/", tasks.task_checklist, name="task_checklist"),
     path("tasks/<int:task_id>/comments/", tasks.task_comment, name="task_comment"),
 ]

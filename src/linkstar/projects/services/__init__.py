@@ -28,10 +28,12 @@ from linkstar.projects.services.lifecycle import (
     update_project,
 )
 from linkstar.projects.services.rows import MANAGER_ROLES, ProjectRow, _prepare_rows
+from linkstar.projects.services.schedule import DateMove, plan_reschedule, reschedule_task
 from linkstar.projects.services.tasks import finish_task, skip_task, update_task
 
 __all__ = [
     "MANAGER_ROLES",
+    "DateMove",
     "ProjectRow",
     "_lock_project",
     "_materialise",
@@ -47,7 +49,9 @@ __all__ = [
     "finish_task",
     "may_reopen",
     "org_today",
+    "plan_reschedule",
     "reopen_task",
+    "reschedule_task",
     "restorable_until",
     "restore_project",
     "return_for_correction",

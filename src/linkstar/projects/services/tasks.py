@@ -9,6 +9,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from linkstar.accounts.models import Membership
 from linkstar.audit.services import diff, record
@@ -16,6 +17,7 @@ from linkstar.compliance import services as compliance
 from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import (
+    Conflict,
     DependencyNotDone,
     FieldError,
     InvalidInput,
@@ -28,6 +30,7 @@ from linkstar.projects.models import FINISHED_TASK_STATUSES, Task, TaskStatus
 from linkstar.projects.rules import SKIPPABLE, TASK_TRANSITIONS
 from linkstar.projects.services import status as task_status
 from linkstar.projects.services.lifecycle import _lock_project, _move_stage, _require_active
+from linkstar.projects.services.schedule import dependency_errors, plan_reschedule
 
 
 def _lock_task(task: Task) -> Task:
@@ -106,6 +109,32 @@ def finish_task(
         _move_stage(actor=actor, project=project, stage=task.sets_stage, task=task)
 
 
+def _refuse_moving_later_tasks(task: Task, due_date, start_date) -> None:
+    """A due date moved so far that open later tasks would be due before it goes through
+    ``reschedule_task``, which moves them too (409 ``later_tasks_move`` naming them)."""
+    moves = [
+        m
+        for m in plan_reschedule(
+            task, due_date=due_date, start_date=start_date if start_date is not ... else None
+        )[1:]
+        if not m.kept
+    ]
+    if moves:
+        raise Conflict(
+            ngettext(
+                "Moving it to %(day)s moves %(n)d later task too (%(tasks)s): reschedule it.",
+                "Moving it to %(day)s moves %(n)d later tasks too (%(tasks)s): reschedule it.",
+                len(moves),
+            )
+            % {
+                "day": due_date.isoformat(),
+                "n": len(moves),
+                "tasks": ", ".join(f"{m.task.display_title} +{m.days}" for m in moves[:5]),
+            },
+            code="later_tasks_move",
+        )
+
+
 @transaction.atomic
 def update_task(
     *,
@@ -117,10 +146,14 @@ def update_task(
     start_date: dt.date | type(...) | None = ...,
     due_date: dt.date | type(...) | None = ...,
     checklist: list[dict] | None = None,
+    keep_plan_together: bool = False,
 ) -> Task:
     """Change a task. Status follows todo → in_progress → done; a task cannot start or finish
     while one it depends on is open; ``done`` on a task needing approval opens an approval
-    request instead. Assignee and dates are the manager's; status and checklist the team's."""
+    request instead. Assignee and dates are the manager's; status and checklist the team's.
+    ``keep_plan_together`` (the pages): a due date that would leave open later tasks due before
+    it is refused (409 ``later_tasks_move``) for ``reschedule_task`` to move them all; without
+    it (the API's PATCH) only this task moves."""
     task = _lock_task(task)
     project = task.project
     planning = assignee_id is not ... or start_date is not ... or due_date is not ...
@@ -142,7 +175,10 @@ def update_task(
         task.assignee_id = assignee_id
     if start_date is not ...:
         task.start_date = start_date
-    if due_date is not ...:
+    if due_date is not ... and due_date != task.due_date:
+        errors.extend(dependency_errors(task, due_date))
+        if keep_plan_together and not errors and due_date is not None:
+            _refuse_moving_later_tasks(task, due_date, start_date)
         task.due_date = due_date
     errors.extend(date_errors(task))
     if checklist is not None:

@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +19,7 @@ from linkstar.accounts.selectors import member_list
 from linkstar.approvals.services import may_decide, may_withdraw
 from linkstar.catalog.models import DocumentType
 from linkstar.core import policy
-from linkstar.core.exceptions import FieldError, InvalidInput, StaleVersion
+from linkstar.core.exceptions import Conflict, FieldError, InvalidInput, StaleVersion
 from linkstar.core.web import error_text, web_actor
 from linkstar.playbooks.models import Phase
 from linkstar.projects import selectors, services
@@ -151,11 +151,17 @@ def task_edit(request, org: str, task_id: int):
     changes = _parse_edit(field, raw)
     version = require_version(request)
     try:
-        services.update_task(actor=actor, task=task, version=version, **changes)
+        services.update_task(
+            actor=actor, task=task, version=version, keep_plan_together=True, **changes
+        )
     except StaleVersion:
         if not request.htmx:
             raise
         return _conflict_response(request, actor, task_id, field=field, raw=raw)
+    except Conflict as exc:
+        if exc.code != "later_tasks_move":
+            raise
+        return _reschedule_prompt(request, actor, task, changes["due_date"])
     if not request.htmx:
         return HttpResponseRedirect(safe_next(request, _task_url(org, task_id)))
     if field == "status":
@@ -163,6 +169,43 @@ def task_edit(request, org: str, task_id: int):
     today = services.org_today(actor.organization)
     task = selectors.plan_task(actor=actor, task_id=task_id)
     return render(request, "projects/_task_row.html", _row_context(actor, task, today=today))
+
+
+def _reschedule_prompt(request, actor, task, due_date):
+    """The later tasks a new due date moves, and a button that moves them all (the row for
+    HTMX, the task page otherwise)."""
+    moves = services.plan_reschedule(task, due_date=due_date)
+    reschedule = {"due_date": due_date, "moves": moves[1:]}
+    if not request.htmx:
+        back = safe_next(request, _task_url(actor.organization.slug, task.pk))
+        reschedule.update(next=back, back=back)
+        context = {"actor": actor, "task": task, "reschedule": reschedule}
+        return render(request, "projects/reschedule.html", context, status=409)
+    reschedule["next"] = reverse("project_detail", args=[actor.organization.slug, task.project_id])
+    today = services.org_today(actor.organization)
+    task = selectors.plan_task(actor=actor, task_id=task.pk)
+    context = {**_row_context(actor, task, today=today), "reschedule": reschedule}
+    return render(request, "projects/_task_row.html", context)
+
+
+@require_POST
+def task_reschedule(request, org: str, task_id: int):
+    """Move the task's due date and the later tasks with it, in one change."""
+    actor = web_actor(request, org)
+    task = selectors.plan_task(actor=actor, task_id=task_id)
+    due = _parse_edit("due_date", request.POST.get("due_date", "").strip())["due_date"]
+    if due is None:
+        raise InvalidInput(FieldError("due_date", _("Choose the new due date.")))
+    moves = services.reschedule_task(
+        actor=actor, task=task, due_date=due, version=require_version(request)
+    )
+    if request.htmx:
+        return _panel_response(request, actor, task.project_id)
+    messages.success(
+        request,
+        ngettext("%(n)d task moved.", "%(n)d tasks moved.", len(moves)) % {"n": len(moves)},
+    )
+    return HttpResponseRedirect(safe_next(request, _task_url(org, task_id)))
 
 
 @require_POST
