@@ -74,3 +74,30 @@ def test_the_requester_withdraws_a_request_sent_too_early(page, bob, review_star
     page.wait_for_load_state("networkidle")
     assert ApprovalRequest.objects.get(pk=approval.pk).status == "withdrawn"
     assert _task(review_started, "review-document-pack").status == "in_progress"
+
+
+def test_the_manager_drags_a_gantt_bar_and_moves_the_later_tasks_with_it(page, bob, review_started):
+    review = _task(review_started, "review-document-pack")
+    later = _task(review_started, "create-seller-account")
+    due, later_due = review.due_date, later.due_date
+    login(page, bob)
+    page.goto(page.base_url + f"/o/acme/projects/{review_started.pk}/?tab=gantt")
+    bar = page.locator(f"#gantt .ls-gantt-draggable[data-task-id='{review.pk}'] rect")
+    day = float(page.locator("#gantt svg.ls-gantt-svg").get_attribute("data-day-width"))
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 1.5 * day, box["y"] + 5, steps=5)
+    page.mouse.move(box["x"] + box["width"] / 2 + 3 * day, box["y"] + 5, steps=5)
+    page.mouse.up()
+    prompt = page.locator("#gantt-reschedule .ls-reschedule")
+    prompt.wait_for()
+    assert page.locator(f"#gantt-reschedule [data-moves='{later.pk}']").is_visible()
+    assert _task(review_started, "create-seller-account").due_date == later_due  # not yet
+    screenshot(page, "gantt-drag-preview")
+    with page.expect_navigation():
+        page.click("#gantt-reschedule .ls-reschedule-apply")
+    assert "tab=gantt" in page.url
+    assert (_task(review_started, "review-document-pack").due_date - due).days == 3
+    assert _task(review_started, "create-seller-account").due_date > later_due

@@ -42,7 +42,7 @@ def plan() -> list[GanttTask]:
 def bars(svg: str) -> dict[int, dict]:
     found = {}
     for m in re.finditer(
-        r'<g class="ls-gantt-bar ls-gantt-(\w+)" data-task-id="(\d+)" data-state="\w+">'
+        r'<g class="ls-gantt-bar ls-gantt-(\w+)[^"]*" data-task-id="(\d+)" data-state="\w+"[^>]*>'
         r"<title>(.*?)</title>.*?<rect x=\"([\d.]+)\" y=\"([\d.]+)\" width=\"([\d.]+)\"",
         svg,
     ):

@@ -173,3 +173,40 @@ def test_the_inline_edit_shows_what_moves_and_moves_it_in_one_click(bob, mini_pr
         **htmx,
     )
     assert _dates(mini_project)["go-live"] == (D(2026, 11, 9), D(2026, 11, 12))
+
+
+def test_the_managers_gantt_bars_drag_and_the_drag_is_previewed(bob, carol, mini_project, task_of):
+    from django.test import Client
+
+    def client_for(user):
+        client = Client()
+        client.force_login(user)
+        client.cookies["linkstar_language"] = "en"
+        return client
+
+    gantt = f"/o/acme/projects/{mini_project.pk}/?tab=gantt"
+    page = client_for(bob).get(gantt).content.decode()
+    assert page.count("ls-gantt-draggable") == 5 and 'id="gantt-reschedule"' in page
+    assert "ls-gantt-draggable" not in client_for(carol).get(gantt).content.decode()
+    collect = task_of(mini_project, "collect")
+    prompt = client_for(bob).get(
+        f"/o/acme/tasks/{collect.pk}/reschedule/", {"due_date": "2026-11-07"}
+    )
+    text = prompt.content.decode()
+    assert "moves 3 later tasks" in text and 'name="due_date" value="2026-11-07"' in text
+    assert _dates(mini_project)["check"] == (D(2026, 11, 4), D(2026, 11, 5))
+    refused = (
+        client_for(bob)
+        .get(
+            f"/o/acme/tasks/{task_of(mini_project, 'check').pk}/reschedule/",
+            {"due_date": "2026-11-03"},
+        )
+        .content.decode()
+    )
+    assert "ls-reschedule-error" in refused and "ls-reschedule-apply" not in refused
+    moved = client_for(bob).post(
+        f"/o/acme/tasks/{collect.pk}/reschedule/",
+        {"due_date": "2026-11-07", "version": collect.version, "next": gantt},
+    )
+    assert moved.status_code == 302 and moved["Location"] == gantt
+    assert _dates(mini_project)["go-live"] == (D(2026, 11, 9), D(2026, 11, 12))

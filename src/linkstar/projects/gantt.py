@@ -74,6 +74,7 @@ class GanttChart:
     last_day: dt.date | None
     today_shown: bool
     late_count: int
+    draggable: bool = False
 
 
 def _text_width(text: str, size: float = 11) -> float:
@@ -124,8 +125,11 @@ def render_gantt(
     phase_labels: dict[str, str] | None = None,
     status_labels: dict[str, str] | None = None,
     link: Callable[[int], str] | None = None,
+    draggable: bool = False,
 ) -> GanttChart:
-    """The SVG chart of ``tasks`` (Task models or ``GanttTask``) as seen on ``today``."""
+    """The SVG chart of ``tasks`` (Task models or ``GanttTask``) as seen on ``today``.
+    ``draggable``: the bars of open, dated tasks can be dragged to a new due date (the page's
+    script previews what moves with them and asks before moving anything)."""
     items = [t if isinstance(t, GanttTask) else GanttTask.from_task(t) for t in tasks]
     phase_labels = phase_labels or {}
     status_labels = status_labels or {}
@@ -175,7 +179,7 @@ def render_gantt(
     w(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="ls-gantt-svg" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(chart_label)}">'
+        f'aria-label="{escape(chart_label)}" data-day-width="{day_w}">'
     )
     w(
         "<style>"
@@ -261,7 +265,12 @@ def render_gantt(
         else:
             tip += " · " + _("no dates")
         href = link(t.pk) if link else None
-        w(f'<g class="ls-gantt-bar ls-gantt-{state}" data-task-id="{t.pk}" data-state="{state}">')
+        drag = draggable and not undated and t.status not in FINISHED and t.due_date is not None
+        dates = f' data-due="{t.due_date.isoformat()}"' if t.due_date else ""
+        w(
+            f'<g class="ls-gantt-bar ls-gantt-{state}{" ls-gantt-draggable" if drag else ""}" '
+            f'data-task-id="{t.pk}" data-state="{state}"{dates}>'
+        )
         w(f"<title>{escape(tip)}</title>")
         if href:
             w(f'<a href="{escape(href)}">')
@@ -341,4 +350,5 @@ def render_gantt(
         last_day=last,
         today_shown=today_shown,
         late_count=late,
+        draggable=draggable,
     )

@@ -28,7 +28,12 @@ from linkstar.projects.services.lifecycle import (
     update_project,
 )
 from linkstar.projects.services.rows import MANAGER_ROLES, ProjectRow, _prepare_rows
-from linkstar.projects.services.schedule import DateMove, plan_reschedule, reschedule_task
+from linkstar.projects.services.schedule import (
+    DateMove,
+    dependency_errors,
+    plan_reschedule,
+    reschedule_task,
+)
 from linkstar.projects.services.tasks import finish_task, skip_task, update_task
 
 __all__ = [
@@ -45,6 +50,7 @@ __all__ = [
     "close_project",
     "create_project",
     "create_projects_batch",
+    "dependency_errors",
     "find_mentions",
     "finish_task",
     "may_reopen",

@@ -380,6 +380,7 @@ def project_detail(request, org: str, project_id: int):
             phase_labels={k: str(v) for k, v in Phase.choices},
             status_labels={k: str(v) for k, v in TaskStatus.choices},
             link=lambda pk: reverse("task_detail", args=[org, pk]),
+            draggable=project.status == "active" and policy.can(actor, "task.plan", project),
         )
         context.update({"gantt": chart, "task_count": len(tasks), "today": today})
     elif tab == "team":

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from linkstar.accounts.models import Role
 from linkstar.accounts.selectors import member_list
@@ -188,11 +188,29 @@ def _reschedule_prompt(request, actor, task, due_date):
     return render(request, "projects/_task_row.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def task_reschedule(request, org: str, task_id: int):
-    """Move the task's due date and the later tasks with it, in one change."""
+    """GET ``?due_date=``: what moving the due date moves, as a prompt (the Gantt chart's drag).
+    POST: move the task's due date and the later tasks with it, in one change."""
     actor = web_actor(request, org)
     task = selectors.plan_task(actor=actor, task_id=task_id)
+    if request.method == "GET":
+        policy.require(actor, "task.plan", task)
+        due = _parse_edit("due_date", request.GET.get("due_date", "").strip())["due_date"]
+        if due is None:
+            raise InvalidInput(FieldError("due_date", _("Choose the new due date.")))
+        moves = services.plan_reschedule(task, due_date=due)
+        errors = services.dependency_errors(task, due)
+        reschedule = {
+            "due_date": due,
+            "moves": moves[1:],
+            "own": moves[0],
+            "errors": [str(e.message) for e in errors],
+            "next": reverse("project_detail", args=[org, task.project_id]) + "?tab=gantt",
+            "gantt": True,
+        }
+        context = {"actor": actor, "task": task, "reschedule": reschedule}
+        return render(request, "projects/_reschedule_prompt.html", context)
     due = _parse_edit("due_date", request.POST.get("due_date", "").strip())["due_date"]
     if due is None:
         raise InvalidInput(FieldError("due_date", _("Choose the new due date.")))

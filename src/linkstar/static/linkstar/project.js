@@ -1,4 +1,6 @@
-/* Project page: the task drawer and the Gantt chart's scroll position. */
+/* Project page: the task drawer, the Gantt chart's scroll position, dragging a Gantt bar to a new
+   due date (the server previews what moves with it; nothing moves until "move" is clicked), and
+   cancelling a reschedule prompt. */
 (function () {
   "use strict";
 
@@ -52,4 +54,84 @@
   } else {
     scrollGantt();
   }
+
+  // Drag a bar sideways: whole days, previewed by the server before anything moves.
+  let drag = null;
+  let dragged = null;
+  let swallowClick = false;
+
+  function addDays(iso, days) {
+    const d = new Date(iso + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + days);
+    return d.toISOString().slice(0, 10);
+  }
+
+  function resetDragged() {
+    if (dragged) dragged.removeAttribute("transform");
+    dragged = null;
+  }
+
+  document.addEventListener("pointerdown", function (evt) {
+    const bar = evt.target.closest && evt.target.closest(".ls-gantt-draggable");
+    if (!bar || evt.button !== 0) return;
+    const dayWidth = parseFloat(bar.ownerSVGElement.dataset.dayWidth || "0");
+    if (!dayWidth) return;
+    drag = { bar: bar, x0: evt.clientX, dayWidth: dayWidth, days: 0, moved: false };
+    evt.preventDefault();
+  });
+  // A bar is a link: the browser's own drag of a link would cancel ours.
+  document.addEventListener("dragstart", function (evt) {
+    if (evt.target.closest && evt.target.closest(".ls-gantt-draggable")) evt.preventDefault();
+  });
+  document.addEventListener("pointermove", function (evt) {
+    if (!drag) return;
+    const dx = evt.clientX - drag.x0;
+    if (Math.abs(dx) > 3) drag.moved = true;
+    drag.days = Math.round(dx / drag.dayWidth);
+    drag.bar.setAttribute("transform", "translate(" + drag.days * drag.dayWidth + ",0)");
+  });
+  document.addEventListener("pointerup", function () {
+    if (!drag) return;
+    const d = drag;
+    drag = null;
+    swallowClick = d.moved;
+    if (!d.moved || d.days === 0) {
+      d.bar.removeAttribute("transform");
+      return;
+    }
+    const host = document.getElementById("gantt-reschedule");
+    if (!host) return;
+    resetDragged();
+    dragged = d.bar;
+    const url = host.dataset.previewUrl.replace("/tasks/0/", "/tasks/" + d.bar.dataset.taskId + "/") +
+      "?due_date=" + addDays(d.bar.dataset.due, d.days);
+    fetch(url, { headers: { "HX-Request": "true" } })
+      .then(function (r) { return r.text(); })
+      .then(function (html) {
+        host.innerHTML = html;
+        host.scrollIntoView({ block: "nearest" });
+      });
+  });
+  // The click that ends a drag does not open the task.
+  document.addEventListener("click", function (evt) {
+    if (swallowClick && evt.target.closest && evt.target.closest(".ls-gantt-bar")) {
+      evt.preventDefault();
+      evt.stopPropagation();
+    }
+    swallowClick = false;
+  }, true);
+
+  // "Cancel" on a reschedule prompt: the prompt goes (and a dragged bar returns).
+  document.addEventListener("click", function (evt) {
+    const button = evt.target.closest && evt.target.closest("[data-cancel-reschedule]");
+    if (!button) return;
+    const row = button.closest("tr.ls-reschedule-row");
+    if (row) {
+      row.remove();
+      return;
+    }
+    const host = button.closest(".ls-reschedule-host");
+    if (host) host.innerHTML = "";
+    resetDragged();
+  });
 })();
