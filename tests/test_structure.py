@@ -17,3 +17,30 @@ def _script():
 
 def test_one_module_writes_a_tasks_status():
     assert _script().status_writers() == ["linkstar.projects.services.status"]
+
+
+def test_no_module_imports_a_jobs_module_they_are_enqueued_by_name():
+    import re
+
+    root = SCRIPT.parents[1] / "src" / "linkstar"
+    importing = sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "migrations" not in path.parts
+        and re.search(
+            r"from linkstar\.\w+\.tasks import|import linkstar\.\w+\.tasks", path.read_text()
+        )
+    )
+    assert importing == []
+
+
+def test_a_job_is_found_by_its_name_and_an_unknown_name_is_refused():
+    import pytest
+
+    from linkstar.core import jobs
+    from linkstar.notifications.tasks import process_events
+
+    assert jobs.job("notifications.process_events") is process_events
+    for name in ("notifications.nothing", "nothing.process_events", "process_events"):
+        with pytest.raises(LookupError):
+            jobs.job(name)

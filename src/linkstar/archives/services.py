@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from linkstar.accounts.models import Membership
 from linkstar.archives.models import ArchiveDownload, ArchiveJob, ArchiveStatus, CalendarFeed
 from linkstar.audit.services import record
-from linkstar.core import clock, policy
+from linkstar.core import clock, jobs, policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import Conflict, DomainError, FieldError, InvalidInput, NotFound
 from linkstar.documents.services import document_storage
@@ -159,9 +159,7 @@ def request_archive(
 
 
 def _enqueue(job_id: int) -> None:
-    from linkstar.archives.tasks import build_archive_job
-
-    build_archive_job.enqueue(job_id)
+    jobs.enqueue("archives.build_archive_job", job_id)
 
 
 # --- building -----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from django.conf import settings
 from django.db import transaction
 
-from linkstar.core import clock
+from linkstar.core import clock, jobs
 
 
 @dataclass
@@ -44,10 +44,8 @@ def _enqueue_on_commit(ids: list[int]) -> None:
         return
 
     def enqueue() -> None:
-        from linkstar.delivery.tasks import send_deliveries
-
         try:
-            send_deliveries.enqueue(ids)
+            jobs.enqueue("delivery.send_deliveries", ids)
         except Exception:  # the sweep sends them anyway
             import logging
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 
 from linkstar.audit.services import _jsonable
+from linkstar.core import jobs
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import Event
 
@@ -60,10 +61,8 @@ def _row(
 
 
 def _enqueue(event_ids: list[int]) -> None:
-    from linkstar.notifications.tasks import process_events
-
     if event_ids:
-        process_events.enqueue(event_ids)
+        jobs.enqueue("notifications.process_events", event_ids)
 
 
 def publish(

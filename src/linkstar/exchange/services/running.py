@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linkstar.audit.services import record
-from linkstar.core import policy
+from linkstar.core import jobs, policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import DomainError, FieldError, InvalidInput
 from linkstar.exchange.models import ImportJob, ImportKind, ImportStatus
@@ -53,10 +53,8 @@ def start_import(*, actor: Actor, job: ImportJob) -> ImportJob:
     job.phase = ""
     job.save(update_fields=["mapping", "status", "processed", "phase", "updated_at"])
     remember_mapping(actor=actor, job=job)
-    from linkstar.exchange.tasks import run_import as run_import_task
-
     job_id = job.pk
-    transaction.on_commit(lambda: run_import_task.enqueue(job_id))
+    transaction.on_commit(lambda: jobs.enqueue("exchange.run_import", job_id))
     return job
 
 
