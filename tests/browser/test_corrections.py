@@ -84,7 +84,9 @@ def test_the_manager_drags_a_gantt_bar_and_moves_the_later_tasks_with_it(page, b
     page.goto(page.base_url + f"/o/acme/projects/{review_started.pk}/?tab=gantt")
     bar = page.locator(f"#gantt .ls-gantt-draggable[data-task-id='{review.pk}'] rect")
     day = float(page.locator("#gantt svg.ls-gantt-svg").get_attribute("data-day-width"))
+    page.wait_for_load_state("networkidle")
     bar.scroll_into_view_if_needed()
+    bar.hover()
     box = bar.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.down()
@@ -92,7 +94,7 @@ def test_the_manager_drags_a_gantt_bar_and_moves_the_later_tasks_with_it(page, b
     page.mouse.move(box["x"] + box["width"] / 2 + 3 * day, box["y"] + 5, steps=5)
     page.mouse.up()
     prompt = page.locator("#gantt-reschedule .ls-reschedule")
-    prompt.wait_for()
+    prompt.wait_for(timeout=30_000)
     assert page.locator(f"#gantt-reschedule [data-moves='{later.pk}']").is_visible()
     assert _task(review_started, "create-seller-account").due_date == later_due  # not yet
     screenshot(page, "gantt-drag-preview")

@@ -565,7 +565,11 @@ def test_status_changes_are_audited_with_before_and_after(
     events = audit("task.updated", task)
     assert [e.changes for e in events] == [
         {"status": {"before": "todo", "after": "in_progress"}},
-        {"status": {"before": "in_progress", "after": "done"}},
+        {
+            "status": {"before": "in_progress", "after": "done"},
+            # finished with its checklist unticked: recorded, never silent
+            "unticked": {"before": None, "after": ["licence", "id card"]},
+        },
     ]
     assert {e.actor for e in events} == {carol}
     assert {e.project_id for e in events} == {mini_project.pk}

@@ -277,6 +277,10 @@ def test_done_on_an_approval_task_shows_awaiting_approval(carol, as_bob, project
     page = html(client.get(url(project)))
     row = re.search(rf'<tbody id="task-row-{t.pk}".*?</tbody>', page, re.S).group(0)
     assert "Request approval" in row
+    Task.objects.filter(pk=t.pk).update(
+        checklist=[{**item, "done": True} for item in t.checklist]
+    )  # the checklist ticked: no question asked
+    t.refresh_from_db()
     response = edit(client, t, "status", "done")
     t.refresh_from_db()
     assert t.status == "awaiting_approval"

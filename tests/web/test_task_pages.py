@@ -236,7 +236,13 @@ def test_a_two_level_approval_needs_two_different_reviewers(
     assert 'id="request-approval"' in page
     response = client.post(
         f"/o/acme/tasks/{t.pk}/edit/",
-        {"field": "status", "value": "done", "version": t.version, "next": page_url(t)},
+        {
+            "field": "status",
+            "value": "done",
+            "version": t.version,
+            "next": page_url(t),
+            "confirm_reason": "Payoneer confirmed by phone",
+        },
     )
     assert response.status_code == 302
     approval = ApprovalRequest.objects.get(task=t)

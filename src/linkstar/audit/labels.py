@@ -102,6 +102,10 @@ OBJECT_TYPE_LABELS = {
 
 FIELD_LABELS = {
     "reset": _("Later tasks back to to-do"),
+    "unticked": _("Completed with unticked items"),
+    "missing_documents": _("Completed without the documents"),
+    "confirm_reason": _("Why it was completed anyway"),
+    "moved_with": _("Moved with"),
     "name": pgettext_lazy("audit", "Name"),
     "name_en": pgettext_lazy("audit", "Name in Latin letters"),
     "slug": pgettext_lazy("audit", "Slug"),

@@ -178,6 +178,11 @@ class TaskPatch(Schema):
     start_date: dt.date | None = None
     status: str | None = None
     checklist: list[ChecklistItem] | None = None
+    confirm_reason: str | None = Field(
+        None,
+        description="with status done: why it is complete though documents are missing or "
+        "expired (recorded); unticked checklist items are recorded either way",
+    )
     version: int | None = None
 
 

@@ -28,6 +28,7 @@ from linkstar.compliance.services.readiness import (
     override_readiness,
     readiness,
     submission_date,
+    task_document_gaps,
 )
 from linkstar.compliance.services.risks import (
     acknowledge_risk,
@@ -77,4 +78,5 @@ __all__ = [
     "set_store_environment",
     "store_environment",
     "submission_date",
+    "task_document_gaps",
 ]

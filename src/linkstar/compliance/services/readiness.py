@@ -204,37 +204,46 @@ def override_readiness(*, actor: Actor, project: StoreProject, reason: str) -> R
 # --- gates (called by projects.services) -----------------------------------------------------
 
 
-def check_task_completion(*, task: Task) -> None:
-    """A task that needs documents is not done (nor sent for approval) while one of its
-    document types is missing or expired on the project's entity (409 ``documents_missing``).
-    A task that moves the project to ``under_review`` also meets the stage gate here, before an
-    approval is asked for."""
+def task_document_gaps(task: Task) -> list[str]:
+    """The task's document types missing or expired on the project's entity, in words."""
     project = task.project
     codes = list(dict.fromkeys(task.document_types or []))
-    if codes:
-        today = today_of(project.organization)
-        docs = _best_documents(project.entity_id, project.organization_id, codes)
-        bad = []
-        names = {t.code: t.display_name for t in DocumentType.objects.filter(code__in=codes)}
-        for code in codes:
-            doc = docs.get(code)
-            status = _item_status(doc, today=today, submit_on=today)
-            if status != OK:
-                bad.append(
-                    _item_text(
-                        {
-                            "name": names.get(code, code),
-                            "status": status,
-                            "expiry_date": doc.expiry_date if doc else None,
-                        }
-                    )
+    if not codes:
+        return []
+    today = today_of(project.organization)
+    docs = _best_documents(project.entity_id, project.organization_id, codes)
+    names = {t.code: t.display_name for t in DocumentType.objects.filter(code__in=codes)}
+    gaps = []
+    for code in codes:
+        doc = docs.get(code)
+        status = _item_status(doc, today=today, submit_on=today)
+        if status != OK:
+            gaps.append(
+                _item_text(
+                    {
+                        "name": names.get(code, code),
+                        "status": status,
+                        "expiry_date": doc.expiry_date if doc else None,
+                    }
                 )
-        if bad:
-            raise Conflict(
-                _("%(task)s cannot be completed: documents missing or expired: %(docs)s.")
-                % {"task": task.display_title, "docs": "; ".join(bad)},
-                code="documents_missing",
             )
+    return gaps
+
+
+def check_task_completion(*, task: Task, documents_confirmed: bool = False) -> None:
+    """A task that needs documents is not done (nor sent for approval) while one of its
+    document types is missing or expired on the project's entity (409 ``documents_missing``),
+    unless the person confirmed it with a reason (``documents_confirmed``; the caller records
+    it). A task that moves the project to ``under_review`` also meets the stage gate here,
+    before an approval is asked for."""
+    project = task.project
+    bad = [] if documents_confirmed else task_document_gaps(task)
+    if bad:
+        raise Conflict(
+            _("%(task)s cannot be completed: documents missing or expired: %(docs)s.")
+            % {"task": task.display_title, "docs": "; ".join(bad)},
+            code="documents_missing",
+        )
     if task.sets_stage == Stage.UNDER_REVIEW and project.stage != Stage.UNDER_REVIEW:
         check_stage_move(project=project, stage=Stage.UNDER_REVIEW)
 

@@ -109,6 +109,29 @@ def finish_task(
         _move_stage(actor=actor, project=project, stage=task.sets_stage, task=task)
 
 
+def _completion_gaps(task: Task, *, reason: str | None, ask: bool) -> dict:
+    """What is missing as a task is completed: unticked checklist items and (with a reason)
+    the documents missing or expired — recorded with the task's audit entry, so that nothing
+    passes silently. ``ask`` (the pages): without a reason, an incomplete task is refused with
+    409 ``completion_unconfirmed`` for the person to confirm or finish it."""
+    reason = (reason or "").strip()
+    unticked = [item.get("text", "") for item in task.checklist if not item.get("done")]
+    gaps = compliance.task_document_gaps(task) if (reason or ask) else []
+    if ask and not reason and (unticked or gaps):
+        raise Conflict(
+            _("Not everything is there yet: confirm with a reason, or finish it first."),
+            code="completion_unconfirmed",
+        )
+    found = {}
+    if unticked:
+        found["unticked"] = unticked
+    if reason and gaps:
+        found["missing_documents"] = gaps
+    if reason and found:
+        found["confirm_reason"] = reason
+    return found
+
+
 def _refuse_moving_later_tasks(task: Task, due_date, start_date) -> None:
     """A due date moved so far that open later tasks would be due before it goes through
     ``reschedule_task``, which moves them too (409 ``later_tasks_move`` naming them)."""
@@ -147,6 +170,8 @@ def update_task(
     due_date: dt.date | type(...) | None = ...,
     checklist: list[dict] | None = None,
     keep_plan_together: bool = False,
+    confirm_reason: str | None = None,
+    ask_confirmation: bool = False,
 ) -> Task:
     """Change a task. Status follows todo → in_progress → done; a task cannot start or finish
     while one it depends on is open; ``done`` on a task needing approval opens an approval
@@ -197,6 +222,7 @@ def update_task(
     if errors:
         raise InvalidInput(errors)
     approval = None
+    completed_despite: dict = {}
     if status is not None and status != task.status:
         check_transition(task, status)
         if status == TaskStatus.IN_PROGRESS:
@@ -206,7 +232,11 @@ def update_task(
             task_status.back_to_todo([task])
         elif status == TaskStatus.DONE:
             _check_dependencies(task, _("finish"))
-            compliance.check_task_completion(task=task)  # its documents, and the stage gate
+            completed_despite = _completion_gaps(task, reason=confirm_reason, ask=ask_confirmation)
+            # its documents (unless confirmed with a reason), and the stage gate
+            compliance.check_task_completion(
+                task=task, documents_confirmed=bool(completed_despite.get("confirm_reason"))
+            )
             if task.approval_levels:
                 from linkstar.approvals.services import open_approval_request
 
@@ -228,6 +258,8 @@ def update_task(
     task.save()
     if approval is not None:
         changes["approval_request"] = {"before": None, "after": approval.pk}
+    for name, value in completed_despite.items():
+        changes[name] = {"before": None, "after": value}
     record(actor=actor, action="task.updated", obj=task, changes=changes, project_id=project.pk)
     if "assignee_id" in changes and task.assignee_id is not None:
         events.publish(

@@ -137,6 +137,10 @@ FIELD_LABELS = {
     "approval_request": gettext_lazy("Approval request"),
     "mentions": gettext_lazy("Mentioned"),
     "reset": gettext_lazy("Later tasks back to to-do"),
+    "unticked": gettext_lazy("Completed with unticked items"),
+    "missing_documents": gettext_lazy("Completed without the documents"),
+    "confirm_reason": gettext_lazy("Why it was completed anyway"),
+    "moved_with": gettext_lazy("Moved with"),
     "skip_reason": gettext_lazy("Why not applicable"),
 }
 # Shown in the sentence itself, or internal.
@@ -214,7 +218,7 @@ def _format_value(
         return f"#{value}"
     if key == "assignees" and isinstance(value, dict):  # {role: {"user_id", "tasks"}}
         return "; ".join(_assigned_text(role, given, users) for role, given in value.items())
-    text = str(value)
+    text = "; ".join(str(v) for v in value) if isinstance(value, list) else str(value)
     return text if len(text) <= 200 else text[:199] + "…"
 
 

@@ -18,6 +18,7 @@ from linkstar.accounts.models import Role
 from linkstar.accounts.selectors import member_list
 from linkstar.approvals.services import may_decide, may_withdraw
 from linkstar.catalog.models import DocumentType
+from linkstar.compliance import services as compliance
 from linkstar.core import policy
 from linkstar.core.exceptions import Conflict, FieldError, InvalidInput, StaleVersion
 from linkstar.core.web import error_text, web_actor
@@ -149,6 +150,8 @@ def task_edit(request, org: str, task_id: int):
         raise InvalidInput(FieldError("field", _("This field cannot be edited here.")))
     raw = request.POST.get("value", "").strip()
     changes = _parse_edit(field, raw)
+    if field == "status":
+        changes.update(ask_confirmation=True, confirm_reason=request.POST.get("confirm_reason", ""))
     version = require_version(request)
     try:
         services.update_task(
@@ -159,6 +162,8 @@ def task_edit(request, org: str, task_id: int):
             raise
         return _conflict_response(request, actor, task_id, field=field, raw=raw)
     except Conflict as exc:
+        if exc.code == "completion_unconfirmed":
+            return _completion_prompt(request, actor, task)
         if exc.code != "later_tasks_move":
             raise
         return _reschedule_prompt(request, actor, task, changes["due_date"])
@@ -169,6 +174,24 @@ def task_edit(request, org: str, task_id: int):
     today = services.org_today(actor.organization)
     task = selectors.plan_task(actor=actor, task_id=task_id)
     return render(request, "projects/_task_row.html", _row_context(actor, task, today=today))
+
+
+def _completion_prompt(request, actor, task):
+    """What is missing on a task being completed, and a form to complete it anyway with a
+    reason (the row for HTMX, a page otherwise)."""
+    confirm = {
+        "unticked": [i["text"] for i in task.checklist_items if not i.get("done")],
+        "gaps": compliance.task_document_gaps(task),
+        "next": safe_next(request, _task_url(actor.organization.slug, task.pk)),
+        "htmx": bool(request.htmx),
+    }
+    if not request.htmx:
+        context = {"actor": actor, "task": task, "confirm": confirm}
+        return render(request, "projects/complete_confirm.html", context, status=409)
+    today = services.org_today(actor.organization)
+    task = selectors.plan_task(actor=actor, task_id=task.pk)
+    context = {**_row_context(actor, task, today=today), "confirm": confirm}
+    return render(request, "projects/_task_row.html", context)
 
 
 def _reschedule_prompt(request, actor, task, due_date):

@@ -125,7 +125,7 @@
   document.addEventListener("click", function (evt) {
     const button = evt.target.closest && evt.target.closest("[data-cancel-reschedule]");
     if (!button) return;
-    const row = button.closest("tr.ls-reschedule-row");
+    const row = button.closest("tr.ls-reschedule-row, tr.ls-confirm-row");
     if (row) {
       row.remove();
       return;
