@@ -259,6 +259,12 @@ def test_completing_counts_the_finished_tasks_and_publishes_once(
     assert reload(second_project).finished_task_count == 1
     assert publishes["many"] == [("task.done", 2)]
     assert publishes["one"] == []
+    # their checklists were not ticked: each completion records it
+    from linkstar.audit.models import AuditEvent
+
+    for task in chosen:
+        done = AuditEvent.objects.filter(action="task.updated", object_id=str(task.pk)).latest("id")
+        assert done.changes["unticked"]["after"] == ["licence", "id card"]
 
 
 def test_a_task_not_started_cannot_be_completed(as_carol, mini_project, task_of):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from linkstar.approvals.models import ApprovalDecision, ApprovalRequest, ApprovalStatus
-from linkstar.approvals.services import may_decide
+from linkstar.approvals.rules import may_decide
 from linkstar.core import policy
 from linkstar.core.actors import Actor
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linkstar.approvals.models import ApprovalDecision, ApprovalRequest, ApprovalStatus, Decision
+from linkstar.approvals.rules import four_eyes_refusal, may_withdraw
 from linkstar.audit.services import record
 from linkstar.core import policy
 from linkstar.core.actors import Actor
@@ -52,16 +53,6 @@ def open_approval_request(*, actor: Actor, task: Task) -> ApprovalRequest:
     return approval
 
 
-def may_decide(actor: Actor, approval: ApprovalRequest, decided_by: set[int]) -> bool:
-    """Whether the actor may decide the current level now (role and four eyes)."""
-    return (
-        approval.status == ApprovalStatus.PENDING
-        and policy.can(actor, "approval.decide", approval)
-        and actor.user_id != approval.requested_by_id
-        and actor.user_id not in decided_by
-    )
-
-
 @transaction.atomic
 def decide_approval(
     *, actor: Actor, approval: ApprovalRequest, decision: str, comment: str = ""
@@ -85,15 +76,9 @@ def decide_approval(
         )
     _require_active(approval.project)
     earlier = set(approval.decisions.values_list("decided_by_id", flat=True))
-    if actor.user_id == approval.requested_by_id:
-        raise PermissionDenied(
-            _("You asked for this approval; someone else must decide it."), code="four_eyes"
-        )
-    if actor.user_id in earlier:
-        raise PermissionDenied(
-            _("You decided an earlier level; another person must decide this one."),
-            code="four_eyes",
-        )
+    refusal = four_eyes_refusal(actor.user_id, approval, earlier)
+    if refusal:
+        raise PermissionDenied(refusal, code="four_eyes")
     if decision == Decision.REJECT and not comment:
         raise InvalidInput(FieldError("comment", _("Say why you reject it.")))
     now = timezone.now()
@@ -173,19 +158,6 @@ def decide_approval(
             },
         )
     return approval
-
-
-def may_withdraw(actor: Actor, approval: ApprovalRequest, *, works_on: bool | None = None) -> bool:
-    """The requester (still on the project) or the project's manager, while it is pending.
-    ``works_on``: whether the actor may work on the task, when the caller knows already."""
-    if approval.status != ApprovalStatus.PENDING:
-        return False
-    if actor.user_id == approval.requested_by_id:
-        if works_on is None:
-            works_on = policy.can(actor, "task.work", approval.task)
-        if works_on:
-            return True
-    return policy.can(actor, "task.plan", approval.task)
 
 
 @transaction.atomic

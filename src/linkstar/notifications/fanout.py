@@ -337,7 +337,7 @@ def _candidates(event: Event) -> set:
 
 def _deciders(event: Event) -> set[int]:
     from linkstar.approvals.models import ApprovalRequest
-    from linkstar.approvals.services import may_decide
+    from linkstar.approvals.rules import may_decide
 
     data = event.data or {}
     approval = (

@@ -151,7 +151,12 @@ def bulk_update_tasks(
 
 
 def _save(
-    actor: Actor, tasks: list[Task], before: dict[int, dict], fields: list[str], audit_action: str
+    actor: Actor,
+    tasks: list[Task],
+    before: dict[int, dict],
+    fields: list[str],
+    audit_action: str,
+    extra: dict[int, dict] | None = None,
 ) -> None:
     """Write the changed tasks (``_write``) and one audit event each, in one insert."""
     now = timezone.now()
@@ -165,6 +170,8 @@ def _save(
             AUDIT_NAMES.get(name, name): {"before": value, "after": getattr(task, name)}
             for name, value in before[task.pk].items()
         }
+        for name, value in (extra or {}).get(task.pk, {}).items():
+            changes[name] = {"before": None, "after": value}
         entries.append(
             Entry(
                 action=audit_action,
@@ -308,7 +315,13 @@ def _complete(*, actor: Actor, tasks: list[Task], **_options) -> list[Task]:
                 approvals[task.pk] = open_approval_request(actor=actor, task=task)
             except DomainError as exc:
                 raise _named(task, exc) from None
-    _save(actor, tasks, before, ["status", "completed_at"], "task.updated")
+    # finished with checklist items unticked: recorded, as completing one task records them
+    unticked = {
+        t.pk: {"unticked": [i.get("text", "") for i in t.checklist if not i.get("done")]}
+        for t in tasks
+        if any(not i.get("done") for i in t.checklist)
+    }
+    _save(actor, tasks, before, ["status", "completed_at"], "task.updated", extra=unticked)
     # A task that moves its project's stage does it as completing it alone would.
     for task in done:
         project = task.project

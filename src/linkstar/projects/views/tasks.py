@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from linkstar.accounts.models import Role
 from linkstar.accounts.selectors import member_list
-from linkstar.approvals.services import may_decide, may_withdraw
+from linkstar.approvals.rules import may_decide, may_withdraw
 from linkstar.catalog.models import DocumentType
 from linkstar.compliance import services as compliance
 from linkstar.core import policy
