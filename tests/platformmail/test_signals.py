@@ -143,11 +143,16 @@ def test_unmatched_mail_of_a_known_platform_is_read_too(org):
 
 
 def test_results_by_note_names_the_platform_and_where_to_look():
+    from django.utils import translation
+
     from linkstar.catalog.models import Platform
     from linkstar.platformmail.views import results_by_note
 
     temu = Platform(code="temu", name="Temu", name_en="Temu")
-    assert "短信" in results_by_note(temu) and "Temu" in results_by_note(temu)
+    with translation.override("zh-hans"):  # whatever an earlier test left active
+        assert "短信" in results_by_note(temu) and "Temu" in results_by_note(temu)
+    with translation.override("en"):
+        assert "SMS" in results_by_note(temu)
     assert results_by_note(Platform(code="amazon", name="亚马逊", name_en="Amazon")) == ""
     assert results_by_note(Platform(code="no-such", name="X", name_en="X")) == ""
     assert results_by_note(None) == ""
