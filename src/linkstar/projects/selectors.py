@@ -428,20 +428,31 @@ def users_by_id(*, actor: Actor, ids) -> dict:
     }
 
 
-def started_dependants(task: Task) -> list[Task]:
-    """The tasks after ``task`` in its project's plan (those depending on it, directly or through
-    others) that have started: in progress, awaiting approval or done. Plan order. Two queries."""
-    edges = Task.depends_on.through.objects.filter(from_task__project_id=task.project_id)
+def dependants_map(project_id: int) -> dict[int, list[int]]:
+    """Per task of the project, the ids of the tasks depending on it directly. One query."""
+    edges = Task.depends_on.through.objects.filter(from_task__project_id=project_id)
     after: dict[int, list[int]] = {}
     for dependant, dependency in edges.values_list("from_task_id", "to_task_id"):
         after.setdefault(dependency, []).append(dependant)
+    return after
+
+
+def reachable_after(root: int, after: dict[int, list[int]]) -> set[int]:
+    """The ids of the tasks depending on ``root``, directly or through others."""
     seen: set[int] = set()
-    todo = [task.pk]
+    todo = [root]
     while todo:
         for nxt in after.get(todo.pop(), []):
             if nxt not in seen:
                 seen.add(nxt)
                 todo.append(nxt)
+    return seen
+
+
+def started_dependants(task: Task) -> list[Task]:
+    """The tasks after ``task`` in its project's plan (those depending on it, directly or through
+    others) that have started: in progress, awaiting approval or done. Plan order. Two queries."""
+    seen = reachable_after(task.pk, dependants_map(task.project_id))
     return list(
         Task.objects.filter(pk__in=seen, status__in=STARTED)
         .select_related("assignee")

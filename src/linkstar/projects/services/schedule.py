@@ -21,6 +21,7 @@ from linkstar.audit.services import Entry, record_many
 from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import FieldError, InvalidInput, check_version
+from linkstar.projects import selectors
 from linkstar.projects.models import FINISHED_TASK_STATUSES, Task
 from linkstar.projects.services.lifecycle import _require_active
 
@@ -61,11 +62,7 @@ def _plan_of(task: Task) -> tuple[dict[int, Task], dict[int, list[int]]]:
             "organization_id",
         )
     }
-    after: dict[int, list[int]] = {}
-    edges = Task.depends_on.through.objects.filter(from_task__project_id=task.project_id)
-    for dependant, dependency in edges.values_list("from_task_id", "to_task_id"):
-        after.setdefault(dependency, []).append(dependant)
-    return tasks, after
+    return tasks, selectors.dependants_map(task.project_id)
 
 
 def dependency_errors(task: Task, due_date: dt.date | None) -> list[FieldError]:
@@ -134,12 +131,7 @@ def plan_reschedule(
 def _order_after(root: int, after: dict[int, list[int]]) -> list[int]:
     """The tasks after ``root``, each after every one of them it depends on (Kahn's order on
     the part of the plan reachable from ``root``)."""
-    reach, stack = set(), [root]
-    while stack:
-        for nxt in after.get(stack.pop(), []):
-            if nxt not in reach:
-                reach.add(nxt)
-                stack.append(nxt)
+    reach = selectors.reachable_after(root, after)
     indegree = {pk: 0 for pk in reach}
     for dep, later in after.items():
         if dep in reach or dep == root:
