@@ -37,6 +37,7 @@ from linkstar.core.exceptions import (
     NotFound,
     PermissionDenied,
 )
+from linkstar.projects import visibility
 
 TOKEN_PREFIX = "lsk_"
 # last_used_at is written at most this often per token (every request would be a write).
@@ -142,7 +143,10 @@ def add_member(
         user = create_user(email=email, password=password, name=name)
     if Membership.objects.filter(user=user, organization=actor.organization).exists():
         raise Conflict(_("%(e)s is already a member.") % {"e": email}, code="already_member")
-    if entity_id is not None and not policy.visible_entities(actor).filter(pk=entity_id).exists():
+    if (
+        entity_id is not None
+        and not visibility.visible_entities(actor).filter(pk=entity_id).exists()
+    ):
         raise InvalidInput(FieldError("entity_id", _("Unknown seller entity.")))
     membership = Membership.objects.create(
         user=user, organization=actor.organization, role=role, entity_id=entity_id
@@ -188,7 +192,10 @@ def change_member_role(
     policy.require(actor, "member.manage")
     membership = _membership(actor, user_id)
     role = _role(role)
-    if entity_id is not None and not policy.visible_entities(actor).filter(pk=entity_id).exists():
+    if (
+        entity_id is not None
+        and not visibility.visible_entities(actor).filter(pk=entity_id).exists()
+    ):
         raise InvalidInput(FieldError("entity_id", _("Unknown seller entity.")))
     if role != Role.ADMIN:
         _keep_an_admin(actor, membership)

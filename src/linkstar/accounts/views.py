@@ -23,6 +23,7 @@ from linkstar.accounts.selectors import memberships_of
 from linkstar.core import clock, policy
 from linkstar.core.exceptions import Conflict, InvalidInput
 from linkstar.core.web import show_once, take_once, web_actor
+from linkstar.projects import visibility
 
 
 class LoginView(auth_views.LoginView):
@@ -59,7 +60,7 @@ def forbidden(request, actor, reason: str, *, section: str = "settings"):
 
 
 def entity_choices(actor) -> list[tuple[int, str]]:
-    return [(e.pk, e.name) for e in policy.visible_entities(actor).only("pk", "name")]
+    return [(e.pk, e.name) for e in visibility.visible_entities(actor).only("pk", "name")]
 
 
 # --- members -----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from linkstar.approvals.models import ApprovalDecision, ApprovalRequest, Approva
 from linkstar.approvals.rules import may_decide
 from linkstar.core import policy
 from linkstar.core.actors import Actor
+from linkstar.projects import visibility
 
 
 def with_decisions(queryset: QuerySet[ApprovalRequest]) -> QuerySet[ApprovalRequest]:
@@ -24,7 +25,7 @@ def approval_queryset(actor: Actor) -> QuerySet[ApprovalRequest]:
     return with_decisions(
         ApprovalRequest.objects.filter(
             organization_id=actor.organization.pk,
-            project__in=policy.visible_projects(actor).values("pk"),
+            project__in=visibility.visible_projects(actor).values("pk"),
         ).select_related("project", "task")
     )
 

@@ -11,6 +11,7 @@ from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import NotFound
 from linkstar.projects import selectors as project_selectors
+from linkstar.projects import visibility
 from linkstar.projects.models import FINISHED_TASK_STATUSES, StoreProject, Task
 
 ITERATOR_CHUNK = 2000
@@ -31,7 +32,7 @@ def export_projects(*, actor: Actor, filters: dict) -> QuerySet[StoreProject]:
 
 def _task_rows(actor: Actor) -> QuerySet[Task]:
     return (
-        policy.visible_tasks(actor)
+        visibility.visible_tasks(actor)
         .select_related("project", "assignee")
         .order_by("project__code", "project_id", "position", "id")
     )
@@ -87,7 +88,7 @@ def projects_by_id(*, actor: Actor, ids) -> dict[int, StoreProject]:
     """Codes and names of visible projects, for the archive list (one query)."""
     return {
         p.pk: p
-        for p in policy.visible_projects(actor)
+        for p in visibility.visible_projects(actor)
         .filter(pk__in=list(ids))
         .only("id", "code", "store_name", "organization_id")
     }
@@ -118,7 +119,7 @@ def feed_or_404(*, actor: Actor) -> CalendarFeed:
 def calendar_tasks(*, actor: Actor) -> QuerySet[Task]:
     """Open tasks assigned to the actor, with a due date, in active projects they still see."""
     return (
-        policy.visible_tasks(actor)
+        visibility.visible_tasks(actor)
         .filter(assignee_id=actor.user_id, project__status="active", due_date__isnull=False)
         .exclude(status__in=FINISHED_TASK_STATUSES)
         .exclude(project__stage="cancelled")

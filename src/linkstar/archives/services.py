@@ -37,6 +37,7 @@ from linkstar.core import clock, jobs, policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import Conflict, DomainError, FieldError, InvalidInput, NotFound
 from linkstar.documents.services import document_storage
+from linkstar.projects import visibility
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ def _resolve_projects(actor: Actor, project_ids, filters) -> tuple[list, dict]:
             raise InvalidInput(FieldError("project_ids", _("Choose at least one project.")))
         found = {
             p.pk: p
-            for p in policy.visible_projects(actor)
+            for p in visibility.visible_projects(actor)
             .filter(pk__in=ids)
             .only("id", "organization_id", "manager_id", "code")
         }
@@ -192,7 +193,7 @@ def build_archive(*, job_id: int) -> ArchiveJob:
         if actor is None:
             raise Conflict(_("The member who requested this archive has left the organization."))
         visible = set(
-            policy.visible_projects(actor)
+            visibility.visible_projects(actor)
             .filter(pk__in=job.project_ids)
             .values_list("pk", flat=True)
         )
@@ -266,7 +267,7 @@ def check_downloadable(*, actor: Actor, job: ArchiveJob) -> None:
         raise NotFound()
     if not (actor.is_admin or job.requested_by_id == actor.user_id):
         raise NotFound()
-    visible = policy.visible_projects(actor).filter(pk__in=job.project_ids).count()
+    visible = visibility.visible_projects(actor).filter(pk__in=job.project_ids).count()
     if visible != len(job.project_ids):
         raise NotFound()
     if job.status == ArchiveStatus.EXPIRED or (

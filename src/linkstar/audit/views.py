@@ -21,6 +21,7 @@ from linkstar.audit.models import AuditEvent
 from linkstar.audit.services import verify_chain
 from linkstar.core import policy
 from linkstar.core.web import web_actor
+from linkstar.projects import visibility
 
 PAGE_SIZE = 50
 
@@ -29,7 +30,7 @@ def _rows(actor, events: list[AuditEvent], users: dict[int, str]) -> list[dict]:
     """The events as table rows; the seller entities they name are looked up in one query."""
     entity_ids = referenced_ids([e.changes for e in events], "entity")
     entities = (
-        dict(policy.visible_entities(actor).filter(pk__in=entity_ids).values_list("pk", "name"))
+        dict(visibility.visible_entities(actor).filter(pk__in=entity_ids).values_list("pk", "name"))
         if entity_ids
         else {}
     )

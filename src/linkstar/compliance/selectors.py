@@ -10,11 +10,12 @@ from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import FieldError, InvalidInput
 from linkstar.entities.models import IdentifierKind
+from linkstar.projects import visibility
 
 
 def risk_queryset(actor: Actor) -> QuerySet[AssociationRisk]:
     """Risks with at least one of their two projects visible to the actor."""
-    visible = policy.visible_projects(actor).values("pk")
+    visible = visibility.visible_projects(actor).values("pk")
     return (
         AssociationRisk.objects.filter(organization_id=actor.organization.pk)
         .filter(Q(project__in=visible) | Q(other_project__in=visible))
@@ -67,11 +68,13 @@ def oriented(actor: Actor, risks, project: int | None = None) -> list[Associatio
     other side (one query, none for roles that see every project)."""
     risks = list(risks)
     ids = {pk for r in risks for pk in (r.project_id, r.other_project_id)}
-    if actor.is_admin or actor.role in policy.SEES_ALL_PROJECTS:
+    if visibility.sees_all_projects(actor):
         seen = ids
     else:
         seen = set(
-            policy.visible_projects(actor).filter(pk__in=sorted(ids)).values_list("pk", flat=True)
+            visibility.visible_projects(actor)
+            .filter(pk__in=sorted(ids))
+            .values_list("pk", flat=True)
         )
     for risk in risks:
         if project is not None:

@@ -22,6 +22,7 @@ from linkstar.core.web import web_actor
 from linkstar.delivery import selectors, services
 from linkstar.delivery.forms import ChannelForm, ChatHandleForm, DeliveryFilterForm
 from linkstar.delivery.models import Channel, DeliveryState
+from linkstar.projects import visibility
 
 PAGE_SIZE = 50
 
@@ -33,7 +34,9 @@ def _denied(request, actor, action: str):
 def _project_choices(actor) -> list[tuple[int, str]]:
     return [
         (p.pk, f"{p.code} {p.store_name}")
-        for p in policy.visible_projects(actor).only("pk", "code", "store_name").order_by("code")
+        for p in visibility.visible_projects(actor)
+        .only("pk", "code", "store_name")
+        .order_by("code")
     ]
 
 

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.documents.models import Document, DocumentStatus, TaskAttachment
+from linkstar.projects import visibility
 
 RELATED = ("entity", "document_type", "uploaded_by")
 
@@ -40,7 +41,7 @@ def document_list(
     current_only: bool = True,
 ) -> QuerySet[Document]:
     """The documents the actor may see, newest first; by default the current version of each."""
-    qs = policy.visible_documents(actor).select_related(*RELATED)
+    qs = visibility.visible_documents(actor).select_related(*RELATED)
     if current_only:
         qs = qs.filter(is_current=True)
     if entity:
@@ -57,7 +58,7 @@ def entity_documents(*, actor: Actor, entity) -> dict[str, list[Document]]:
     people): what readiness checks against."""
     found: dict[str, list[Document]] = {}
     qs = (
-        policy.visible_documents(actor)
+        visibility.visible_documents(actor)
         .filter(entity_id=entity.pk, is_current=True)
         .select_related("document_type")
         .order_by("document_type__position", "person_name", "id")
@@ -74,7 +75,7 @@ def expiring_documents(
     expiring within the horizon (``LINKSTAR_DOCUMENT_EXPIRY_HORIZON_DAYS``, 60), soonest first."""
     days = settings.LINKSTAR_DOCUMENT_EXPIRY_HORIZON_DAYS if horizon_days is None else horizon_days
     return (
-        policy.visible_documents(actor)
+        visibility.visible_documents(actor)
         .filter(is_current=True, expiry_date__isnull=False)
         .filter(expiry_date__lte=today + dt.timedelta(days=days))
         .select_related(*RELATED)
@@ -85,7 +86,7 @@ def expiring_documents(
 def document_get(*, actor: Actor, document_id: int) -> Document:
     """One visible document, or ``NotFound`` (also for another organization's)."""
     return policy.get_visible(
-        policy.visible_documents(actor).select_related(*RELATED), pk=document_id
+        visibility.visible_documents(actor).select_related(*RELATED), pk=document_id
     )
 
 
@@ -107,7 +108,7 @@ def document_uses(*, actor: Actor, documents: list[Document]) -> list[TaskAttach
     return list(
         TaskAttachment.objects.filter(
             document__in=[d.pk for d in documents],
-            task__in=policy.visible_tasks(actor).values("pk"),
+            task__in=visibility.visible_tasks(actor).values("pk"),
         )
         .select_related("task__project__site", "document", "attached_by")
         .order_by("-attached_at", "-id")
@@ -134,7 +135,7 @@ def attachment_get(*, actor: Actor, task, attachment_id: int) -> TaskAttachment:
 def attachable_documents(*, actor: Actor, task, today: dt.date) -> list[Document]:
     """The current, unexpired documents of the task's entity not yet attached to it."""
     return list(
-        policy.visible_documents(actor)
+        visibility.visible_documents(actor)
         .filter(entity_id=task.project.entity_id, is_current=True)
         .exclude(Q(expiry_date__lt=today) | Q(attachments__task_id=task.pk))
         .select_related("document_type")

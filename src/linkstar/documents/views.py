@@ -27,6 +27,7 @@ from linkstar.documents import selectors, services
 from linkstar.documents.downloads import file_response
 from linkstar.documents.forms import AttachForm, UploadForm, VaultFilterForm
 from linkstar.documents.models import Document, DocumentStatus
+from linkstar.projects import visibility
 
 PAGE_SIZE = 50
 EXPIRING_ROWS = 20
@@ -58,7 +59,7 @@ def _upload_form(actor, data=None, files=None, initial=None, document_types=None
         data,
         files,
         initial=initial,
-        entities=_entities(policy.upload_entities(actor)),
+        entities=_entities(visibility.upload_entities(actor)),
         document_types=document_types if document_types is not None else _document_types(),
     )
 
@@ -81,7 +82,7 @@ def _vault_page(request, actor, *, upload_form=None, status: int = 200):
     document_types = _document_types()
     filters = VaultFilterForm(
         request.GET or None,
-        entities=_entities(policy.visible_entities(actor)),
+        entities=_entities(visibility.visible_entities(actor)),
         document_types=document_types,
     )
     values = filters.cleaned_data if filters.is_valid() else {}
@@ -137,7 +138,7 @@ def document_upload(request, org: str):
     status = 422
     if form.is_valid():
         data = form.cleaned_data
-        entity = policy.visible_entities(actor).filter(pk=data["entity"]).first()
+        entity = visibility.visible_entities(actor).filter(pk=data["entity"]).first()
         try:
             if entity is None:
                 raise InvalidInput(FieldError("entity", _("Choose a seller entity.")))
@@ -214,7 +215,7 @@ def document_download(request, org: str, document_id: int):
 
 def _task(actor, task_id: int):
     return policy.get_visible(
-        policy.visible_tasks(actor).select_related("project__entity"), pk=task_id
+        visibility.visible_tasks(actor).select_related("project__entity"), pk=task_id
     )
 
 

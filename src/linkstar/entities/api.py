@@ -12,7 +12,6 @@ from ninja import Query, Router, Schema, Status
 
 from linkstar.api.common import ERRORS, actor_for, page
 from linkstar.api.paging import Paging
-from linkstar.core import policy
 from linkstar.core.clock import org_today
 from linkstar.entities import selectors, services
 from linkstar.entities.schemas import (
@@ -56,6 +55,7 @@ from linkstar.entities.serializers import (
     entity_out,
     person_out,
 )
+from linkstar.projects import visibility
 
 router = Router(tags=["seller entities"])
 vault = Router(tags=["seller entity records, store credentials and reveal"])
@@ -77,7 +77,7 @@ def _patch_fields(payload: Schema) -> tuple[dict, int | None]:
 def entity_list(request, org: str, paging: Query[Paging]):
     actor = actor_for(request, org)
     return page(
-        policy.visible_entities(actor).order_by("name", "pk"),
+        visibility.visible_entities(actor).order_by("name", "pk"),
         limit=paging.limit,
         offset=paging.offset,
         serialize=lambda es: [entity_out(e) for e in es],

@@ -20,6 +20,7 @@ from linkstar.entities.models import (
     SellerEntity,
     StoreCredential,
 )
+from linkstar.projects import visibility
 
 # The records of an entity, by the name they have in URLs and in ``services.records.KINDS``.
 RECORD_MODELS = {
@@ -42,13 +43,13 @@ def identifiers_for(entity_ids: Iterable[int]) -> list[Identifier]:
 
 def entity_for(actor: Actor, entity_id) -> SellerEntity:
     """One entity the actor sees, or ``NotFound`` (another organization, or not a client's)."""
-    return policy.get_visible(policy.visible_entities(actor), pk=entity_id)
+    return policy.get_visible(visibility.visible_entities(actor), pk=entity_id)
 
 
 def entity_with_records(actor: Actor, entity_id) -> SellerEntity:
     """The entity with its people, contacts, accounts, cards and addresses, in a fixed number
     of queries (one per kind of record)."""
-    qs = policy.visible_entities(actor).prefetch_related(
+    qs = visibility.visible_entities(actor).prefetch_related(
         Prefetch("people", queryset=EntityPerson.objects.order_by("role", "name", "pk")),
         Prefetch("contacts", queryset=EntityContact.objects.order_by("kind", "value", "pk")),
         Prefetch("accounts", queryset=CollectionAccount.objects.order_by("provider", "pk")),
@@ -78,7 +79,8 @@ def record_for(actor: Actor, entity_id, kind: str, record_id):
 
 def project_for(actor: Actor, project_id):
     return policy.get_visible(
-        policy.visible_projects(actor).select_related("manager", "entity", "site"), pk=project_id
+        visibility.visible_projects(actor).select_related("manager", "entity", "site"),
+        pk=project_id,
     )
 
 

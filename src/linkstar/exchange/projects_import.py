@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from linkstar.accounts.models import Membership
 from linkstar.catalog.models import Platform, Site
-from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.core.clock import org_today
 from linkstar.core.exceptions import InvalidInput
@@ -29,6 +28,7 @@ from linkstar.exchange.fields import (
 )
 from linkstar.playbooks.models import TaskBlueprint, TemplateVersion, VersionStatus
 from linkstar.playbooks.selectors import visible_templates
+from linkstar.projects import visibility
 from linkstar.projects.models import Stage, TaskStatus
 from linkstar.projects.services import MANAGER_ROLES, ProjectRow
 
@@ -132,7 +132,7 @@ class ProjectSheet:
         self.entity_alias: dict[str, int] = {}
         self.entity_number: dict[str, int] = {}
         self.entity_names: dict[int, str] = {}
-        for entity in policy.visible_entities(self.actor):
+        for entity in visibility.visible_entities(self.actor):
             self.entity_names[entity.pk] = entity.name
             for name in (entity.name, entity.name_en):
                 if name:

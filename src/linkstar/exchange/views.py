@@ -19,6 +19,7 @@ from linkstar.exchange import progress, selectors, services
 from linkstar.exchange.fields import FIELDS
 from linkstar.exchange.forms import UploadForm, mapping_from_post
 from linkstar.exchange.models import ImportJob, ImportKind, ImportMapping, ImportStatus
+from linkstar.projects import visibility
 
 RECENT = 20
 PREVIEW_ROWS = 100  # rows shown whatever their state; rows with errors are shown too
@@ -185,7 +186,7 @@ def _result_page(request, actor, job: ImportJob):
     ids = job.result.get("project_ids") or []
     if job.kind == ImportKind.PROJECTS and ids:
         created = list(
-            policy.visible_projects(actor)
+            visibility.visible_projects(actor)
             .filter(pk__in=ids[:CREATED_LINKS])
             .select_related("site")
             .only("pk", "code", "store_name", "stage", "site__code", "site__name")

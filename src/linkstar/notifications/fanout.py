@@ -23,13 +23,14 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import translation
 
-from linkstar.accounts.models import Membership
-from linkstar.core import clock, policy
+from linkstar.accounts.models import Membership, Role
+from linkstar.core import clock
 from linkstar.core.actors import Actor
 from linkstar.notifications import messages
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import EmailState, Event, Notification
 from linkstar.notifications.preferences import coalesces, org_settings, prefs_for, quiet_until
+from linkstar.projects import visibility
 
 K = EventKind
 MANAGER_KINDS = {
@@ -269,14 +270,14 @@ def recipients_of(event: Event) -> list:
 
 def _may_see(membership: Membership, event: Event) -> bool:
     actor = Actor.from_membership(membership, via="system")
-    if actor.is_admin or actor.role in policy.SEES_ALL_PROJECTS:
+    if visibility.sees_all_projects(actor):
         return True
     if event.kind == K.DOCUMENT_EXPIRING:
         document_id = (event.data or {}).get("document_id")
-        return policy.visible_documents(actor).filter(pk=document_id).exists()
+        return visibility.visible_documents(actor).filter(pk=document_id).exists()
     if event.project_id is None:
-        return actor.role != policy.CLIENT
-    return policy.visible_projects(actor).filter(pk=event.project_id).exists()
+        return actor.role != Role.CLIENT
+    return visibility.visible_projects(actor).filter(pk=event.project_id).exists()
 
 
 def _admins(organization_id: int) -> set[int]:

@@ -35,6 +35,7 @@ from linkstar.platformmail.schemas import (
     ProposalList,
     StageProposalOut,
 )
+from linkstar.projects import visibility
 
 router = Router(tags=["platform mail"])
 
@@ -223,7 +224,7 @@ def mail_assign(request, org: str, mail_id: int, payload: AssignIn):
     rules applied as on arrival."""
     actor = actor_for(request, org)
     message = selectors.message_get(actor=actor, message_id=mail_id)
-    project = policy.visible_projects(actor).filter(pk=payload.project_id).first()
+    project = visibility.visible_projects(actor).filter(pk=payload.project_id).first()
     if project is None:
         raise InvalidInput(FieldError("project_id", _("Unknown project.")))
     services.assign_message(actor=actor, message=message, project=project)
@@ -234,7 +235,7 @@ def mail_assign(request, org: str, mail_id: int, payload: AssignIn):
 def project_mail(request, org: str, project_id: int, paging: Query[Paging]):
     """A project's platform mail, newest first."""
     actor = actor_for(request, org)
-    project = policy.get_visible(policy.visible_projects(actor), pk=project_id)
+    project = policy.get_visible(visibility.visible_projects(actor), pk=project_id)
     qs = selectors.message_list(actor=actor, project_id=project.pk)
     return page(
         qs, limit=paging.limit, offset=paging.offset, serialize=lambda ms: [mail_out(m) for m in ms]
@@ -255,7 +256,7 @@ def mailbox_out(project) -> dict:
 
 
 def _project(actor, project_id: int):
-    qs = policy.visible_projects(actor).select_related("site__platform")
+    qs = visibility.visible_projects(actor).select_related("site__platform")
     return policy.get_visible(qs, pk=project_id)
 
 

@@ -16,23 +16,24 @@ from linkstar.platformmail.models import (
     ProposalStatus,
     StageProposal,
 )
+from linkstar.projects import visibility
 
 
 def sees_unmatched(actor: Actor) -> bool:
-    return actor.is_admin or actor.role in policy.SEES_ALL_PROJECTS
+    return visibility.sees_all_projects(actor)
 
 
 def visible_messages(actor: Actor) -> QuerySet:
     qs = InboundMessage.objects.filter(organization_id=actor.organization.pk)
     if sees_unmatched(actor):
         return qs
-    return qs.filter(project__in=policy.visible_projects(actor).values("pk"))
+    return qs.filter(project__in=visibility.visible_projects(actor).values("pk"))
 
 
 def visible_proposals(actor: Actor) -> QuerySet:
     return StageProposal.objects.filter(
         organization_id=actor.organization.pk,
-        project__in=policy.visible_projects(actor).values("pk"),
+        project__in=visibility.visible_projects(actor).values("pk"),
     )
 
 

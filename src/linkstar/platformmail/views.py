@@ -30,6 +30,7 @@ from linkstar.platformmail.models import (
     Source,
 )
 from linkstar.platformmail.storage import read_raw
+from linkstar.projects import visibility
 from linkstar.projects.models import Stage
 
 PAGE_SIZE = 50
@@ -131,7 +132,7 @@ def project_mail_context(actor, project) -> dict:
 @require_POST
 def project_mail_address(request, org: str, project_id: int):
     actor = web_actor(request, org)
-    project = policy.get_visible(policy.visible_projects(actor), pk=project_id)
+    project = policy.get_visible(visibility.visible_projects(actor), pk=project_id)
     services.set_project_mailbox(
         actor=actor, project=project, address=request.POST.get("address", "")
     )
@@ -169,7 +170,7 @@ def proposal_dismiss(request, org: str, proposal_id: int):
 def _assignable_projects(actor) -> list:
     if not policy.can(actor, "mail.import"):
         return []
-    qs = policy.visible_projects(actor).filter(status="active")
+    qs = visibility.visible_projects(actor).filter(status="active")
     if not actor.is_admin:
         qs = qs.filter(manager_id=actor.user_id)
     return list(qs.order_by("code").values_list("pk", "code", "store_name"))
@@ -275,7 +276,7 @@ def mail_assign(request, org: str, mail_id: int):
         project_id = int(request.POST.get("project_id", ""))
     except ValueError:
         raise InvalidInput(FieldError("project_id", _("Choose a project."))) from None
-    project = policy.visible_projects(actor).filter(pk=project_id).first()
+    project = visibility.visible_projects(actor).filter(pk=project_id).first()
     if project is None:
         raise InvalidInput(FieldError("project_id", _("Choose a project.")))
     services.assign_message(actor=actor, message=message, project=project)
@@ -314,7 +315,7 @@ def mail_settings(request, org: str):
                     project_id = int(request.POST.get("project_id", ""))
                 except ValueError:
                     project_id = None
-                project = policy.visible_projects(actor).filter(pk=project_id).first()
+                project = visibility.visible_projects(actor).filter(pk=project_id).first()
                 if project is None:
                     raise InvalidInput(FieldError("project_id", _("Choose a project.")))
                 services.set_project_mailbox(
@@ -347,7 +348,7 @@ def mail_settings(request, org: str):
             "stages": [(s, _stage_label(s)) for s in rules.STAGES],
             "securities": Security.choices,
             "projects": list(
-                policy.visible_projects(actor)
+                visibility.visible_projects(actor)
                 .filter(status="active")
                 .order_by("code")
                 .values_list("pk", "code", "store_name")

@@ -22,6 +22,7 @@ from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.core.clock import org_today
 from linkstar.playbooks.models import TemplateVersion, VersionStatus
+from linkstar.projects import visibility
 from linkstar.projects.models import (
     FINISHED_TASK_STATUSES,
     Comment,
@@ -42,7 +43,7 @@ def _overdue_tasks(today: dt.date):
 def project_queryset(actor: Actor) -> QuerySet[StoreProject]:
     today = org_today(actor.organization)
     return (
-        policy.visible_projects(actor)
+        visibility.visible_projects(actor)
         .select_related("site__platform", "entity", "manager", "template_version")
         .prefetch_related(Prefetch("members", to_attr="member_list"))
         # Late work matters while the project runs: not once it is cancelled or closed.
@@ -119,7 +120,7 @@ def project_get(*, actor: Actor, project_id: int) -> StoreProject:
 
 def task_queryset(actor: Actor) -> QuerySet[Task]:
     return (
-        policy.visible_tasks(actor)
+        visibility.visible_tasks(actor)
         .select_related("project")
         .prefetch_related(
             Prefetch(
@@ -221,9 +222,9 @@ def workbench(*, actor: Actor, soon_days: int = 3) -> dict:
     from linkstar.approvals.selectors import approval_list
 
     today = org_today(actor.organization)
-    projects = policy.visible_projects(actor)
+    projects = visibility.visible_projects(actor)
     open_tasks = (
-        policy.visible_tasks(actor)
+        visibility.visible_tasks(actor)
         .exclude(status__in=FINISHED_TASK_STATUSES)
         .filter(project__status="active")
     )
@@ -279,7 +280,7 @@ _DEPENDENCY_FIELDS = ("id", "key", "title", "title_en", "status", "position", "p
 
 def _plan_queryset(actor: Actor) -> QuerySet[Task]:
     return (
-        policy.visible_tasks(actor)
+        visibility.visible_tasks(actor)
         .select_related("assignee")
         .prefetch_related(
             Prefetch(
@@ -347,7 +348,7 @@ def project_team(*, project: StoreProject) -> list:
 def task_page(*, actor: Actor, task_id: int) -> Task:
     """A task with its project (site, entity, manager, members), assignee and dependencies."""
     qs = (
-        policy.visible_tasks(actor)
+        visibility.visible_tasks(actor)
         .select_related(
             "assignee",
             "project__site__platform",
@@ -403,7 +404,7 @@ def my_open_tasks(*, actor: Actor, status: str | None = None) -> QuerySet[Task]:
     from django.db.models import F
 
     qs = (
-        policy.visible_tasks(actor)
+        visibility.visible_tasks(actor)
         .filter(assignee_id=actor.user_id, project__status="active")
         .exclude(status__in=FINISHED_TASK_STATUSES)
         .select_related("project__site")

@@ -25,6 +25,7 @@ from linkstar.core.exceptions import Conflict, FieldError, InvalidInput, check_v
 from linkstar.playbooks.diff import FieldChange, VersionDiff, diff_blueprints, task_changes
 from linkstar.playbooks.models import Template, TemplateVersion, VersionStatus
 from linkstar.playbooks.services import blueprint_as_dict
+from linkstar.projects import visibility
 from linkstar.projects.models import (
     FINISHED_TASK_STATUSES,
     ProjectStatus,
@@ -144,7 +145,7 @@ def outdated_projects(*, actor: Actor, template: Template) -> QuerySet[StoreProj
         .values_list("number", flat=True)
         .first()
     )
-    qs = policy.visible_projects(actor).filter(
+    qs = visibility.visible_projects(actor).filter(
         template_version__template=template, status=ProjectStatus.ACTIVE
     )
     if latest is None:

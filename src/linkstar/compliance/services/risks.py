@@ -47,6 +47,7 @@ from linkstar.core.exceptions import (
     PermissionDenied,
 )
 from linkstar.entities.models import Identifier
+from linkstar.projects import visibility
 from linkstar.projects.models import Stage, StoreProject
 
 
@@ -538,7 +539,7 @@ def acknowledge_risks(*, actor: Actor, risk_ids, reason: str) -> list[Associatio
         raise InvalidInput(
             FieldError("risk_ids", _("At most %(n)d risks at once.") % {"n": MAX_ACKNOWLEDGE})
         )
-    visible = policy.visible_projects(actor).values("pk")
+    visible = visibility.visible_projects(actor).values("pk")
     risks = list(
         AssociationRisk.objects.select_for_update()
         .filter(organization_id=actor.organization.pk, pk__in=ids)
@@ -553,7 +554,7 @@ def acknowledge_risks(*, actor: Actor, risk_ids, reason: str) -> list[Associatio
         )
     reason = clean_reason(reason, ask=_("Give the business reason for accepting this risk."))
     seen = set(
-        policy.visible_projects(actor)
+        visibility.visible_projects(actor)
         .filter(pk__in=sorted({pk for r in risks for pk in (r.project_id, r.other_project_id)}))
         .values_list("pk", flat=True)
     )
@@ -649,7 +650,7 @@ def preview_batch_risks(*, actor: Actor, template_version_or_site, rows) -> dict
     if not entity_ids:
         return {}
     visible = set(
-        policy.visible_entities(actor)
+        visibility.visible_entities(actor)
         .filter(pk__in=sorted(entity_ids))
         .values_list("pk", flat=True)
     )

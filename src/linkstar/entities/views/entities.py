@@ -20,6 +20,7 @@ from linkstar.core.web import web_actor
 from linkstar.entities import selectors, services
 from linkstar.entities.forms import RECORD_FORMS, EntityForm
 from linkstar.entities.sensitive import masked
+from linkstar.projects import visibility
 
 PAGE_SIZE = 50
 SENSITIVE_POST = ("registration_number", "legal_rep_id_number")
@@ -45,7 +46,7 @@ def expiry_status(day: dt.date | None, today: dt.date) -> str:
 def entity_list(request, org: str):
     """Every member reads the entities they may see (a client: its own); numbers masked."""
     actor = web_actor(request, org)
-    entities = policy.visible_entities(actor).order_by("name", "pk")
+    entities = visibility.visible_entities(actor).order_by("name", "pk")
     page = Paginator(entities, PAGE_SIZE).get_page(request.GET.get("page"))
     for entity in page:
         entity.masked_id_number = masked(entity, "legal_rep_id_number")

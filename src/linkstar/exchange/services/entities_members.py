@@ -7,12 +7,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import DomainError, InvalidInput
 from linkstar.exchange.fields import norm
 from linkstar.exchange.models import ImportJob, ImportKind
 from linkstar.exchange.services.mapping import _column_of, mapped_rows
+from linkstar.projects import visibility
 
 
 class _Rollback(Exception):
@@ -81,7 +81,9 @@ def _apply_simple(actor: Actor, job: ImportJob, progress=None) -> list[dict]:
                     entity_id = None
                     if "entity" in fields:
                         if entities is None:
-                            entities = {norm(e.name): e.pk for e in policy.visible_entities(actor)}
+                            entities = {
+                                norm(e.name): e.pk for e in visibility.visible_entities(actor)
+                            }
                         entity_id = entities.get(norm(fields["entity"]))
                         if entity_id is None:
                             fail(

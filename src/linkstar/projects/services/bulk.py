@@ -24,6 +24,7 @@ from linkstar.core.actors import Actor
 from linkstar.core.exceptions import DomainError, FieldError, InvalidInput
 from linkstar.notifications import events
 from linkstar.notifications.kinds import EventKind
+from linkstar.projects import visibility
 from linkstar.projects.models import FINISHED_TASK_STATUSES, StoreProject, Task, TaskStatus
 from linkstar.projects.services import status as task_status
 from linkstar.projects.services.lifecycle import _move_stage, _require_active
@@ -71,7 +72,7 @@ def _load(actor: Actor, task_ids: list[int]) -> list[Task]:
     wanted = list(dict.fromkeys(task_ids))
     found = {
         t.pk: t
-        for t in policy.visible_tasks(actor)
+        for t in visibility.visible_tasks(actor)
         .select_related("project")
         .select_for_update(of=("self",))
         .filter(pk__in=wanted)

@@ -16,11 +16,10 @@ from django.utils.translation import gettext_lazy
 from linkstar.accounts.models import Role
 from linkstar.accounts.selectors import member_list
 from linkstar.catalog.models import Platform, Site
-from linkstar.core import policy
 from linkstar.core.exceptions import DomainError, FieldError, InvalidInput
 from linkstar.core.web import web_actor
 from linkstar.playbooks.models import Phase
-from linkstar.projects import selectors, services
+from linkstar.projects import selectors, services, visibility
 from linkstar.projects.models import FINISHED_TASK_STATUSES, TaskStatus
 
 PAGE_SIZE = 50
@@ -59,7 +58,7 @@ def _filters(request) -> dict:
 
 
 def _tasks(actor, values: dict):
-    qs = policy.visible_tasks(actor).select_related("project__site", "assignee")
+    qs = visibility.visible_tasks(actor).select_related("project__site", "assignee")
     if values["q"]:
         from django.db.models import Q
 

@@ -1,0 +1,13 @@
+"""Who may create and change seller entities. Registered at start."""
+
+from __future__ import annotations
+
+from linkstar.accounts.models import Role
+from linkstar.core import policy
+
+
+def _admin_or_manager(actor, obj) -> bool:
+    return actor.is_admin or actor.role == Role.MANAGER
+
+
+policy.register({"entity.create": _admin_or_manager, "entity.update": _admin_or_manager})

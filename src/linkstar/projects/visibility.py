@@ -1,0 +1,85 @@
+"""What an actor may see at all, as querysets: the projects and tasks, and the seller entities and
+vault documents reached through them. An object outside them is *not found*, never *forbidden*
+(``policy.get_visible``), so nothing leaks across organizations or past a client's own entity."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from linkstar.accounts.models import Role
+from linkstar.documents.models import Document
+from linkstar.entities.models import SellerEntity
+from linkstar.projects.models import StoreProject, Task
+
+if TYPE_CHECKING:
+    from linkstar.core.actors import Actor
+
+SEES_ALL_PROJECTS = frozenset({Role.ADMIN, Role.MANAGER, Role.REVIEWER, Role.AUDITOR})
+
+
+def sees_all_projects(actor: Actor) -> bool:
+    return actor.is_admin or actor.role in SEES_ALL_PROJECTS
+
+
+def visible_projects(actor: Actor) -> QuerySet:
+    qs = StoreProject.objects.filter(organization_id=actor.organization.pk)
+    if sees_all_projects(actor):
+        return qs
+    if actor.role == Role.CLIENT:
+        if actor.entity_id is None:
+            return qs.none()
+        return qs.filter(entity_id=actor.entity_id)
+    uid = actor.user_id
+    member = StoreProject.members.through.objects.filter(
+        storeproject_id=OuterRef("pk"), user_id=uid
+    )
+    assigned = Task.objects.filter(project_id=OuterRef("pk"), assignee_id=uid)
+    return qs.filter(Q(manager_id=uid) | Exists(member) | Exists(assigned))
+
+
+def visible_tasks(actor: Actor) -> QuerySet:
+    return Task.objects.filter(project__in=visible_projects(actor).values("pk"))
+
+
+def visible_entities(actor: Actor) -> QuerySet:
+    qs = SellerEntity.objects.filter(organization_id=actor.organization.pk)
+    if actor.role == Role.CLIENT and not actor.is_admin:
+        return qs.filter(pk=actor.entity_id) if actor.entity_id else qs.none()
+    return qs
+
+
+def team_projects(actor: Actor) -> QuerySet:
+    """The projects an actor is on: manages, is a member of, or has a task of."""
+    uid = actor.user_id
+    if uid is None:
+        return StoreProject.objects.none()
+    member = StoreProject.members.through.objects.filter(
+        storeproject_id=OuterRef("pk"), user_id=uid
+    )
+    assigned = Task.objects.filter(project_id=OuterRef("pk"), assignee_id=uid)
+    return StoreProject.objects.filter(organization_id=actor.organization.pk).filter(
+        Q(manager_id=uid) | Exists(member) | Exists(assigned)
+    )
+
+
+def visible_documents(actor: Actor) -> QuerySet:
+    """Vault documents: all of the organization's for the roles that see every project; a
+    client its own entity's; an operator those of the entities of the projects it is on."""
+    qs = Document.objects.filter(organization_id=actor.organization.pk)
+    if sees_all_projects(actor):
+        return qs
+    if actor.role == Role.CLIENT:
+        return qs.filter(entity_id=actor.entity_id) if actor.entity_id else qs.none()
+    return qs.filter(entity_id__in=team_projects(actor).values("entity_id"))
+
+
+def upload_entities(actor: Actor) -> QuerySet:
+    """The seller entities an actor may upload documents for (``document.upload``)."""
+    qs = visible_entities(actor)
+    if actor.is_admin or actor.role in {Role.MANAGER, Role.CLIENT}:
+        return qs
+    if actor.role in {Role.OPERATOR, Role.REVIEWER}:
+        return qs.filter(pk__in=team_projects(actor).values("entity_id"))
+    return qs.none()
