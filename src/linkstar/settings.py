@@ -148,7 +148,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "linkstar.core.web.navigation",
+                "linkstar.accounts.web.navigation",
             ],
         },
     },

@@ -157,14 +157,15 @@ def test_a_manager_sees_no_button_and_is_refused(org, bob, amazon_na):
     html = client.get("/o/acme/templates/").content.decode()
     assert 'data-action="make-default"' not in html
     assert "data-default-sites" in html  # what the defaults are is shown to everyone
-    # a refused form post comes back as a message (core.web.DomainErrorMiddleware)
+    # a refused form post is the 403 page that says why (core.web.DomainErrorMiddleware)
     response = client.post(
         f"/o/acme/templates/{amazon_na.pk}/make-default/", HTTP_REFERER="/o/acme/templates/"
     )
-    assert response.status_code == 302
+    assert response.status_code == 403
     assert not SiteDefaultTemplate.objects.exists()
-    html = client.get("/o/acme/templates/").content.decode()
+    html = response.content.decode()
     assert "只有管理员可以修改模板。" in html  # the page speaks Chinese by default
+    assert '<a href="/o/acme/templates/" class="me-3" id="forbidden-back">' in html
 
 
 def actor_of_alice(org, alice):

@@ -7,7 +7,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linkstar.accounts import selectors, services
@@ -16,13 +15,14 @@ from linkstar.accounts.forms import (
     ChangeRoleForm,
     OrgTokenForm,
     TokenForm,
-    apply_errors,
 )
 from linkstar.accounts.models import ApiToken, Role
 from linkstar.accounts.selectors import memberships_of
+from linkstar.accounts.web import web_actor
 from linkstar.core import clock, policy
 from linkstar.core.exceptions import Conflict, InvalidInput
-from linkstar.core.web import show_once, take_once, web_actor
+from linkstar.core.forms import apply_errors
+from linkstar.core.web import render_in_org_time, show_once, take_once
 from linkstar.projects import visibility
 
 
@@ -41,22 +41,6 @@ def home(request):
 
 
 # --- helpers shared by the settings, entity and audit pages ------------------------------------
-
-
-def render_in_org_time(request, actor, template: str, context: dict, status: int = 200):
-    """Render with times shown in the organization's time zone."""
-    with timezone.override(actor.organization.time_zone or "UTC"):
-        return render(request, template, {"actor": actor, **context}, status=status)
-
-
-def forbidden(request, actor, reason: str, *, section: str = "settings"):
-    """A page the role may not open: a 403 that says why, never a stack trace."""
-    return render(
-        request,
-        "accounts/forbidden.html",
-        {"actor": actor, "reason": reason, "section": section},
-        status=403,
-    )
 
 
 def entity_choices(actor) -> list[tuple[int, str]]:

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linkstar.accounts.models import User
+from linkstar.accounts.web import web_actor
 from linkstar.approvals import selectors, services
 from linkstar.approvals.models import ApprovalStatus, Decision
-from linkstar.core.web import web_actor
 
 TABS = ("decide", "mine")
 RECENT = 50

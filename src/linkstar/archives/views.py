@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from linkstar.accounts.web import web_actor
 from linkstar.archives import selectors, services
 from linkstar.archives.downloads import archive_response, export_response
 from linkstar.archives.ical import calendar_for
 from linkstar.core import clock, policy
 from linkstar.core.exceptions import NotFound
-from linkstar.core.web import show_once, take_once, web_actor
+from linkstar.core.web import show_once, take_once
 from linkstar.projects.views.lists import filter_form
 
 PAGE_SIZE = 50

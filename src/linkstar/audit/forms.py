@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from linkstar.accounts.forms import StyledForm
 from linkstar.audit.labels import ACTION_GROUPS, ACTION_LABELS, OBJECT_TYPE_LABELS, action_label
+from linkstar.core.forms import StyledForm
 
 
 class AuditFilterForm(StyledForm):

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from linkstar.accounts import selectors as account_selectors
-from linkstar.accounts.views import forbidden, render_in_org_time
+from linkstar.accounts.web import web_actor
 from linkstar.audit import selectors
 from linkstar.audit.forms import AuditFilterForm
 from linkstar.audit.labels import (
@@ -20,7 +20,7 @@ from linkstar.audit.labels import (
 from linkstar.audit.models import AuditEvent
 from linkstar.audit.services import verify_chain
 from linkstar.core import policy
-from linkstar.core.web import web_actor
+from linkstar.core.web import render_in_org_time
 from linkstar.projects import visibility
 
 PAGE_SIZE = 50
@@ -50,8 +50,7 @@ def _rows(actor, events: list[AuditEvent], users: dict[int, str]) -> list[dict]:
 def audit_log(request, org: str):
     """Events newest first, filtered by object, actor, action and date (organization time)."""
     actor = web_actor(request, org)
-    if not policy.can(actor, "audit.view"):
-        return forbidden(request, actor, str(policy.DENIED_MESSAGES["audit.view"]), section="audit")
+    policy.require(actor, "audit.view")
     members = list(account_selectors.member_list(actor=actor))
     users = {m.user_id: m.user.display_name for m in members}
     form = AuditFilterForm(
@@ -77,10 +76,7 @@ def audit_log(request, org: str):
 def audit_verify(request, org: str):
     """Recompute the organization's hash chain (an HTMX fragment)."""
     actor = web_actor(request, org)
-    if request.htmx:
-        policy.require(actor, "audit.view")  # the refusal comes back as a toast's text
-    elif not policy.can(actor, "audit.view"):
-        return forbidden(request, actor, str(policy.DENIED_MESSAGES["audit.view"]), section="audit")
+    policy.require(actor, "audit.view")  # HTMX: the refusal comes back as a toast's text
     result = verify_chain(organization_id=actor.organization.pk)
     bad_event = None
     if result.first_bad_id is not None:

@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from linkstar.accounts.web import web_actor
 from linkstar.catalog.models import DocumentType
 from linkstar.compliance import selectors, services
 from linkstar.compliance.models import ReadinessOverride, RiskStatus
 from linkstar.core import policy
-from linkstar.core.web import web_actor
 from linkstar.entities.models import IdentifierKind
 from linkstar.projects import selectors as project_selectors
 

@@ -1,44 +1,23 @@
-"""What every web page shares: the acting member, domain errors shown as messages, navigation.
-
-Pages call the same services and selectors as the API; this module only turns the request into
-an ``Actor`` and a refused action into a message in the page's language.
-"""
+"""What every web page shares: refused actions shown as a message or as the 403 page, the
+page's language, times in the organization's zone, values shown once. Who is acting is
+``accounts/web.py``'s to say. Pages call the same services and selectors as the API."""
 
 from __future__ import annotations
 
 import json
-from urllib.parse import urlparse
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.urls import resolve
+from django.shortcuts import render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from linkstar.accounts.models import Membership
-from linkstar.core import policy
-from linkstar.core.actors import Actor, client_ip
-from linkstar.core.exceptions import DomainError, InvalidInput, NotFound
+from linkstar.core.exceptions import DomainError, InvalidInput, NotFound, PermissionDenied
 
 
 class LoginRequired(Exception):
     pass
-
-
-def web_actor(request, org: str) -> Actor:
-    """The signed-in user as a member of ``org``; anyone else gets 404 (or the login page)."""
-    if not request.user.is_authenticated:
-        raise LoginRequired()
-    membership = (
-        Membership.objects.select_related("organization", "user")
-        .filter(user=request.user, organization__slug=org)
-        .first()
-    )
-    if membership is None:
-        raise Http404()
-    actor = Actor.from_membership(membership, ip=client_ip(request), via="web")
-    request.actor = actor
-    return actor
 
 
 def error_text(exc: DomainError) -> str:
@@ -57,9 +36,27 @@ def _back(request) -> str:
     return request.path
 
 
+def render_in_org_time(request, actor, template: str, context: dict, status: int = 200):
+    """Render with times shown in the organization's time zone."""
+    with timezone.override(actor.organization.time_zone or "UTC"):
+        return render(request, template, {"actor": actor, **context}, status=status)
+
+
+def forbidden(request, reason: str):
+    """The one page a refused person sees (403): it says why, never a stack trace. Views do not
+    call it: they ask the policy (``policy.require``) and the middleware below renders this."""
+    return render(
+        request,
+        "core/forbidden.html",
+        {"actor": getattr(request, "actor", None), "reason": reason, "back": _back(request)},
+        status=403,
+    )
+
+
 class DomainErrorMiddleware:
     """A refused action becomes a message: for HTMX and fetch() calls the text with the error
-    status (shown by app.js), for a form post a flash message and a redirect back."""
+    status (shown by app.js); a page or a form post the role is refused, the 403 page that says
+    why; any other refusal of a form post, a flash message and a redirect back."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -87,44 +84,10 @@ class DomainErrorMiddleware:
                 {"linkstar:error": {"message": text, "code": exc.code}}
             )
             return response
+        if isinstance(exc, PermissionDenied):
+            return forbidden(request, text)
         messages.error(request, text)
         return HttpResponseRedirect(_back(request))
-
-
-def navigation(request) -> dict:
-    """The organization switcher and the current organization, for the layout."""
-    if not getattr(request, "user", None) or not request.user.is_authenticated:
-        return {}
-    memberships = list(
-        Membership.objects.filter(user=request.user)
-        .select_related("organization")
-        .order_by("organization__name")
-    )
-    current = None
-    try:
-        slug = resolve(request.path_info).kwargs.get("org")
-    except Http404:
-        slug = None
-    if slug:
-        current = next((m for m in memberships if m.organization.slug == slug), None)
-    return {
-        "memberships": memberships,
-        "current_membership": current,
-        "current_org": current.organization if current else None,
-        "current_path": urlparse(request.get_full_path()).path,
-        # links shown only to those the policy lets through (no query: role rules)
-        "may_import": current is not None
-        and policy.can(
-            Actor(
-                user=request.user,
-                organization=current.organization,
-                role=current.role,
-                is_owner=current.is_owner,
-                via="web",
-            ),
-            "import.projects",
-        ),
-    }
 
 
 class LanguageMiddleware:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from linkstar.accounts.forms import StyledForm
+from linkstar.core.forms import StyledForm
 from linkstar.delivery.models import ChannelKind, DeliveryKind, DeliveryState
 from linkstar.notifications.kinds import EventKind
 

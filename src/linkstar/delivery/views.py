@@ -14,21 +14,17 @@ from django.shortcuts import redirect
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from linkstar.accounts.forms import apply_errors
-from linkstar.accounts.views import forbidden, render_in_org_time
+from linkstar.accounts.web import web_actor
 from linkstar.core import policy
 from linkstar.core.exceptions import InvalidInput
-from linkstar.core.web import web_actor
+from linkstar.core.forms import apply_errors
+from linkstar.core.web import render_in_org_time
 from linkstar.delivery import selectors, services
 from linkstar.delivery.forms import ChannelForm, ChatHandleForm, DeliveryFilterForm
 from linkstar.delivery.models import Channel, DeliveryState
 from linkstar.projects import visibility
 
 PAGE_SIZE = 50
-
-
-def _denied(request, actor, action: str):
-    return forbidden(request, actor, str(policy.DENIED_MESSAGES[action]))
 
 
 def _project_choices(actor) -> list[tuple[int, str]]:
@@ -61,8 +57,7 @@ _ALIASES = {"project_id": "project"}
 
 def channel_list(request, org: str):
     actor = web_actor(request, org)
-    if not policy.can(actor, "channel.manage"):
-        return _denied(request, actor, "channel.manage")
+    policy.require(actor, "channel.manage")
     projects = _project_choices(actor)
     form = ChannelForm(projects=projects)
     if request.method == "POST":
@@ -87,8 +82,7 @@ def channel_list(request, org: str):
 
 def channel_edit(request, org: str, channel_id: int):
     actor = web_actor(request, org)
-    if not policy.can(actor, "channel.manage"):
-        return _denied(request, actor, "channel.manage")
+    policy.require(actor, "channel.manage")
     channel = selectors.channel_get(actor=actor, channel_id=channel_id)
     projects = _project_choices(actor)
     initial = {
@@ -218,8 +212,7 @@ def chat_id_save(request, org: str, user_id: int):
 
 def delivery_log(request, org: str):
     actor = web_actor(request, org)
-    if not policy.can(actor, "delivery.view"):
-        return _denied(request, actor, "delivery.view")
+    policy.require(actor, "delivery.view")
     channels = [(c.pk, c.name) for c in Channel.objects.filter(organization=actor.organization)]
     form = DeliveryFilterForm(request.GET or None, channels=channels)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}

@@ -17,12 +17,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from linkstar.accounts.forms import apply_errors
-from linkstar.accounts.views import render_in_org_time
+from linkstar.accounts.web import web_actor
 from linkstar.catalog.models import DocumentType
 from linkstar.core import policy
 from linkstar.core.exceptions import Conflict, FieldError, InvalidInput, PermissionDenied
-from linkstar.core.web import error_text, web_actor
+from linkstar.core.forms import apply_errors
+from linkstar.core.web import error_text, render_in_org_time
 from linkstar.documents import selectors, services
 from linkstar.documents.downloads import file_response
 from linkstar.documents.forms import AttachForm, UploadForm, VaultFilterForm

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from linkstar.accounts.forms import StyledForm
+from linkstar.core.forms import StyledForm
 from linkstar.entities.models import (
     CardBrand,
     CollectionAccount,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from linkstar.accounts.models import Role
 from linkstar.core import policy
 
@@ -10,4 +12,9 @@ def _admin_or_manager(actor, obj) -> bool:
     return actor.is_admin or actor.role == Role.MANAGER
 
 
-policy.register({"entity.create": _admin_or_manager, "entity.update": _admin_or_manager})
+EDIT_REFUSED = _("Only administrators and project managers may edit seller entities.")
+
+policy.register(
+    {"entity.create": _admin_or_manager, "entity.update": _admin_or_manager},
+    {"entity.create": EDIT_REFUSED, "entity.update": EDIT_REFUSED},
+)

@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from linkstar.accounts.forms import apply_errors
-from linkstar.accounts.views import forbidden, render_in_org_time
+from linkstar.accounts.web import web_actor
 from linkstar.core import policy
 from linkstar.core.exceptions import Conflict, InvalidInput
-from linkstar.core.web import web_actor
+from linkstar.core.forms import apply_errors
+from linkstar.core.web import render_in_org_time
 from linkstar.exchange import progress, selectors, services
 from linkstar.exchange.fields import FIELDS
 from linkstar.exchange.forms import UploadForm, mapping_from_post
@@ -32,19 +32,15 @@ TASK_ATTRIBUTES = {
 }
 
 
-def _denied(request, actor, kind: str = ImportKind.PROJECTS):
-    return forbidden(request, actor, str(policy.DENIED_MESSAGES[selectors.ACTIONS[kind]]))
-
-
 def import_start(request, org: str):
     """Choose the kind, upload the file; the recent imports below."""
     actor = web_actor(request, org)
     kinds = selectors.importable_kinds(actor)
     asked = request.POST.get("kind") or request.GET.get("kind")
     if not kinds:
-        return _denied(request, actor)
+        policy.require(actor, selectors.ACTIONS[ImportKind.PROJECTS])
     if asked in ImportKind.values and asked not in kinds:
-        return _denied(request, actor, asked)
+        policy.require(actor, selectors.ACTIONS[asked])
     initial = {"kind": asked} if asked in kinds else None
     form = UploadForm(kinds=kinds, initial=initial)
     if request.method == "POST":

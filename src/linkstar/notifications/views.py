@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linkstar.accounts.views import forbidden, render_in_org_time
+from linkstar.accounts.web import web_actor
 from linkstar.core import policy
 from linkstar.core.exceptions import FieldError, InvalidInput
-from linkstar.core.web import error_text, web_actor
+from linkstar.core.web import error_text, render_in_org_time
 from linkstar.notifications import messages, selectors, services
 from linkstar.notifications.kinds import INBOX_GROUP_LABELS, INBOX_GROUPS, EventKind
 from linkstar.notifications.models import Notification
@@ -191,8 +191,7 @@ def preferences(request, org: str):
 def org_settings(request, org: str):
     """The organization's reminder rules (administrators)."""
     actor = web_actor(request, org)
-    if not policy.can(actor, "notification.settings"):
-        return forbidden(request, actor, str(policy.DENIED_MESSAGES["notification.settings"]))
+    policy.require(actor, "notification.settings")
     error, status = None, 200
     current = load_org_settings(actor.organization.pk)
     lead_text = ", ".join(str(d) for d in current.due_soon_days)

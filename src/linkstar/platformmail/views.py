@@ -16,11 +16,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linkstar.accounts.views import forbidden, render_in_org_time
+from linkstar.accounts.web import web_actor
 from linkstar.catalog.models import Platform
 from linkstar.core import policy
 from linkstar.core.exceptions import FieldError, InvalidInput, NotFound
-from linkstar.core.web import error_text, web_actor
+from linkstar.core.web import error_text, render_in_org_time
 from linkstar.platformmail import imap, rules, selectors, services
 from linkstar.platformmail.models import (
     KeywordRule,
@@ -290,8 +290,7 @@ def mail_assign(request, org: str, mail_id: int):
 def mail_settings(request, org: str):
     """IMAP accounts (with test connection), project mailbox addresses, keyword rules."""
     actor = web_actor(request, org)
-    if not policy.can(actor, "mail.settings.view"):
-        return forbidden(request, actor, policy.DENIED_MESSAGES["mail.settings.view"])
+    policy.require(actor, "mail.settings.view")
     can_edit = policy.can(actor, "mail.settings")
     errors: dict[str, list[FieldError]] = {}
     if request.method == "POST":

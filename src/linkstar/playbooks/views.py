@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linkstar.accounts.models import Role
+from linkstar.accounts.web import web_actor
 from linkstar.catalog.models import DocumentType, Site
 from linkstar.core import policy
 from linkstar.core.exceptions import (
@@ -26,7 +27,7 @@ from linkstar.core.exceptions import (
     PermissionDenied,
     StaleVersion,
 )
-from linkstar.core.web import error_text, web_actor
+from linkstar.core.web import error_text
 from linkstar.playbooks import selectors, services
 from linkstar.playbooks.diff import diff_blueprints
 from linkstar.playbooks.forms import (
@@ -60,12 +61,6 @@ def _manage_reason(actor, template: Template | None = None) -> str | None:
     if not policy.can(actor, "template.manage", template):
         return str(policy.DENIED_MESSAGES["template.manage"])
     return None
-
-
-def _denied(request, actor, reason: str, *, status: int = 403):
-    return render(
-        request, "playbooks/denied.html", {"actor": actor, "reason": reason}, status=status
-    )
 
 
 def _blueprints(version: TemplateVersion) -> list[dict]:
@@ -149,7 +144,7 @@ def template_create(request, org: str):
     actor = web_actor(request, org)
     reason = _manage_reason(actor)
     if reason:
-        return _denied(request, actor, reason)
+        raise PermissionDenied(reason)
     sites = [(s.code, f"{s.display_name} ({s.code})") for s in Site.objects.order_by("code")]
     form = TemplateCreateForm(request.POST or None, sites=sites)
     if request.method == "POST" and form.is_valid():
@@ -176,7 +171,7 @@ def template_clone(request, org: str, template_id: int):
     source = services.get_template_for(actor, template_id)
     reason = _manage_reason(actor)
     if reason:
-        return _denied(request, actor, reason)
+        raise PermissionDenied(reason)
     initial = {"name": _("%(name)s (copy)") % {"name": source.display_name}}
     form = TemplateCloneForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -356,7 +351,7 @@ def version_edit(request, org: str, template_id: int, number: int):
     version = services.get_version(template, number)
     reason = _manage_reason(actor, template)
     if reason:
-        return _denied(request, actor, reason)
+        raise PermissionDenied(reason)
     if version.status != VersionStatus.DRAFT:
         messages.info(
             request,

@@ -9,17 +9,16 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from linkstar.accounts.views import forbidden, render_in_org_time
+from linkstar.accounts.web import web_actor
 from linkstar.core import policy
-from linkstar.core.web import web_actor
+from linkstar.core.web import render_in_org_time
 from linkstar.worker import selectors, services
 from linkstar.worker.runner import backend_kind
 
 
 def jobs_page(request, org: str):
     actor = web_actor(request, org)
-    if not policy.can(actor, "worker.view"):
-        return forbidden(request, actor, policy.DENIED_MESSAGES["worker.view"])
+    policy.require(actor, "worker.view")
     failures = selectors.recent_failures()
     may_retry = policy.can(actor, "worker.manage")
     retryable = (

@@ -9,11 +9,11 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from linkstar.accounts.forms import apply_errors
-from linkstar.accounts.views import forbidden, render_in_org_time
+from linkstar.accounts.web import web_actor
 from linkstar.core import policy
 from linkstar.core.exceptions import Conflict, InvalidInput, PermissionDenied
-from linkstar.core.web import web_actor
+from linkstar.core.forms import apply_errors
+from linkstar.core.web import render_in_org_time
 from linkstar.entities import selectors, services
 from linkstar.entities.forms import CredentialForm, RotateForm
 from linkstar.entities.sensitive import masked
@@ -53,10 +53,7 @@ def credential_list(request, org: str, project_id: int):
     project's manager and admins add them."""
     actor = web_actor(request, org)
     project = selectors.project_for(actor, project_id)
-    if not policy.can(actor, "credential.view", project):
-        return forbidden(
-            request, actor, _("Clients do not see store credentials."), section="projects"
-        )
+    policy.require(actor, "credential.view", project)
     if request.method != "POST":
         return _page(request, actor, project)
     form = CredentialForm(request.POST, prefix="new")
@@ -82,13 +79,7 @@ def credential_rotate(request, org: str, project_id: int, credential_id: int):
     actor = web_actor(request, org)
     credential = selectors.credential_for(actor, project_id, credential_id)
     project = credential.project
-    if not policy.can(actor, "credential.manage", project):
-        return forbidden(
-            request,
-            actor,
-            _("Only the project's manager or an administrator may change its store credentials."),
-            section="projects",
-        )
+    policy.require(actor, "credential.manage", project)
     form = RotateForm(request.POST or None, initial={"version": credential.version})
     status = 200
     if request.method == "POST" and form.is_valid():

@@ -11,12 +11,12 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from linkstar.accounts.forms import apply_errors
-from linkstar.accounts.views import forbidden, render_in_org_time
+from linkstar.accounts.web import web_actor
 from linkstar.core import policy
 from linkstar.core.clock import org_today
 from linkstar.core.exceptions import InvalidInput, StaleVersion
-from linkstar.core.web import web_actor
+from linkstar.core.forms import apply_errors
+from linkstar.core.web import render_in_org_time
 from linkstar.entities import selectors, services
 from linkstar.entities.forms import RECORD_FORMS, EntityForm
 from linkstar.entities.sensitive import masked
@@ -24,12 +24,6 @@ from linkstar.projects import visibility
 
 PAGE_SIZE = 50
 SENSITIVE_POST = ("registration_number", "legal_rep_id_number")
-
-
-def denied(request, actor):
-    return forbidden(
-        request, actor, _("Only administrators and project managers may edit seller entities.")
-    )
 
 
 def expiry_status(day: dt.date | None, today: dt.date) -> str:
@@ -67,8 +61,7 @@ def entity_list(request, org: str):
 @sensitive_post_parameters(*SENSITIVE_POST)
 def entity_create(request, org: str):
     actor = web_actor(request, org)
-    if not policy.can(actor, "entity.create"):
-        return denied(request, actor)
+    policy.require(actor, "entity.create")
     form = EntityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -93,8 +86,7 @@ def entity_create(request, org: str):
 def entity_edit(request, org: str, entity_id: int):
     actor = web_actor(request, org)
     entity = selectors.entity_for(actor, entity_id)
-    if not policy.can(actor, "entity.update", entity):
-        return denied(request, actor)
+    policy.require(actor, "entity.update", entity)
     # Sensitive numbers are never put back into the page (see EntityForm).
     initial = {
         name: getattr(entity, name)

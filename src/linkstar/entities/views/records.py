@@ -11,14 +11,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 
-from linkstar.accounts.forms import apply_errors
-from linkstar.accounts.views import render_in_org_time
+from linkstar.accounts.web import web_actor
 from linkstar.core import policy
 from linkstar.core.exceptions import InvalidInput, StaleVersion
-from linkstar.core.web import web_actor
+from linkstar.core.forms import apply_errors
+from linkstar.core.web import render_in_org_time
 from linkstar.entities import selectors, services
 from linkstar.entities.forms import RECORD_FORMS
-from linkstar.entities.views.entities import denied
 
 # URL segment → record kind, and what the pages call one of each.
 SEGMENTS = {
@@ -79,8 +78,7 @@ def record_create(request, org: str, entity_id: int, segment: str):
     actor = web_actor(request, org)
     kind = _kind(segment)
     entity = selectors.entity_for(actor, entity_id)
-    if not policy.can(actor, "entity.update", entity):
-        return denied(request, actor)
+    policy.require(actor, "entity.update", entity)
     # The same prefix as the add forms of the entity page, whose ids must not collide.
     form = RECORD_FORMS[kind](request.POST or None, prefix=f"new-{kind}")
     if request.method == "POST" and form.is_valid():
@@ -102,8 +100,7 @@ def record_edit(request, org: str, entity_id: int, segment: str, item_id: int):
     kind = _kind(segment)
     obj = selectors.record_for(actor, entity_id, kind, item_id)
     entity = obj.entity
-    if not policy.can(actor, "entity.update", entity):
-        return denied(request, actor)
+    policy.require(actor, "entity.update", entity)
     form_class = RECORD_FORMS[kind]
     sensitive = set(obj.SENSITIVE_FIELDS) | {"card_number"}
     initial = {

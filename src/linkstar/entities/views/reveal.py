@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.views.decorators.cache import never_cache
 
-from linkstar.core.web import web_actor
+from linkstar.accounts.web import web_actor
 from linkstar.entities import selectors, services
 
 

@@ -11,8 +11,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from linkstar.accounts.web import web_actor
 from linkstar.core import policy
-from linkstar.core.web import web_actor
 from linkstar.projects import selectors, services
 from linkstar.projects.models import ProjectStatus, Stage
 from linkstar.projects.rules import STAGE_TRANSITIONS

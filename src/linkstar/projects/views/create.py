@@ -16,11 +16,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from linkstar.accounts.models import Membership
+from linkstar.accounts.web import web_actor
 from linkstar.catalog.models import Site
 from linkstar.compliance.services import preview_batch_risks
 from linkstar.core import policy
 from linkstar.core.exceptions import InvalidInput
-from linkstar.core.web import web_actor
 from linkstar.playbooks.selectors import published_templates, site_defaults
 from linkstar.projects import selectors, services, visibility
 from linkstar.projects.forms import (
@@ -153,27 +153,12 @@ def _entity_list_url(org: str) -> str | None:
         return None
 
 
-def _denied(request, actor, *, title: str, section: str):
-    return render(
-        request,
-        "projects/create_denied.html",
-        {
-            "actor": actor,
-            "title": title,
-            "section": section,
-            "reason": policy.DENIED_MESSAGES["project.create"],
-        },
-        status=403,
-    )
-
-
 # --- one project -------------------------------------------------------------------------------
 
 
 def project_create(request, org: str):
     actor = web_actor(request, org)
-    if not policy.can(actor, "project.create"):
-        return _denied(request, actor, title=_("New project"), section="projects")
+    policy.require(actor, "project.create")
     choices = Choices(actor)
     data = request.POST if request.method == "POST" else None
     template = choices.template((data or request.GET).get("template"))
@@ -247,8 +232,7 @@ def project_batch(request, org: str):
     """Step 1 template, start date and team → step 2 rows (typed, or pasted from Excel) →
     step 3 preview, every row checked by the service's dry run → step 4 create, list them."""
     actor = web_actor(request, org)
-    if not policy.can(actor, "project.create"):
-        return _denied(request, actor, title=_("Batch creation"), section="batch")
+    policy.require(actor, "project.create")
     if request.method != "POST" and request.GET.get("done"):
         return _batch_done(request, actor, request.GET["done"])
     choices = Choices(actor)

@@ -17,11 +17,11 @@ from django.views.decorators.http import require_POST
 
 from linkstar.accounts.models import Role
 from linkstar.accounts.selectors import member_list
+from linkstar.accounts.web import web_actor
 from linkstar.approvals.models import ApprovalRequest, ApprovalStatus, Decision
 from linkstar.audit import labels as audit_labels
 from linkstar.core import policy
 from linkstar.core.exceptions import FieldError, InvalidInput
-from linkstar.core.web import web_actor
 from linkstar.playbooks.models import Phase, Template
 from linkstar.projects import selectors, services
 from linkstar.projects.gantt import PHASE_ORDER, render_gantt

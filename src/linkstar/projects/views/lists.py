@@ -8,10 +8,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from linkstar.accounts.models import Membership
+from linkstar.accounts.web import web_actor
 from linkstar.audit.labels import action_label
 from linkstar.catalog.models import Platform, Site
 from linkstar.core import policy
-from linkstar.core.web import web_actor
 from linkstar.projects import selectors, visibility
 from linkstar.projects.forms import ProjectFilterForm
 from linkstar.projects.models import Stage

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy
 
 from linkstar.accounts.models import Role
 from linkstar.accounts.selectors import member_list
+from linkstar.accounts.web import web_actor
 from linkstar.catalog.models import Platform, Site
 from linkstar.core.exceptions import DomainError, FieldError, InvalidInput
-from linkstar.core.web import web_actor
 from linkstar.playbooks.models import Phase
 from linkstar.projects import selectors, services, visibility
 from linkstar.projects.models import FINISHED_TASK_STATUSES, TaskStatus

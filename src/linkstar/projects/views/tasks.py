@@ -16,12 +16,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from linkstar.accounts.models import Role
 from linkstar.accounts.selectors import member_list
+from linkstar.accounts.web import web_actor
 from linkstar.approvals.rules import may_decide, may_withdraw
 from linkstar.catalog.models import DocumentType
 from linkstar.compliance import services as compliance
 from linkstar.core import policy
 from linkstar.core.exceptions import Conflict, FieldError, InvalidInput, StaleVersion
-from linkstar.core.web import error_text, web_actor
+from linkstar.core.web import error_text
 from linkstar.playbooks.models import Phase
 from linkstar.projects import selectors, services
 from linkstar.projects.models import Stage, TaskStatus

@@ -1,0 +1,66 @@
+"""The signed-in person as a member of the organization of the page, and the organization
+switcher of the layout."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from django.http import Http404
+from django.urls import resolve
+
+from linkstar.accounts.models import Membership
+from linkstar.core import policy
+from linkstar.core.actors import Actor, client_ip
+from linkstar.core.web import LoginRequired
+
+
+def web_actor(request, org: str) -> Actor:
+    """The signed-in user as a member of ``org``; anyone else gets 404 (or the login page)."""
+    if not request.user.is_authenticated:
+        raise LoginRequired()
+    membership = (
+        Membership.objects.select_related("organization", "user")
+        .filter(user=request.user, organization__slug=org)
+        .first()
+    )
+    if membership is None:
+        raise Http404()
+    actor = Actor.from_membership(membership, ip=client_ip(request), via="web")
+    request.actor = actor
+    return actor
+
+
+def navigation(request) -> dict:
+    """The organization switcher and the current organization, for the layout."""
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    memberships = list(
+        Membership.objects.filter(user=request.user)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+    current = None
+    try:
+        slug = resolve(request.path_info).kwargs.get("org")
+    except Http404:
+        slug = None
+    if slug:
+        current = next((m for m in memberships if m.organization.slug == slug), None)
+    return {
+        "memberships": memberships,
+        "current_membership": current,
+        "current_org": current.organization if current else None,
+        "current_path": urlparse(request.get_full_path()).path,
+        # links shown only to those the policy lets through (no query: role rules)
+        "may_import": current is not None
+        and policy.can(
+            Actor(
+                user=request.user,
+                organization=current.organization,
+                role=current.role,
+                is_owner=current.is_owner,
+                via="web",
+            ),
+            "import.projects",
+        ),
+    }
