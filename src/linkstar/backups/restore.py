@@ -225,6 +225,64 @@ def _migration_note(manifest: dict) -> str | None:
     return None
 
 
+def _refuse_used_data_dir(data_dir: Path) -> None:
+    """A restore writes into an empty data dir only, so that nothing is overwritten."""
+    used = _used_entries(data_dir)
+    if used:
+        shown = ", ".join(used[:5]) + (f" and {len(used) - 5} more" if len(used) > 5 else "")
+        raise BackupError(
+            f"the data dir {data_dir} is not empty (it holds {shown}): restore into an empty "
+            "directory (--data-dir) so that nothing is overwritten"
+        )
+
+
+def _refuse_other_engine(engine: str, pg: PgTarget | None) -> None:
+    """The archive's database goes into the same engine: SQLite into the data dir, PostgreSQL
+    into the DATABASE_URL's (whose tools must be there)."""
+    if engine == SQLITE and pg is not None:
+        raise BackupError(
+            "the archive holds a SQLite database but DATABASE_URL points at PostgreSQL: unset "
+            "DATABASE_URL to restore into the data dir (moving between engines is not supported)"
+        )
+    if engine == POSTGRESQL:
+        if pg is None:
+            raise BackupError(
+                "the archive holds a PostgreSQL dump: set DATABASE_URL to an empty PostgreSQL "
+                "database to restore it into"
+            )
+        pg_check_tools(pg)
+    elif engine != SQLITE:
+        raise BackupError(f"the archive holds a database of unknown engine {engine!r}")
+
+
+def _restore_members(
+    archive: Path, manifest: dict, data_dir: Path, pg: PgTarget | None, out: Callable[[str], None]
+) -> _Restorer:
+    """The archive's files and database written out; on any failure what was written into the
+    data dir is removed again (files already in a remote storage are the person's to remove)."""
+    before = set(data_dir.iterdir()) if data_dir.exists() else set()
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    restorer = _Restorer(archive, data_dir, pg, out)
+    try:
+        with tempfile.TemporaryDirectory(dir=data_dir, prefix=".restore-") as staging:
+            restorer.staging = Path(staging)
+            for _entry in read_members(archive, manifest, restorer.handle):
+                pass
+            restorer.setup_django()  # an archive without files still needs the settings
+            restorer.restore_database(manifest)
+    except BaseException as exc:
+        _undo(data_dir, before)
+        hint = ""
+        if restorer.restored_files and type(restorer.storage).__name__ != "FileSystemStorage":
+            hint = " Remove the files it already wrote to the storage before trying again."
+        if isinstance(exc, BackupError):
+            raise BackupError(
+                f"restore failed: {exc.message}{hint}", problems=exc.problems
+            ) from exc
+        raise
+    return restorer
+
+
 def restore_archive(
     archive: Path | str, *, data_dir: Path | str | None = None, out: Callable[[str], None] = print
 ) -> int:
@@ -235,13 +293,7 @@ def restore_archive(
     if not archive.is_file():
         raise BackupError(f"no archive at {archive}")
     data_dir = Path(data_dir or _env("LINKSTAR_DATA_DIR") or "var").expanduser().resolve()
-    used = _used_entries(data_dir)
-    if used:
-        shown = ", ".join(used[:5]) + (f" and {len(used) - 5} more" if len(used) > 5 else "")
-        raise BackupError(
-            f"the data dir {data_dir} is not empty (it holds {shown}): restore into an empty "
-            "directory (--data-dir) so that nothing is overwritten"
-        )
+    _refuse_used_data_dir(data_dir)
     database_url = _env("DATABASE_URL")
     pg = None
     if database_url:
@@ -266,41 +318,8 @@ def restore_archive(
         f"(made {manifest.get('created_at')} by LinkStar {manifest.get('linkstar_version')}, "
         f"{engine})"
     )
-    if engine == SQLITE and pg is not None:
-        raise BackupError(
-            "the archive holds a SQLite database but DATABASE_URL points at PostgreSQL: unset "
-            "DATABASE_URL to restore into the data dir (moving between engines is not supported)"
-        )
-    if engine == POSTGRESQL:
-        if pg is None:
-            raise BackupError(
-                "the archive holds a PostgreSQL dump: set DATABASE_URL to an empty PostgreSQL "
-                "database to restore it into"
-            )
-        pg_check_tools(pg)
-    elif engine != SQLITE:
-        raise BackupError(f"the archive holds a database of unknown engine {engine!r}")
-
-    before = set(data_dir.iterdir()) if data_dir.exists() else set()
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    restorer = _Restorer(archive, data_dir, pg, out)
-    try:
-        with tempfile.TemporaryDirectory(dir=data_dir, prefix=".restore-") as staging:
-            restorer.staging = Path(staging)
-            for _entry in read_members(archive, manifest, restorer.handle):
-                pass
-            restorer.setup_django()  # an archive without files still needs the settings
-            restorer.restore_database(manifest)
-    except BaseException as exc:
-        _undo(data_dir, before)
-        hint = ""
-        if restorer.restored_files and type(restorer.storage).__name__ != "FileSystemStorage":
-            hint = " Remove the files it already wrote to the storage before trying again."
-        if isinstance(exc, BackupError):
-            raise BackupError(
-                f"restore failed: {exc.message}{hint}", problems=exc.problems
-            ) from exc
-        raise
+    _refuse_other_engine(engine, pg)
+    restorer = _restore_members(archive, manifest, data_dir, pg, out)
     out(f"restored into {data_dir}" + (f" and database {pg.name}" if pg else ""))
     keys = manifest.get("keys", {})
     if not keys.get("included"):

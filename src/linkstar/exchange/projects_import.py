@@ -64,6 +64,30 @@ class SheetRow:
     columns: dict[str, str] = field(default_factory=dict)  # field → header, for errors
 
 
+@dataclass
+class _Cells:
+    """One sheet row's cells, {field: (value, header)}, and the list its errors go to."""
+
+    number: int  # the row number the person sees in the sheet
+    values: dict
+    errors: list[dict]
+
+    def get(self, name: str):
+        value = self.values.get(name, (None, ""))[0]
+        return None if value in (None, "") else value
+
+    def err(self, name: str, message) -> None:
+        column = self.values.get(name, (None, ""))[1]
+        self.errors.append(
+            {"row": self.number, "column": column, "field": name, "message": str(message)}
+        )
+
+
+def _compact_number(text) -> str:
+    """A registration number as the entities are indexed by: no spaces or dashes, upper case."""
+    return str(text).replace(" ", "").replace("-", "").upper()
+
+
 def to_plan(sheet_rows: list[SheetRow], latest: set[int]) -> list[list]:
     """The resolved rows as JSON: [sheet row, store name, site, entity id, manager id, start,
     version id, version was the latest published, stage, {task key: [status, assignee, due]}]."""
@@ -306,11 +330,7 @@ class ProjectSheet:
         errors ``{"row", "column", "field", "message"}``; writes nothing."""
         errors: list[dict] = []
         out: list[SheetRow] = []
-        default_start = self.defaults.get("start_date")
-        try:
-            default_start = parse_date(default_start) if default_start else None
-        except ValueError:
-            default_start = None
+        default_start = self._default_start()
         today = org_today(self.actor.organization)
         seen: dict[tuple[str, str], int] = {}
         # field → header: the same for every row (shared by the rows, for naming errors)
@@ -319,159 +339,195 @@ class ProjectSheet:
         for index, (number, values) in enumerate(rows):
             if progress is not None and index and index % 500 == 0:
                 progress(index)
-
-            def err(name, message, _number=number, _values=values):
-                column = _values.get(name, (None, ""))[1]
-                errors.append(
-                    {"row": _number, "column": column, "field": name, "message": str(message)}
-                )
-
-            def get(name, _values=values):
-                value = _values.get(name, (None, ""))[0]
-                return None if value in (None, "") else value
-
-            name = str(get("store_name") or "").strip()
-            site = None
-            site_text, platform_text = get("site"), get("platform")
-            if site_text is None and platform_text is None:
-                site = None
-            else:
-                site = self.resolve_site(site_text, platform_text)
-                if site is None:
-                    err(
-                        "site" if site_text is not None else "platform",
-                        _(
-                            "Unknown site %(s)r: give a site code (amazon-us) or name (亚马逊美国站)."
-                        )
-                        % {"s": " ".join(str(v) for v in (platform_text, site_text) if v)},
-                    )
-            entity_id = None
-            if get("entity") is not None:
-                entity_id = self.entity_alias.get(norm(get("entity")))
-                if entity_id is None:
-                    compact = str(get("entity")).replace(" ", "").replace("-", "").upper()
-                    entity_id = self.entity_number.get(compact)
-                if entity_id is None:
-                    err("entity", _("Unknown seller entity %(e)r.") % {"e": get("entity")})
-            elif get("entity_number") is not None:
-                compact = str(get("entity_number")).replace(" ", "").replace("-", "").upper()
-                entity_id = self.entity_number.get(compact)
-                if entity_id is None:
-                    err(
-                        "entity_number",
-                        _("No seller entity has the registration number %(n)r.")
-                        % {"n": get("entity_number")},
-                    )
-            else:
-                err("entity", _("A seller entity is required."))
-            manager_id = None
-            for source in ("manager_email", "manager"):
-                if get(source) is None:
-                    continue
-                m = self.resolve_member(get(source))
-                if m == "ambiguous":
-                    err(
-                        source,
-                        _("Several members are called %(n)r: use the email.") % {"n": get(source)},
-                    )
-                elif m is None:
-                    err(
-                        source, _("%(n)r is not a member of the organization.") % {"n": get(source)}
-                    )
-                elif m.role not in MANAGER_ROLES and not m.is_owner:
-                    err(
-                        source,
-                        _(
-                            "%(who)s is %(role)s; a project manager must be a manager or an administrator."
-                        )
-                        % {"who": m.user.email, "role": m.role},
-                    )
-                else:
-                    manager_id = m.user_id
-                break
-            start = default_start
-            if get("start_date") is not None:
-                try:
-                    start = parse_date(get("start_date"))
-                except (ValueError, OverflowError):
-                    err(
-                        "start_date",
-                        _("%(v)r is not a date (e.g. 2026-03-05).") % {"v": get("start_date")},
-                    )
-            stage = None
-            if get("stage") is not None:
-                try:
-                    stage = parse_stage(get("stage"))
-                except ValueError:
-                    err(
-                        "stage",
-                        _("Unknown stage %(v)r (e.g. 待提交, 审核中, opened).")
-                        % {"v": get("stage")},
-                    )
-            template_id = self.defaults.get("template_id")
-            if get("template") is not None:
-                template_id = self.template_alias.get(norm(get("template")))
-                if template_id is None:
-                    err(
-                        "template",
-                        _("Unknown template %(t)r, or it has no published version.")
-                        % {"t": get("template")},
-                    )
-            elif template_id is None and site is not None:
-                candidates = self.site_templates.get(site, [])
-                template_id = candidates[0] if candidates else None
-                if template_id is None:
-                    err(
-                        "site",
-                        _("No template with a published version is for site %(s)s.") % {"s": site},
-                    )
-            elif template_id is None and site is None:
-                err("site", _("Give a site, or choose a template for every row."))
-            version = None
-            if template_id is not None and template_id in self.versions:
-                wanted = get("template_version")
-                if wanted is not None:
-                    try:
-                        version = self.versions[template_id].get(int(float(wanted)))
-                    except ValueError:
-                        version = None
-                    if version is None:
-                        err(
-                            "template_version",
-                            _("The template has no published version %(n)s.") % {"n": wanted},
-                        )
-                else:
-                    version = self.latest[template_id]
-            elif template_id is not None:
-                err("template", _("The chosen template has no published version."))
-            sheet_row = SheetRow(
-                number=number,
-                row=ProjectRow(
-                    store_name=name,
-                    entity_id=entity_id,
-                    site=site,
-                    manager_id=manager_id,
-                    start_date=start,
-                ),
-                version=version,
-                stage=stage,
-                stage_column=values.get("stage", (None, ""))[1],
-                columns=columns,
-            )
-            if version is not None:
-                self._check_tasks(sheet_row, values, err, start or today)
-            if name and (site or (version and version.template.site.code)):
-                key = (site or version.template.site.code, name)
-                if key in seen:
-                    err(
-                        "store_name",
-                        _("Store %(n)r on %(s)s is also on row %(r)s.")
-                        % {"n": name, "s": key[0], "r": seen[key]},
-                    )
-                else:
-                    seen[key] = number
+            cells = _Cells(number=number, values=values, errors=errors)
+            sheet_row = self._check_row(cells, columns, default_start, today)
+            self._check_duplicate(cells, sheet_row, seen)
             out.append(sheet_row)
         return out, errors
+
+    def _default_start(self) -> dt.date | None:
+        """The start date chosen for rows without one; an unreadable one counts as none."""
+        default_start = self.defaults.get("start_date")
+        try:
+            return parse_date(default_start) if default_start else None
+        except ValueError:
+            return None
+
+    def _check_row(
+        self, cells: _Cells, columns: dict[str, str], default_start, today: dt.date
+    ) -> SheetRow:
+        """One row resolved column by column, in the order its errors are listed."""
+        name = str(cells.get("store_name") or "").strip()
+        site = self._site_of(cells)
+        entity_id = self._entity_of(cells)
+        manager_id = self._manager_of(cells)
+        start = self._start_of(cells, default_start)
+        stage = self._stage_of(cells)
+        version = self._version_of(cells, self._template_of(cells, site))
+        sheet_row = SheetRow(
+            number=cells.number,
+            row=ProjectRow(
+                store_name=name,
+                entity_id=entity_id,
+                site=site,
+                manager_id=manager_id,
+                start_date=start,
+            ),
+            version=version,
+            stage=stage,
+            stage_column=cells.values.get("stage", (None, ""))[1],
+            columns=columns,
+        )
+        if version is not None:
+            self._check_tasks(sheet_row, cells.values, cells.err, start or today)
+        return sheet_row
+
+    def _site_of(self, cells: _Cells) -> str | None:
+        site_text, platform_text = cells.get("site"), cells.get("platform")
+        if site_text is None and platform_text is None:
+            return None
+        site = self.resolve_site(site_text, platform_text)
+        if site is None:
+            cells.err(
+                "site" if site_text is not None else "platform",
+                _("Unknown site %(s)r: give a site code (amazon-us) or name (亚马逊美国站).")
+                % {"s": " ".join(str(v) for v in (platform_text, site_text) if v)},
+            )
+        return site
+
+    def _entity_of(self, cells: _Cells) -> int | None:
+        """By name or registration number in the entity column, else by the number column."""
+        if cells.get("entity") is not None:
+            entity_id = self.entity_alias.get(norm(cells.get("entity")))
+            if entity_id is None:
+                entity_id = self.entity_number.get(_compact_number(cells.get("entity")))
+            if entity_id is None:
+                cells.err("entity", _("Unknown seller entity %(e)r.") % {"e": cells.get("entity")})
+            return entity_id
+        if cells.get("entity_number") is not None:
+            entity_id = self.entity_number.get(_compact_number(cells.get("entity_number")))
+            if entity_id is None:
+                cells.err(
+                    "entity_number",
+                    _("No seller entity has the registration number %(n)r.")
+                    % {"n": cells.get("entity_number")},
+                )
+            return entity_id
+        cells.err("entity", _("A seller entity is required."))
+        return None
+
+    def _manager_of(self, cells: _Cells) -> int | None:
+        """The manager by email, else by name (the first of the two columns given)."""
+        for source in ("manager_email", "manager"):
+            if cells.get(source) is not None:
+                return self._check_manager(cells, source)
+        return None
+
+    def _check_manager(self, cells: _Cells, source: str) -> int | None:
+        m = self.resolve_member(cells.get(source))
+        if m == "ambiguous":
+            cells.err(
+                source,
+                _("Several members are called %(n)r: use the email.") % {"n": cells.get(source)},
+            )
+        elif m is None:
+            cells.err(
+                source, _("%(n)r is not a member of the organization.") % {"n": cells.get(source)}
+            )
+        elif m.role not in MANAGER_ROLES and not m.is_owner:
+            cells.err(
+                source,
+                _("%(who)s is %(role)s; a project manager must be a manager or an administrator.")
+                % {"who": m.user.email, "role": m.role},
+            )
+        else:
+            return m.user_id
+        return None
+
+    def _start_of(self, cells: _Cells, default_start) -> dt.date | None:
+        if cells.get("start_date") is None:
+            return default_start
+        try:
+            return parse_date(cells.get("start_date"))
+        except (ValueError, OverflowError):
+            cells.err(
+                "start_date",
+                _("%(v)r is not a date (e.g. 2026-03-05).") % {"v": cells.get("start_date")},
+            )
+            return default_start
+
+    def _stage_of(self, cells: _Cells) -> str | None:
+        if cells.get("stage") is None:
+            return None
+        try:
+            return parse_stage(cells.get("stage"))
+        except ValueError:
+            cells.err(
+                "stage",
+                _("Unknown stage %(v)r (e.g. 待提交, 审核中, opened).") % {"v": cells.get("stage")},
+            )
+            return None
+
+    def _template_of(self, cells: _Cells, site: str | None) -> int | None:
+        """The template column, else the default template, else the first for the site."""
+        template_id = self.defaults.get("template_id")
+        if cells.get("template") is not None:
+            template_id = self.template_alias.get(norm(cells.get("template")))
+            if template_id is None:
+                cells.err(
+                    "template",
+                    _("Unknown template %(t)r, or it has no published version.")
+                    % {"t": cells.get("template")},
+                )
+        elif template_id is None and site is not None:
+            candidates = self.site_templates.get(site, [])
+            template_id = candidates[0] if candidates else None
+            if template_id is None:
+                cells.err(
+                    "site",
+                    _("No template with a published version is for site %(s)s.") % {"s": site},
+                )
+        elif template_id is None and site is None:
+            cells.err("site", _("Give a site, or choose a template for every row."))
+        return template_id
+
+    def _version_of(self, cells: _Cells, template_id: int | None) -> TemplateVersion | None:
+        """The version the row names, else the template's latest published one."""
+        if template_id is None:
+            return None
+        if template_id not in self.versions:
+            cells.err("template", _("The chosen template has no published version."))
+            return None
+        wanted = cells.get("template_version")
+        if wanted is None:
+            return self.latest[template_id]
+        try:
+            version = self.versions[template_id].get(int(float(wanted)))
+        except ValueError:
+            version = None
+        if version is None:
+            cells.err(
+                "template_version",
+                _("The template has no published version %(n)s.") % {"n": wanted},
+            )
+        return version
+
+    def _check_duplicate(
+        self, cells: _Cells, sheet_row: SheetRow, seen: dict[tuple[str, str], int]
+    ) -> None:
+        """A store is on one row of the sheet per site."""
+        name, site, version = sheet_row.row.store_name, sheet_row.row.site, sheet_row.version
+        if not (name and (site or (version and version.template.site.code))):
+            return
+        key = (site or version.template.site.code, name)
+        if key in seen:
+            cells.err(
+                "store_name",
+                _("Store %(n)r on %(s)s is also on row %(r)s.")
+                % {"n": name, "s": key[0], "r": seen[key]},
+            )
+        else:
+            seen[key] = cells.number
 
     def _check_tasks(self, sheet_row: SheetRow, values: dict, err, start: dt.date) -> None:
         blueprints = {bp.key: bp for bp in self.blueprints[sheet_row.version.pk]}

@@ -16,6 +16,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import iterparse
 
@@ -143,6 +144,20 @@ class _Unsupported(Exception):
     pass
 
 
+@dataclass
+class _Workbook:
+    """What reading a sheet's cells needs from the rest of the workbook. openpyxl's helpers are
+    handed in by :func:`_xlsx_fast`, which imports openpyxl when a workbook is read rather than
+    when the app starts."""
+
+    archive: zipfile.ZipFile
+    strings: list[str]  # the shared strings
+    date_styles: set[int]  # the cell styles whose number format is a date
+    from_serial: Callable[[int | float], dt.datetime]  # a date number, in the workbook's calendar
+    column_index: Callable[[str], int]  # "AB" → 28
+    range_bounds: Callable[[str], tuple]  # "A1:C2" → (min col, min row, max col, max row)
+
+
 def _xlsx_fast(data: bytes):
     """Read the workbook's sheets straight from their XML (about three times faster than
     openpyxl's read-only mode on a 5,000-row tracker): shared and inline strings, numbers,
@@ -155,28 +170,11 @@ def _xlsx_fast(data: bytes):
     archive = zipfile.ZipFile(io.BytesIO(data))
     names = set(archive.namelist())
     workbook = _xml(archive, "xl/workbook.xml")
-    pr = workbook.find(f"{_NS}workbookPr")
-    epoch = (
-        CALENDAR_MAC_1904
-        if pr is not None and pr.get("date1904") in ("1", "true")
-        else CALENDAR_WINDOWS_1900
-    )
-    targets = {
-        rel.get("Id"): rel.get("Target")
-        for rel in _xml(archive, "xl/_rels/workbook.xml.rels").iter(_PKG_REL)
-    }
-    sheets = []
-    for sheet in workbook.iter(f"{_NS}sheet"):
-        target = targets[sheet.get(f"{_REL_NS}id")]
-        path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        sheets.append((sheet.get("name") or "", path))
+    epoch = CALENDAR_MAC_1904 if _uses_1904_calendar(workbook) else CALENDAR_WINDOWS_1900
+    sheets = _sheet_paths(archive, workbook)
     if not sheets:
         raise _Unsupported("no sheet")
-
-    strings: list[str] = []
-    if "xl/sharedStrings.xml" in names:
-        for item in _xml(archive, "xl/sharedStrings.xml").iter(f"{_NS}si"):
-            strings.append(_text_of(item))
+    strings = _shared_strings(archive, names)
 
     date_styles: set[int] = set()
     if "xl/styles.xml" in names:
@@ -191,62 +189,112 @@ def _xlsx_fast(data: bytes):
             if number_format in _DATE_FORMAT_IDS or (code and is_date_format(code)):
                 date_styles.add(index)
 
-    def read_sheet(path: str, with_merges: bool):
-        grid: list[list] = []
-        merges = []
-        with archive.open(path) as source:
-            for _event, element in iterparse(source):
-                tag = element.tag
-                if tag == f"{_NS}row":
-                    number = int(element.get("r") or len(grid) + 1)
-                    while len(grid) < number - 1:
-                        grid.append([])
-                    row: list = []
-                    for cell in element.iter(f"{_NS}c"):
-                        ref = cell.get("r")
-                        if ref:
-                            column = column_index_from_string(ref.rstrip("0123456789")) - 1
-                            if column > len(row):
-                                row.extend([None] * (column - len(row)))
-                        kind = cell.get("t", "n")
-                        if kind == "inlineStr":
-                            inline = cell.find(f"{_NS}is")
-                            value = _text_of(inline) if inline is not None else None
-                        else:
-                            v = cell.find(f"{_NS}v")
-                            text = v.text if v is not None else None
-                            if text is None:
-                                value = None
-                            elif kind == "s":
-                                value = strings[int(text)]
-                            elif kind == "n":
-                                value = float(text) if any(c in text for c in ".eE") else int(text)
-                                style = cell.get("s")
-                                if style and int(style) in date_styles:
-                                    value = from_excel(value, epoch)
-                            elif kind == "b":
-                                value = text in ("1", "true")
-                            elif kind in ("str", "e"):
-                                value = text
-                            elif kind == "d":
-                                value = dt.datetime.fromisoformat(text)
-                            else:
-                                raise _Unsupported(kind)
-                        row.append(value)
-                    grid.append(row)
-                    element.clear()
-                elif tag == f"{_NS}mergeCell" and with_merges:
-                    min_col, min_row, max_col, max_row = range_boundaries(element.get("ref"))
-                    merges.append((min_row - 1, min_col - 1, max_row - 1, max_col - 1))
-        return grid, merges
-
+    book = _Workbook(
+        archive=archive,
+        strings=strings,
+        date_styles=date_styles,
+        from_serial=lambda serial: from_excel(serial, epoch),
+        column_index=column_index_from_string,
+        range_bounds=range_boundaries,
+    )
     try:
         title, path = sheets[0]
-        grid, merges = read_sheet(path, True)
-        others = [read_sheet(p, False)[0] for _t, p in sheets[1:3]]
+        grid, merges = _read_sheet(book, path, True)
+        others = [_read_sheet(book, p, False)[0] for _t, p in sheets[1:3]]
     finally:
         archive.close()
     return grid, merges, title, others
+
+
+def _uses_1904_calendar(workbook) -> bool:
+    """Old Mac workbooks count dates from 1904 rather than 1900."""
+    pr = workbook.find(f"{_NS}workbookPr")
+    return pr is not None and pr.get("date1904") in ("1", "true")
+
+
+def _sheet_paths(archive: zipfile.ZipFile, workbook) -> list[tuple[str, str]]:
+    """(name, path in the archive) of each sheet, in the workbook's order."""
+    targets = {
+        rel.get("Id"): rel.get("Target")
+        for rel in _xml(archive, "xl/_rels/workbook.xml.rels").iter(_PKG_REL)
+    }
+    sheets = []
+    for sheet in workbook.iter(f"{_NS}sheet"):
+        target = targets[sheet.get(f"{_REL_NS}id")]
+        path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        sheets.append((sheet.get("name") or "", path))
+    return sheets
+
+
+def _shared_strings(archive: zipfile.ZipFile, names: set[str]) -> list[str]:
+    if "xl/sharedStrings.xml" not in names:
+        return []
+    return [_text_of(item) for item in _xml(archive, "xl/sharedStrings.xml").iter(f"{_NS}si")]
+
+
+def _read_sheet(book: _Workbook, path: str, with_merges: bool):
+    """The sheet's rows of cell values (rows missing from the XML are empty) and, when asked,
+    its merged ranges as 0-based (first row, first column, last row, last column)."""
+    grid: list[list] = []
+    merges = []
+    with book.archive.open(path) as source:
+        for _event, element in iterparse(source):
+            tag = element.tag
+            if tag == f"{_NS}row":
+                number = int(element.get("r") or len(grid) + 1)
+                while len(grid) < number - 1:
+                    grid.append([])
+                grid.append(_read_row(book, element))
+                element.clear()
+            elif tag == f"{_NS}mergeCell" and with_merges:
+                min_col, min_row, max_col, max_row = book.range_bounds(element.get("ref"))
+                merges.append((min_row - 1, min_col - 1, max_row - 1, max_col - 1))
+    return grid, merges
+
+
+def _read_row(book: _Workbook, element) -> list:
+    """A row's values, with None for the cells the XML leaves out before a cell."""
+    row: list = []
+    for cell in element.iter(f"{_NS}c"):
+        ref = cell.get("r")
+        if ref:
+            column = book.column_index(ref.rstrip("0123456789")) - 1
+            if column > len(row):
+                row.extend([None] * (column - len(row)))
+        row.append(_cell_value(book, cell))
+    return row
+
+
+def _cell_value(book: _Workbook, cell):
+    """A cell's value by its type ``t``: inline or shared string, number (a datetime in a date
+    style), boolean, formula text or error, ISO date; ``_Unsupported`` for any other type."""
+    kind = cell.get("t", "n")
+    if kind == "inlineStr":
+        inline = cell.find(f"{_NS}is")
+        return _text_of(inline) if inline is not None else None
+    v = cell.find(f"{_NS}v")
+    text = v.text if v is not None else None
+    if text is None:
+        return None
+    if kind == "s":
+        return book.strings[int(text)]
+    if kind == "n":
+        return _number_value(book, cell, text)
+    if kind == "b":
+        return text in ("1", "true")
+    if kind in ("str", "e"):
+        return text
+    if kind == "d":
+        return dt.datetime.fromisoformat(text)
+    raise _Unsupported(kind)
+
+
+def _number_value(book: _Workbook, cell, text: str):
+    value = float(text) if any(c in text for c in ".eE") else int(text)
+    style = cell.get("s")
+    if style and int(style) in book.date_styles:
+        return book.from_serial(value)
+    return value
 
 
 def _xml(archive: zipfile.ZipFile, name: str):

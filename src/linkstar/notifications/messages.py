@@ -9,6 +9,7 @@ notifications too. Mail and chat call :func:`render` inside ``translation.overri
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -143,85 +144,112 @@ def _group_title(kind: str, p: dict) -> str | None:
     return None
 
 
-def _title(kind: str, p: dict) -> str:
+def _task_due_soon_title(p: dict) -> str:
     task = _task_title(p)
-    code = p.get("project_code", "")
-    if kind == EventKind.TASK_ASSIGNED:
-        return _("Task assigned to you: %(task)s") % {"task": task}
-    if kind == EventKind.TASK_DUE_SOON:
-        days = int(p.get("days_left", 0))
-        if days <= 0:
-            return _("Task due today: %(task)s") % {"task": task}
-        if days == 1:  # 明天到期, not "in 1 day"
-            return _("Task due tomorrow: %(task)s") % {"task": task}
-        return ngettext(
-            "Task due in %(days)d day: %(task)s", "Task due in %(days)d days: %(task)s", days
-        ) % {"task": task, "days": days}
-    if kind == EventKind.TASK_OVERDUE:
-        return _("Task overdue: %(task)s") % {"task": task}
-    if kind == EventKind.TASK_DONE:
-        return _("Task done: %(task)s") % {"task": task}
-    if kind == EventKind.TASK_REOPENED:
-        if p.get("how") == "returned":
-            return _("Task returned for correction: %(task)s") % {"task": task}
-        return _("Task reopened: %(task)s") % {"task": task}
-    if kind == EventKind.APPROVAL_REQUESTED:
-        return _("Approval requested of you: %(task)s") % {"task": task}
-    if kind == EventKind.APPROVAL_DECIDED:
-        if p.get("decision") == "reject":
-            return _("Your approval request was rejected: %(task)s") % {"task": task}
-        if p.get("status") == "approved":
-            return _("Your approval request was approved: %(task)s") % {"task": task}
-        return _("Level %(level)s of your approval request was approved: %(task)s") % {
-            "level": p.get("level", 1),
-            "task": task,
-        }
-    if kind == EventKind.COMMENT_MENTION:
-        return _("%(name)s mentioned you in %(code)s") % {
-            "name": p.get("actor_name") or "LinkStar",
-            "code": code,
-        }
-    if kind == EventKind.PROJECT_STAGE_CHANGED:
-        return _("%(code)s is now %(stage)s") % {"code": code, "stage": _stage(p.get("to", ""))}
-    if kind == EventKind.PROJECT_CREATED:
-        return _("New project: %(code)s %(store)s") % {
-            "code": code,
-            "store": p.get("store_name", ""),
-        }
-    if kind == EventKind.PROJECT_CLOSED:
-        return _("Project closed: %(code)s") % {"code": code}
-    if kind == EventKind.PROJECT_STALLED:
-        return _("Project stalled: %(code)s") % {"code": code}
-    if kind == EventKind.PROJECT_REVIEW_LONG:
-        return _("Review taking longer than usual: %(code)s") % {"code": code}
-    if kind == EventKind.DOCUMENT_EXPIRING:
-        name = _bilingual(p, "document_name")
-        if p.get("stage") == "expired":
-            return _("Document expired: %(document)s") % {"document": name}
-        days = int(p.get("days_left", 0))
-        if days == 1:
-            return _("Document expires tomorrow: %(document)s") % {"document": name}
-        return ngettext(
-            "Document expires in %(days)d day: %(document)s",
-            "Document expires in %(days)d days: %(document)s",
-            days,
-        ) % {"document": name, "days": days}
-    if kind == EventKind.RISK_DETECTED:
-        return _("New association risk: %(code)s") % {"code": code}
-    if kind == EventKind.MAIL_RECEIVED:
-        return _("Platform mail for %(code)s: %(subject)s") % {
-            "code": code,
-            "subject": p.get("subject", ""),
-        }
-    if kind == EventKind.MAIL_STAGE_PROPOSED:
-        return _("Platform mail proposes moving %(code)s to %(stage)s") % {
-            "code": code,
+    days = int(p.get("days_left", 0))
+    if days <= 0:
+        return _("Task due today: %(task)s") % {"task": task}
+    if days == 1:  # 明天到期, not "in 1 day"
+        return _("Task due tomorrow: %(task)s") % {"task": task}
+    return ngettext(
+        "Task due in %(days)d day: %(task)s", "Task due in %(days)d days: %(task)s", days
+    ) % {"task": task, "days": days}
+
+
+def _task_reopened_title(p: dict) -> str:
+    task = _task_title(p)
+    if p.get("how") == "returned":
+        return _("Task returned for correction: %(task)s") % {"task": task}
+    return _("Task reopened: %(task)s") % {"task": task}
+
+
+def _approval_decided_title(p: dict) -> str:
+    task = _task_title(p)
+    if p.get("decision") == "reject":
+        return _("Your approval request was rejected: %(task)s") % {"task": task}
+    if p.get("status") == "approved":
+        return _("Your approval request was approved: %(task)s") % {"task": task}
+    return _("Level %(level)s of your approval request was approved: %(task)s") % {
+        "level": p.get("level", 1),
+        "task": task,
+    }
+
+
+def _document_expiring_title(p: dict) -> str:
+    name = _bilingual(p, "document_name")
+    if p.get("stage") == "expired":
+        return _("Document expired: %(document)s") % {"document": name}
+    days = int(p.get("days_left", 0))
+    if days == 1:
+        return _("Document expires tomorrow: %(document)s") % {"document": name}
+    return ngettext(
+        "Document expires in %(days)d day: %(document)s",
+        "Document expires in %(days)d days: %(document)s",
+        days,
+    ) % {"document": name, "days": days}
+
+
+# The title of a notification to one reader, by event kind (from its params).
+_TITLES: dict[str, Callable[[dict], str]] = {
+    EventKind.TASK_ASSIGNED: lambda p: (
+        _("Task assigned to you: %(task)s") % {"task": _task_title(p)}
+    ),
+    EventKind.TASK_DUE_SOON: _task_due_soon_title,
+    EventKind.TASK_OVERDUE: lambda p: _("Task overdue: %(task)s") % {"task": _task_title(p)},
+    EventKind.TASK_DONE: lambda p: _("Task done: %(task)s") % {"task": _task_title(p)},
+    EventKind.TASK_REOPENED: _task_reopened_title,
+    EventKind.APPROVAL_REQUESTED: lambda p: (
+        _("Approval requested of you: %(task)s") % {"task": _task_title(p)}
+    ),
+    EventKind.APPROVAL_DECIDED: _approval_decided_title,
+    EventKind.COMMENT_MENTION: lambda p: (
+        _("%(name)s mentioned you in %(code)s")
+        % {"name": p.get("actor_name") or "LinkStar", "code": p.get("project_code", "")}
+    ),
+    EventKind.PROJECT_STAGE_CHANGED: lambda p: (
+        _("%(code)s is now %(stage)s")
+        % {"code": p.get("project_code", ""), "stage": _stage(p.get("to", ""))}
+    ),
+    EventKind.PROJECT_CREATED: lambda p: (
+        _("New project: %(code)s %(store)s")
+        % {"code": p.get("project_code", ""), "store": p.get("store_name", "")}
+    ),
+    EventKind.PROJECT_CLOSED: lambda p: (
+        _("Project closed: %(code)s") % {"code": p.get("project_code", "")}
+    ),
+    EventKind.PROJECT_STALLED: lambda p: (
+        _("Project stalled: %(code)s") % {"code": p.get("project_code", "")}
+    ),
+    EventKind.PROJECT_REVIEW_LONG: lambda p: (
+        _("Review taking longer than usual: %(code)s") % {"code": p.get("project_code", "")}
+    ),
+    EventKind.DOCUMENT_EXPIRING: _document_expiring_title,
+    EventKind.RISK_DETECTED: lambda p: (
+        _("New association risk: %(code)s") % {"code": p.get("project_code", "")}
+    ),
+    EventKind.MAIL_RECEIVED: lambda p: (
+        _("Platform mail for %(code)s: %(subject)s")
+        % {"code": p.get("project_code", ""), "subject": p.get("subject", "")}
+    ),
+    EventKind.MAIL_STAGE_PROPOSED: lambda p: (
+        _("Platform mail proposes moving %(code)s to %(stage)s")
+        % {
+            "code": p.get("project_code", ""),
             "stage": _stage(p.get("proposed_stage") or p.get("to", "")),
         }
+    ),
+}
+
+
+def _title(kind: str, p: dict) -> str:
+    title = _TITLES.get(kind)
+    if title is not None:
+        return title(p)
     return str(EventKind(kind).label) if kind in EventKind.values else kind
 
 
-def _lines(kind: str, p: dict) -> list[str]:
+def _common_lines(p: dict) -> list[str]:
+    """The project, task and due date, whatever the kind."""
     lines: list[str] = []
     if p.get("project_code"):
         lines.append(
@@ -232,69 +260,130 @@ def _lines(kind: str, p: dict) -> list[str]:
         lines.append(_("Task: %(task)s") % {"task": _task_title(p)})
     if p.get("due_date"):
         lines.append(_("Due date: %(date)s") % {"date": p["due_date"]})
-    if kind == EventKind.TASK_OVERDUE and p.get("days_late"):
-        days = int(p["days_late"])
-        lines.append(
-            ngettext("Overdue by %(days)d day", "Overdue by %(days)d days", days) % {"days": days}
-        )
-    if kind == EventKind.TASK_ASSIGNED and p.get("actor_name"):
-        lines.append(_("Assigned by: %(name)s") % {"name": p["actor_name"]})
-    if kind == EventKind.TASK_REOPENED:
-        if p.get("actor_name"):
-            lines.append(_("By: %(name)s") % {"name": p["actor_name"]})
-        if p.get("reason"):
-            lines.append(_("Reason: %(text)s") % {"text": p["reason"]})
-    if kind == EventKind.APPROVAL_REQUESTED:
-        lines.append(
-            _("Level %(level)s of %(levels)s")
-            % {"level": p.get("level", 1), "levels": p.get("levels", 1)}
-        )
-    if kind == EventKind.APPROVAL_DECIDED:
-        if p.get("actor_name"):
-            lines.append(_("Decided by: %(name)s") % {"name": p["actor_name"]})
-        if p.get("comment"):
-            lines.append(_("Comment: %(text)s") % {"text": p["comment"]})
-    if kind == EventKind.COMMENT_MENTION and p.get("excerpt"):
-        lines.append(f"“{p['excerpt']}”")
-    if kind == EventKind.PROJECT_STAGE_CHANGED:
-        lines.append(
-            _("Stage: %(before)s → %(after)s")
-            % {"before": _stage(p.get("from", "")), "after": _stage(p.get("to", ""))}
-        )
-        if p.get("note"):
-            lines.append(_("Note: %(text)s") % {"text": p["note"]})
-    if kind == EventKind.PROJECT_STALLED:
-        lines.append(
-            _("No activity for %(days)s days (last on %(date)s).")
-            % {"days": p.get("idle_days", ""), "date": p.get("last_activity", "")}
-        )
-    if kind == EventKind.PROJECT_REVIEW_LONG:
-        lines.append(
-            _("Under review for %(days)s days; the site usually takes %(usual)s.")
-            % {"days": p.get("review_age_days", ""), "usual": p.get("review_days", "")}
-        )
-    if kind == EventKind.DOCUMENT_EXPIRING:
-        if p.get("entity_name"):
-            lines.append(_("Seller entity: %(name)s") % {"name": _bilingual(p, "entity_name")})
-        if p.get("expiry_date"):
-            lines.append(_("Expiry date: %(date)s") % {"date": p["expiry_date"]})
-    if kind == EventKind.RISK_DETECTED:
-        lines.append(
-            _("Shares %(what)s (%(masked)s) with %(other)s")
-            % {
-                "what": _identifier_kind(p.get("kind", "")),
-                "masked": p.get("masked", ""),
-                "other": " ".join(
-                    x for x in (p.get("other_code", ""), p.get("other_store_name", "")) if x
-                ),
-            }
-        )
-    if kind in (EventKind.MAIL_RECEIVED, EventKind.MAIL_STAGE_PROPOSED):
-        if p.get("sender"):
-            lines.append(_("From: %(sender)s") % {"sender": p["sender"]})
-        if p.get("subject") and kind == EventKind.MAIL_STAGE_PROPOSED:
-            lines.append(_("Subject: %(subject)s") % {"subject": p["subject"]})
     return lines
+
+
+def _task_overdue_lines(p: dict) -> list[str]:
+    if not p.get("days_late"):
+        return []
+    days = int(p["days_late"])
+    return [ngettext("Overdue by %(days)d day", "Overdue by %(days)d days", days) % {"days": days}]
+
+
+def _task_assigned_lines(p: dict) -> list[str]:
+    if not p.get("actor_name"):
+        return []
+    return [_("Assigned by: %(name)s") % {"name": p["actor_name"]}]
+
+
+def _task_reopened_lines(p: dict) -> list[str]:
+    lines = []
+    if p.get("actor_name"):
+        lines.append(_("By: %(name)s") % {"name": p["actor_name"]})
+    if p.get("reason"):
+        lines.append(_("Reason: %(text)s") % {"text": p["reason"]})
+    return lines
+
+
+def _approval_requested_lines(p: dict) -> list[str]:
+    return [
+        _("Level %(level)s of %(levels)s")
+        % {"level": p.get("level", 1), "levels": p.get("levels", 1)}
+    ]
+
+
+def _approval_decided_lines(p: dict) -> list[str]:
+    lines = []
+    if p.get("actor_name"):
+        lines.append(_("Decided by: %(name)s") % {"name": p["actor_name"]})
+    if p.get("comment"):
+        lines.append(_("Comment: %(text)s") % {"text": p["comment"]})
+    return lines
+
+
+def _comment_mention_lines(p: dict) -> list[str]:
+    return [f"“{p['excerpt']}”"] if p.get("excerpt") else []
+
+
+def _project_stage_changed_lines(p: dict) -> list[str]:
+    lines = [
+        _("Stage: %(before)s → %(after)s")
+        % {"before": _stage(p.get("from", "")), "after": _stage(p.get("to", ""))}
+    ]
+    if p.get("note"):
+        lines.append(_("Note: %(text)s") % {"text": p["note"]})
+    return lines
+
+
+def _project_stalled_lines(p: dict) -> list[str]:
+    return [
+        _("No activity for %(days)s days (last on %(date)s).")
+        % {"days": p.get("idle_days", ""), "date": p.get("last_activity", "")}
+    ]
+
+
+def _project_review_long_lines(p: dict) -> list[str]:
+    return [
+        _("Under review for %(days)s days; the site usually takes %(usual)s.")
+        % {"days": p.get("review_age_days", ""), "usual": p.get("review_days", "")}
+    ]
+
+
+def _document_expiring_lines(p: dict) -> list[str]:
+    lines = []
+    if p.get("entity_name"):
+        lines.append(_("Seller entity: %(name)s") % {"name": _bilingual(p, "entity_name")})
+    if p.get("expiry_date"):
+        lines.append(_("Expiry date: %(date)s") % {"date": p["expiry_date"]})
+    return lines
+
+
+def _risk_detected_lines(p: dict) -> list[str]:
+    other = " ".join(x for x in (p.get("other_code", ""), p.get("other_store_name", "")) if x)
+    return [
+        _("Shares %(what)s (%(masked)s) with %(other)s")
+        % {
+            "what": _identifier_kind(p.get("kind", "")),
+            "masked": p.get("masked", ""),
+            "other": other,
+        }
+    ]
+
+
+def _mail_received_lines(p: dict) -> list[str]:
+    if not p.get("sender"):
+        return []
+    return [_("From: %(sender)s") % {"sender": p["sender"]}]
+
+
+def _mail_stage_proposed_lines(p: dict) -> list[str]:
+    lines = _mail_received_lines(p)
+    if p.get("subject"):
+        lines.append(_("Subject: %(subject)s") % {"subject": p["subject"]})
+    return lines
+
+
+# The facts a kind adds after the project, task and due date.
+_KIND_LINES: dict[str, Callable[[dict], list[str]]] = {
+    EventKind.TASK_OVERDUE: _task_overdue_lines,
+    EventKind.TASK_ASSIGNED: _task_assigned_lines,
+    EventKind.TASK_REOPENED: _task_reopened_lines,
+    EventKind.APPROVAL_REQUESTED: _approval_requested_lines,
+    EventKind.APPROVAL_DECIDED: _approval_decided_lines,
+    EventKind.COMMENT_MENTION: _comment_mention_lines,
+    EventKind.PROJECT_STAGE_CHANGED: _project_stage_changed_lines,
+    EventKind.PROJECT_STALLED: _project_stalled_lines,
+    EventKind.PROJECT_REVIEW_LONG: _project_review_long_lines,
+    EventKind.DOCUMENT_EXPIRING: _document_expiring_lines,
+    EventKind.RISK_DETECTED: _risk_detected_lines,
+    EventKind.MAIL_RECEIVED: _mail_received_lines,
+    EventKind.MAIL_STAGE_PROPOSED: _mail_stage_proposed_lines,
+}
+
+
+def _lines(kind: str, p: dict) -> list[str]:
+    kind_lines = _KIND_LINES.get(kind)
+    return _common_lines(p) + (kind_lines(p) if kind_lines is not None else [])
 
 
 # --- summaries of a batch ----------------------------------------------------------------------

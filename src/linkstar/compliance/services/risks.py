@@ -351,23 +351,41 @@ def detect_risks(
 
 def _detect(*, organization, projects, close_reason) -> tuple[list[AssociationRisk], int]:
     org_id = getattr(organization, "pk", organization)
-    base = StoreProject.objects.filter(organization_id=org_id).exclude(stage=Stage.CANCELLED)
-    if projects is None:
-        source_qs = base
-    else:
-        ids = sorted({getattr(p, "pk", p) for p in projects})
-        if not ids:
-            return [], 0
-        source_qs = base.filter(pk__in=ids)
-    sources = list(source_qs.order_by("pk").values_list("pk", "site_id", "entity_id"))
+    sources = _source_projects(org_id, projects)
     if not sources:
         return [], 0
     sites = _sites()
     truncated: set[int] = set()
     found = _find(org_id, _source_stores(org_id, sources), sites, truncated)
 
-    source_ids = [pk for pk, _s, _e in sources]
-    existing = {
+    existing = _existing_risks(org_id, [pk for pk, _s, _e in sources])
+    now = clock.now()
+    changed, reopened, closed = _judge_existing(existing, found, truncated, now, close_reason)
+    _save_judged([*changed, *closed], now)
+    new = _store_new_risks(org_id, found, existing)
+    told = [r for r in [*new, *reopened] if r.pk is not None]
+    if told:
+        transaction.on_commit(lambda: notify_new_risks(told))
+    return [*new, *reopened], len(closed)
+
+
+def _source_projects(org_id: int, projects) -> list[tuple[int, int, int]]:
+    """(pk, site id, entity id) of the live projects to judge: ``projects``, or all when None."""
+    base = StoreProject.objects.filter(organization_id=org_id).exclude(stage=Stage.CANCELLED)
+    if projects is None:
+        source_qs = base
+    else:
+        ids = sorted({getattr(p, "pk", p) for p in projects})
+        if not ids:
+            return []
+        source_qs = base.filter(pk__in=ids)
+    return list(source_qs.order_by("pk").values_list("pk", "site_id", "entity_id"))
+
+
+def _existing_risks(org_id: int, source_ids: list[int]) -> dict[tuple[int, int], AssociationRisk]:
+    """(project, other project) → the stored risk of a pair with one of ``source_ids``,
+    annotated ``cancelled`` when either project is."""
+    return {
         (r.project_id, r.other_project_id): r
         for r in AssociationRisk.objects.filter(organization_id=org_id)
         .filter(Q(project_id__in=source_ids) | Q(other_project_id__in=source_ids))
@@ -378,7 +396,12 @@ def _detect(*, organization, projects, close_reason) -> tuple[list[AssociationRi
             )
         )
     }
-    now = clock.now()
+
+
+def _judge_existing(existing: dict, found: dict, truncated: set[int], now, close_reason: str):
+    """The stored risks against this run's findings: (changed, reopened, closed). An open risk
+    found no more is closed (as cancelled when a project is); a closed one found again
+    reopened."""
     changed, reopened, closed = [], [], []
     for key, risk in existing.items():
         finding = found.get(key)
@@ -398,7 +421,10 @@ def _detect(*, organization, projects, close_reason) -> tuple[list[AssociationRi
             reopened.append(risk)
         if (risk.basis, risk.identifiers, risk.status) != before:
             changed.append(risk)
-    update = [*changed, *closed]
+    return changed, reopened, closed
+
+
+def _save_judged(update: list[AssociationRisk], now) -> None:
     if update:
         for risk in update:
             risk.updated_at = now
@@ -417,6 +443,10 @@ def _detect(*, organization, projects, close_reason) -> tuple[list[AssociationRi
                 "updated_at",
             ],
         )
+
+
+def _store_new_risks(org_id: int, found: dict, existing: dict) -> list[AssociationRisk]:
+    """A risk stored for each pair found that has none yet."""
     new = []
     for key, finding in found.items():
         if key in existing:
@@ -430,10 +460,7 @@ def _detect(*, organization, projects, close_reason) -> tuple[list[AssociationRi
                 AssociationRisk.objects.bulk_create(new)
         except IntegrityError:  # a concurrent detection stored some of them first: keep those
             AssociationRisk.objects.bulk_create(new, ignore_conflicts=True)
-    told = [r for r in [*new, *reopened] if r.pk is not None]
-    if told:
-        transaction.on_commit(lambda: notify_new_risks(told))
-    return [*new, *reopened], len(closed)
+    return new
 
 
 @transaction.atomic

@@ -51,47 +51,8 @@ def _allowed_fields(kind: str) -> set[str]:
 
 
 def _clean_mapping(actor: Actor, job: ImportJob, mapping: dict) -> dict:
-    columns = mapping.get("columns") or {}
     defaults = mapping.get("defaults") or {}
-    allowed = _allowed_fields(job.kind)
-    errors = []
-    cleaned: dict[str, str] = {}
-    used: dict[str, str] = {}
-    for index, target in columns.items():
-        try:
-            position = int(index)
-        except (TypeError, ValueError):
-            position = -1
-        if not 0 <= position < len(job.headers):
-            errors.append(FieldError("columns", _("There is no column %(i)s.") % {"i": index}))
-            continue
-        if not target:
-            continue
-        is_task = job.kind == ImportKind.PROJECTS and str(target).startswith("task:")
-        if is_task:
-            parts = str(target).split(":")
-            if len(parts) != 3 or parts[2] not in ("status", "assignee", "due") or not parts[1]:
-                is_task = False
-        if target not in allowed and not is_task:
-            errors.append(
-                FieldError(
-                    "columns",
-                    _("Column %(c)r: unknown field %(f)r.")
-                    % {"c": job.headers[position], "f": target},
-                )
-            )
-            continue
-        if target in used:
-            errors.append(
-                FieldError(
-                    "columns",
-                    _("Columns %(a)r and %(b)r both fill %(f)s.")
-                    % {"a": used[target], "b": job.headers[position], "f": target},
-                )
-            )
-            continue
-        used[target] = job.headers[position]
-        cleaned[str(position)] = target
+    cleaned, used, errors = _clean_columns(job, mapping.get("columns") or {})
     clean_defaults: dict = {}
     if job.kind == ImportKind.PROJECTS:
         template_id = defaults.get("template_id")
@@ -113,6 +74,67 @@ def _clean_mapping(actor: Actor, job: ImportJob, mapping: dict) -> dict:
                 ).isoformat()
             except ValueError:
                 errors.append(FieldError("start_date", _("Enter a date as YYYY-MM-DD.")))
+    errors.extend(_missing_columns(job, used))
+    if errors:
+        raise InvalidInput(errors)
+    return {"columns": cleaned, "defaults": clean_defaults}
+
+
+def _clean_columns(
+    job: ImportJob, columns: dict
+) -> tuple[dict[str, str], dict[str, str], list[FieldError]]:
+    """Column index → field, kept where the column exists and fills a field of the kind (or a
+    task column of a project tracker) that no other column fills; also field → the header of
+    its column, and the errors."""
+    allowed = _allowed_fields(job.kind)
+    errors = []
+    cleaned: dict[str, str] = {}
+    used: dict[str, str] = {}
+    for index, target in columns.items():
+        try:
+            position = int(index)
+        except (TypeError, ValueError):
+            position = -1
+        if not 0 <= position < len(job.headers):
+            errors.append(FieldError("columns", _("There is no column %(i)s.") % {"i": index}))
+            continue
+        if not target:
+            continue
+        if target not in allowed and not _is_task_column(job.kind, target):
+            errors.append(
+                FieldError(
+                    "columns",
+                    _("Column %(c)r: unknown field %(f)r.")
+                    % {"c": job.headers[position], "f": target},
+                )
+            )
+            continue
+        if target in used:
+            errors.append(
+                FieldError(
+                    "columns",
+                    _("Columns %(a)r and %(b)r both fill %(f)s.")
+                    % {"a": used[target], "b": job.headers[position], "f": target},
+                )
+            )
+            continue
+        used[target] = job.headers[position]
+        cleaned[str(position)] = target
+    return cleaned, used, errors
+
+
+def _is_task_column(kind: str, target) -> bool:
+    """``task:<key>:status|assignee|due``, in a project tracker."""
+    if kind != ImportKind.PROJECTS or not str(target).startswith("task:"):
+        return False
+    parts = str(target).split(":")
+    return len(parts) == 3 and parts[2] in ("status", "assignee", "due") and bool(parts[1])
+
+
+def _missing_columns(job: ImportJob, used: dict[str, str]) -> list[FieldError]:
+    """The required fields no column fills (a project tracker's entity by name or number; its
+    site may come from the default template instead)."""
+    errors = []
     required = {f.name for f in FIELDS[job.kind] if f.required}
     if job.kind == ImportKind.PROJECTS:
         required -= {"site", "entity"}  # a template default stands for the site; entity by number
@@ -125,9 +147,7 @@ def _clean_mapping(actor: Actor, job: ImportJob, mapping: dict) -> dict:
                 "columns", _("Choose the column of %(f)s.") % {"f": _field_label(job.kind, name)}
             )
         )
-    if errors:
-        raise InvalidInput(errors)
-    return {"columns": cleaned, "defaults": clean_defaults}
+    return errors
 
 
 def _field_label(kind: str, name: str) -> str:

@@ -73,24 +73,9 @@ ACCOUNT_FIELDS = ("name", "host", "port", "security", "username", "folder", "ena
 
 
 def _clean_account(data: dict, *, creating: bool) -> dict:
-    errors = []
-    clean = {}
-    for key in ("name", "host", "username", "folder"):
-        if key in data and data[key] is not None:
-            clean[key] = str(data[key]).strip()
-            limit = MailAccount._meta.get_field(key).max_length
-            if len(clean[key]) > limit:
-                errors.append(FieldError(key, _("At most %(n)d characters.") % {"n": limit}))
-    for key in ("name", "host", "username"):
-        if (creating or key in clean) and not clean.get(key):
-            errors.append(FieldError(key, _("This field is required.")))
-    if creating and not clean.get("folder"):
-        clean["folder"] = "INBOX"
+    clean, errors = _clean_account_texts(data, creating=creating)
     if "port" in data and data["port"] is not None:
-        try:
-            clean["port"] = int(data["port"])
-        except (TypeError, ValueError):
-            clean["port"] = 0
+        clean["port"] = _port_number(data["port"])
         if not 1 <= clean["port"] <= 65535:
             errors.append(FieldError("port", _("A port is a number from 1 to 65535.")))
     if "security" in data and data["security"] is not None:
@@ -108,6 +93,34 @@ def _clean_account(data: dict, *, creating: bool) -> dict:
     if errors:
         raise InvalidInput(errors)
     return clean
+
+
+def _clean_account_texts(data: dict, *, creating: bool) -> tuple[dict, list[FieldError]]:
+    """The text fields given, stripped and no longer than their columns; name, host and user
+    required on a new account (and not emptied on an old one); a new account reads INBOX
+    unless told another folder."""
+    errors = []
+    clean = {}
+    for key in ("name", "host", "username", "folder"):
+        if key in data and data[key] is not None:
+            clean[key] = str(data[key]).strip()
+            limit = MailAccount._meta.get_field(key).max_length
+            if len(clean[key]) > limit:
+                errors.append(FieldError(key, _("At most %(n)d characters.") % {"n": limit}))
+    for key in ("name", "host", "username"):
+        if (creating or key in clean) and not clean.get(key):
+            errors.append(FieldError(key, _("This field is required.")))
+    if creating and not clean.get("folder"):
+        clean["folder"] = "INBOX"
+    return clean, errors
+
+
+def _port_number(value) -> int:
+    """The port as a number; 0 (refused by the range check) when it is not one."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
 
 
 def _account_changes(before: dict, after: dict) -> dict:

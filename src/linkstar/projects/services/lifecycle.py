@@ -80,63 +80,113 @@ def update_project(
     memberships = {m.user_id: m for m in Membership.objects.filter(organization=actor.organization)}
     errors = []
     if store_name is not None:
-        if not store_name.strip():
-            errors.append(FieldError("store_name", _("A store name is required.")))
-        elif len(store_name.strip()) > 200:
-            errors.append(FieldError("store_name", _("A store name has at most 200 characters.")))
+        errors += _store_name_errors(store_name)
         after["store_name"] = store_name.strip()
     if manager_id is not ...:
-        m = memberships.get(manager_id) if manager_id is not None else None
-        if manager_id is not None and (
-            m is None or (m.role not in MANAGER_ROLES and not m.is_owner)
-        ):
-            errors.append(
-                FieldError(
-                    "manager_id",
-                    _("The manager must be a manager or an administrator of the organization."),
-                )
-            )
+        errors += _manager_errors(manager_id, memberships)
         after["manager_id"] = manager_id
     if members is not None:
-        unknown = [u for u in members if u not in memberships]
-        if unknown:
-            errors.append(
-                FieldError("members", _("Not members of the organization: %(v)s.") % {"v": unknown})
-            )
+        errors += _members_errors(members, memberships)
         after["member_ids"] = sorted(set(members))
-    if start_date is not None:
-        after["start_date"] = start_date
-        if planned_finish is None:  # the finish follows the start, before it is checked
-            after["planned_finish"] = before["planned_finish"] + (start_date - before["start_date"])
-    if planned_finish is not None:
-        after["planned_finish"] = planned_finish
+    after["start_date"], after["planned_finish"] = _new_dates(before, start_date, planned_finish)
     if after["planned_finish"] < after["start_date"]:
         errors.append(
             FieldError("planned_finish", _("The planned finish cannot be before the start date."))
         )
-    if (
-        after["store_name"] != before["store_name"]
-        and StoreProject.objects.filter(
-            organization_id=project.organization_id,
-            site_id=project.site_id,
-            store_name=after["store_name"],
-        )
-        .exclude(pk=project.pk)
-        .exclude(stage=Stage.CANCELLED)
-        .exists()
-    ):
-        errors.append(
-            FieldError(
-                "store_name",
-                _("A project for store %(n)r on %(s)s already exists.")
-                % {"n": after["store_name"], "s": project.site.code},
-            )
-        )
+    errors += _same_store_errors(project, before["store_name"], after["store_name"])
     if errors:
         raise InvalidInput(errors)
     changes = diff(before, after)
     if not changes:
         return project
+    _carry_to_tasks(project, before, after, changes)
+    project.store_name = after["store_name"]
+    project.manager_id = after["manager_id"]
+    project.start_date = after["start_date"]
+    project.planned_finish = after["planned_finish"]
+    project.version += 1
+    project.save()
+    if "member_ids" in changes:
+        project.members.set(after["member_ids"])
+    record(
+        actor=actor, action="project.updated", obj=project, changes=changes, project_id=project.pk
+    )
+    return project
+
+
+def _store_name_errors(store_name: str) -> list[FieldError]:
+    if not store_name.strip():
+        return [FieldError("store_name", _("A store name is required."))]
+    if len(store_name.strip()) > 200:
+        return [FieldError("store_name", _("A store name has at most 200 characters."))]
+    return []
+
+
+def _manager_errors(manager_id: int | None, memberships: dict[int, Membership]) -> list[FieldError]:
+    """A project's manager (if any) is a manager or an administrator of the organization."""
+    if manager_id is None:
+        return []
+    m = memberships.get(manager_id)
+    if m is None or (m.role not in MANAGER_ROLES and not m.is_owner):
+        return [
+            FieldError(
+                "manager_id",
+                _("The manager must be a manager or an administrator of the organization."),
+            )
+        ]
+    return []
+
+
+def _members_errors(members: list[int], memberships: dict[int, Membership]) -> list[FieldError]:
+    unknown = [u for u in members if u not in memberships]
+    if unknown:
+        return [
+            FieldError("members", _("Not members of the organization: %(v)s.") % {"v": unknown})
+        ]
+    return []
+
+
+def _new_dates(
+    before: dict, start_date: dt.date | None, planned_finish: dt.date | None
+) -> tuple[dt.date, dt.date]:
+    """The new start and planned finish: a moved start moves the finish by as many days, unless
+    a finish is given too."""
+    start, finish = before["start_date"], before["planned_finish"]
+    if start_date is not None:
+        start = start_date
+        if planned_finish is None:  # the finish follows the start, before it is checked
+            finish = before["planned_finish"] + (start_date - before["start_date"])
+    if planned_finish is not None:
+        finish = planned_finish
+    return start, finish
+
+
+def _same_store_errors(project: StoreProject, old_name: str, new_name: str) -> list[FieldError]:
+    """A renamed store is not one the organization already has a live project for on the site."""
+    if (
+        new_name != old_name
+        and StoreProject.objects.filter(
+            organization_id=project.organization_id,
+            site_id=project.site_id,
+            store_name=new_name,
+        )
+        .exclude(pk=project.pk)
+        .exclude(stage=Stage.CANCELLED)
+        .exists()
+    ):
+        return [
+            FieldError(
+                "store_name",
+                _("A project for store %(n)r on %(s)s already exists.")
+                % {"n": new_name, "s": project.site.code},
+            )
+        ]
+    return []
+
+
+def _carry_to_tasks(project: StoreProject, before: dict, after: dict, changes: dict) -> None:
+    """What a project change moves in its tasks: the manager's steps and the dates of the tasks
+    not started yet."""
     if "manager_id" in changes:
         # The manager's own steps follow the project to its new manager, unless already done.
         reassigned = project.tasks.filter(role="manager", assignee_id=before["manager_id"]).exclude(
@@ -150,18 +200,6 @@ def update_project(
             due_date=F("due_date") + shift,
             version=F("version") + 1,
         )
-    project.store_name = after["store_name"]
-    project.manager_id = after["manager_id"]
-    project.start_date = after["start_date"]
-    project.planned_finish = after["planned_finish"]
-    project.version += 1
-    project.save()
-    if "member_ids" in changes:
-        project.members.set(after["member_ids"])
-    record(
-        actor=actor, action="project.updated", obj=project, changes=changes, project_id=project.pk
-    )
-    return project
 
 
 def _move_stage(

@@ -187,38 +187,17 @@ def update_task(
         policy.require(actor, "task.work", task)
     check_version(task, version)
     _require_active(project)
-    before = {
-        "status": task.status,
-        "assignee_id": task.assignee_id,
-        "start_date": task.start_date,
-        "due_date": task.due_date,
-        "checklist": task.checklist,
-    }
-    errors = []
-    if assignee_id is not ...:
-        errors.extend(assignee_errors(actor, assignee_id))
-        task.assignee_id = assignee_id
-    if start_date is not ...:
-        task.start_date = start_date
-    if due_date is not ... and due_date != task.due_date:
-        errors.extend(dependency_errors(task, due_date))
-        if keep_plan_together and not errors and due_date is not None:
-            _refuse_moving_later_tasks(task, due_date, start_date)
-        task.due_date = due_date
-    errors.extend(date_errors(task))
+    before = _audited_fields(task)
+    errors = _apply_plan(
+        actor,
+        task,
+        assignee_id=assignee_id,
+        start_date=start_date,
+        due_date=due_date,
+        keep_plan_together=keep_plan_together,
+    )
     if checklist is not None:
-        texts = [item.get("text") for item in task.checklist]
-        if [item.get("text") for item in checklist] != texts:
-            errors.append(
-                FieldError(
-                    "checklist", _("The checklist items must be the task's items, ticked or not.")
-                )
-            )
-        else:
-            task.checklist = [
-                {**old, "done": bool(new.get("done"))}
-                for old, new in zip(task.checklist, checklist, strict=True)
-            ]
+        errors.extend(_tick_checklist(task, checklist))
     if errors:
         raise InvalidInput(errors)
     approval = None
@@ -244,14 +223,7 @@ def update_task(
                 approval = open_approval_request(actor=actor, task=task)
             else:
                 finish_task(actor=actor, task=task)
-    after = {
-        "status": task.status,
-        "assignee_id": task.assignee_id,
-        "start_date": task.start_date,
-        "due_date": task.due_date,
-        "checklist": task.checklist,
-    }
-    changes = diff(before, after)
+    changes = diff(before, _audited_fields(task))
     if not changes:
         return task
     task.version += 1
@@ -270,6 +242,60 @@ def update_task(
             data={"assignee_id": task.assignee_id, "previous_id": before["assignee_id"]},
         )
     return task
+
+
+def _audited_fields(task: Task) -> dict:
+    """The fields of a task whose changes ``update_task`` records."""
+    return {
+        "status": task.status,
+        "assignee_id": task.assignee_id,
+        "start_date": task.start_date,
+        "due_date": task.due_date,
+        "checklist": task.checklist,
+    }
+
+
+def _apply_plan(
+    actor: Actor,
+    task: Task,
+    *,
+    assignee_id: int | type(...) | None,
+    start_date: dt.date | type(...) | None,
+    due_date: dt.date | type(...) | None,
+    keep_plan_together: bool,
+) -> list[FieldError]:
+    """The manager's part of a change (``...``: unchanged) set on the task, and its errors:
+    an assignee who may not do it, a due date before a dependency's, dates the wrong way round.
+    With ``keep_plan_together``, a due date that would leave later tasks behind is refused."""
+    errors = []
+    if assignee_id is not ...:
+        errors.extend(assignee_errors(actor, assignee_id))
+        task.assignee_id = assignee_id
+    if start_date is not ...:
+        task.start_date = start_date
+    if due_date is not ... and due_date != task.due_date:
+        errors.extend(dependency_errors(task, due_date))
+        if keep_plan_together and not errors and due_date is not None:
+            _refuse_moving_later_tasks(task, due_date, start_date)
+        task.due_date = due_date
+    errors.extend(date_errors(task))
+    return errors
+
+
+def _tick_checklist(task: Task, checklist: list[dict]) -> list[FieldError]:
+    """The ticks of ``checklist`` set on the task's own items; its items cannot be changed."""
+    texts = [item.get("text") for item in task.checklist]
+    if [item.get("text") for item in checklist] != texts:
+        return [
+            FieldError(
+                "checklist", _("The checklist items must be the task's items, ticked or not.")
+            )
+        ]
+    task.checklist = [
+        {**old, "done": bool(new.get("done"))}
+        for old, new in zip(task.checklist, checklist, strict=True)
+    ]
+    return []
 
 
 @transaction.atomic

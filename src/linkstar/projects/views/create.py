@@ -387,31 +387,68 @@ def _check_and_create_by_site(request, actor, choices, start, rows, *, create: b
     )
     names = TemplateNames(choices.templates)
     defaults = choices.site_defaults()
+    project_rows, groups = _group_rows_by_template(rows, resolver, names, defaults, site_names)
+    _flag_stores_in_two_templates(rows, project_rows, groups, site_names)
+    unresolved = [set(row.errors) for row in rows]
+    common = {
+        "actor": actor,
+        "members": values["members"],
+        "team_roles": {"operator": values["operators"]} if values.get("operators") else None,
+    }
+    if create and not any(unresolved):
+        projects = _create_groups(
+            common, groups, project_rows, rows, unresolved, errors, values["start_date"]
+        )
+        if projects is not None:
+            done = ",".join(str(p.pk) for p in projects)
+            return HttpResponseRedirect(f"{request.path}?done={done}")
+    else:
+        _validate_groups(common, groups, project_rows, rows, unresolved, errors)
+    found = preview_batch_risks(actor=actor, template_version_or_site=None, rows=project_rows)
+    for index, evidence in found.items():
+        rows[index].risks = evidence
+    return _render_step(request, actor, choices, 3, start, rows, errors=errors)
+
+
+def _row_template(row, site: str | None, names, defaults: dict, site_names: dict[str, str]):
+    """The template the row's template column names, else its site's default; an error on the
+    row when it has no site, or its site no default template."""
+    template = names.resolve(row) if row.template else None
+    if not row.site:
+        row.add_error("site", _("Give the site: each row's template is chosen by its site."))
+    elif site and template is None and not row.template:
+        template = defaults.get(site)
+        if template is None:
+            row.add_error(
+                "template",
+                _(
+                    "%(site)s has no default template: name one in the template column, "
+                    "or choose the site's default on the templates page."
+                )
+                % {"site": site_names[site]},
+            )
+    return template
+
+
+def _group_rows_by_template(rows, resolver, names, defaults: dict, site_names: dict[str, str]):
+    """Each row resolved to a ``ProjectRow``, and template id → the indexes of its rows (the
+    rows with a site and a template)."""
     project_rows = []
     groups: dict[int, list[int]] = {}
     for index, row in enumerate(rows):
         resolved = resolver.resolve(row)
         project_rows.append(services.ProjectRow(**resolved))
-        template = names.resolve(row) if row.template else None
-        if not row.site:
-            row.add_error("site", _("Give the site: each row's template is chosen by its site."))
-        elif resolved["site"] and template is None and not row.template:
-            template = defaults.get(resolved["site"])
-            if template is None:
-                row.add_error(
-                    "template",
-                    _(
-                        "%(site)s has no default template: name one in the template column, "
-                        "or choose the site's default on the templates page."
-                    )
-                    % {"site": site_names[resolved["site"]]},
-                )
+        template = _row_template(row, resolved["site"], names, defaults, site_names)
         if template is not None:
             row.template_label = template.display_name
             if resolved["site"]:
                 groups.setdefault(template.pk, []).append(index)
-    # The same store on the same site twice within one template is the service's to find;
-    # across two templates (a template column naming another one) only here.
+    return project_rows, groups
+
+
+def _flag_stores_in_two_templates(rows, project_rows, groups, site_names: dict[str, str]) -> None:
+    """The same store on the same site twice within one template is the service's to find;
+    across two templates (a template column naming another one) only here."""
     first_group: dict[tuple[str, str], int] = {}
     for template_id, indexes in groups.items():
         for index in indexes:
@@ -422,45 +459,40 @@ def _check_and_create_by_site(request, actor, choices, start, rows, *, create: b
                     _("Store %(n)r on %(s)s appears twice in this batch.")
                     % {"n": key[1], "s": site_names[key[0]]},
                 )
-    unresolved = [set(row.errors) for row in rows]
-    common = {
-        "actor": actor,
-        "members": values["members"],
-        "team_roles": {"operator": values["operators"]} if values.get("operators") else None,
-    }
-    if create and not any(unresolved):
+
+
+def _create_groups(common, groups, project_rows, rows, unresolved, errors, start_date):
+    """Every group's projects, created in one transaction; None when any row is refused (its
+    errors placed on the rows, and nothing created)."""
+    try:
+        with transaction.atomic():
+            projects = []
+            for template_id, indexes in groups.items():
+                try:
+                    projects += services.create_projects_batch(
+                        **common,
+                        template_id=template_id,
+                        rows=[project_rows[i] for i in indexes],
+                        start_date=start_date,
+                    )
+                except InvalidInput as exc:
+                    _place_errors(exc, rows, unresolved, errors, indexes=indexes)
+            if errors or any(row.errors for row in rows):
+                raise _Refused
+    except _Refused:
+        return None
+    return projects
+
+
+def _validate_groups(common, groups, project_rows, rows, unresolved, errors) -> None:
+    """Each group checked by the batch services, their errors placed on the rows."""
+    for template_id, indexes in groups.items():
         try:
-            with transaction.atomic():
-                projects = []
-                for template_id, indexes in groups.items():
-                    try:
-                        projects += services.create_projects_batch(
-                            **common,
-                            template_id=template_id,
-                            rows=[project_rows[i] for i in indexes],
-                            start_date=values["start_date"],
-                        )
-                    except InvalidInput as exc:
-                        _place_errors(exc, rows, unresolved, errors, indexes=indexes)
-                if errors or any(row.errors for row in rows):
-                    raise _Refused
-        except _Refused:
-            pass
-        else:
-            done = ",".join(str(p.pk) for p in projects)
-            return HttpResponseRedirect(f"{request.path}?done={done}")
-    else:
-        for template_id, indexes in groups.items():
-            try:
-                services.validate_projects_batch(
-                    **common, template_id=template_id, rows=[project_rows[i] for i in indexes]
-                )
-            except InvalidInput as exc:
-                _place_errors(exc, rows, unresolved, errors, indexes=indexes)
-    found = preview_batch_risks(actor=actor, template_version_or_site=None, rows=project_rows)
-    for index, evidence in found.items():
-        rows[index].risks = evidence
-    return _render_step(request, actor, choices, 3, start, rows, errors=errors)
+            services.validate_projects_batch(
+                **common, template_id=template_id, rows=[project_rows[i] for i in indexes]
+            )
+        except InvalidInput as exc:
+            _place_errors(exc, rows, unresolved, errors, indexes=indexes)
 
 
 def _render_step(request, actor, choices, step, start, rows, *, errors=()):

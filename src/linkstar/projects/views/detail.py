@@ -173,7 +173,7 @@ def _user_ids(events) -> set:
     return ids
 
 
-def _format_value(
+def _format_value(  # moved to audit labels by the lead  # noqa: C901
     key: str, value, users: dict, object_type: str = "", names: dict | None = None
 ) -> str:
     if value is None or value == "" or value == []:
