@@ -34,6 +34,7 @@ from django.db.models import Prefetch
 from linkstar.approvals.models import ApprovalRequest
 from linkstar.approvals.selectors import with_decisions
 from linkstar.audit.models import AuditEvent
+from linkstar.audit.serializers import audit_event_out
 from linkstar.core.actors import Actor
 from linkstar.core.clock import org_today
 from linkstar.documents.models import Document, TaskAttachment
@@ -42,7 +43,7 @@ from linkstar.entities.serializers import entity_out
 from linkstar.playbooks.services import blueprint_as_dict
 from linkstar.projects import selectors as project_selectors
 from linkstar.projects.models import StoreProject, Task
-from linkstar.projects.serializers import audit_event_out, comment_out, task_out
+from linkstar.projects.serializers import comment_out, task_out
 
 FORMAT_VERSION = 1
 CHUNK = 1024 * 1024

@@ -7,10 +7,10 @@ from ninja import Query, Router, Schema
 from linkstar.api.common import ERRORS, actor_for, page
 from linkstar.api.paging import Paging
 from linkstar.audit import selectors
+from linkstar.audit.schemas import AuditEventOut
+from linkstar.audit.serializers import audit_event_out
 from linkstar.audit.services import verify_chain
 from linkstar.core import policy
-from linkstar.projects.schemas import AuditEventOut
-from linkstar.projects.serializers import audit_event_out
 
 router = Router(tags=["audit"])
 

@@ -1,193 +1,72 @@
-"""Audit events as a person reads them: translated action names, object types, field names and
-values, and the verification result in words. Unknown actions and fields are shown raw."""
+"""Audit events as a person reads them — the one place that turns them into text: action names,
+object types, field names and values, a project history's sentences, the verification result.
+
+Each app registers the words of its own events in its ``audit_labels.py`` (``register(...)``),
+read once at start (``AuditConfig.ready``), so this module knows no domain: the audit log page,
+a project's history and the archives all read events through here. Unknown actions and fields
+are shown raw."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
-ACTION_LABELS = {
-    "organization.created": _("Organization created"),
-    "member.added": _("Member added"),
-    "member.role_changed": _("Member role changed"),
-    "member.removed": _("Member removed"),
-    "token.created": _("API token created"),
-    "token.revoked": _("API token revoked"),
-    "entity.created": _("Seller entity created"),
-    "entity.updated": _("Seller entity updated"),
-    "template.created": _("Template created"),
-    "template.cloned": _("Template cloned"),
-    "template.draft_saved": _("Template draft saved"),
-    "template.published": _("Template version published"),
-    "template.retired": _("Template version retired"),
-    "template.version_created": _("New template draft version"),
-    "project.created": _("Project created"),
-    "project.updated": _("Project updated"),
-    "project.stage_changed": _("Project stage changed"),
-    "project.closed": _("Project closed"),
-    "project.upgraded": _("Project upgraded to a new template version"),
-    "task.updated": _("Task updated"),
-    "task.skipped": _("Task skipped"),
-    "task.reopened": _("Task reopened"),
-    "project.restored": _("Cancelled project restored"),
-    "task.returned": _("Task returned for correction"),
-    "approval.requested": _("Approval requested"),
-    "approval.approved": _("Approval approved"),
-    "approval.rejected": _("Approval rejected"),
-    "approval.withdrawn": _("Approval request withdrawn"),
-    "comment.created": _("Comment added"),
-    "person.created": _("Person added to a seller entity"),
-    "person.updated": _("Person of a seller entity updated"),
-    "person.deleted": _("Person removed from a seller entity"),
-    "contact.created": _("Contact added"),
-    "contact.updated": _("Contact updated"),
-    "contact.deleted": _("Contact removed"),
-    "account.created": _("Collection account added"),
-    "account.updated": _("Collection account updated"),
-    "account.deleted": _("Collection account removed"),
-    "card.created": _("Card added"),
-    "card.updated": _("Card updated"),
-    "card.deleted": _("Card removed"),
-    "address.created": _("Address added"),
-    "address.updated": _("Address updated"),
-    "address.deleted": _("Address removed"),
-    "credential.created": _("Store credential added"),
-    "credential.updated": _("Store credential updated"),
-    "credential.rotated": _("Store credential rotated"),
-    "credential.revoked": _("Store credential revoked"),
-    "credential.deleted": _("Store credential deleted"),
-    "secret.revealed": _("Sensitive value revealed"),
-    "document.uploaded": _("Document uploaded"),
-    "document.superseded": _("Document superseded by a new version"),
-    "document.attached": _("Document attached to a task"),
-    "document.detached": _("Document detached from a task"),
-    "project.readiness_overridden": _("Readiness gate overridden"),
-    "risk.acknowledged": _("Association risk acknowledged"),
-    "project.environment_changed": _("Registration environment changed"),
-}
-
+ACTION_LABELS: dict[str, Any] = {}
 # Filter on every action of one kind of object ("project." matches project.*).
-ACTION_GROUPS = {
-    "organization.": _("Organization: all"),
-    "member.": _("Members: all"),
-    "token.": _("API tokens: all"),
-    "entity.": _("Seller entities: all"),
-    "template.": _("Templates: all"),
-    "project.": _("Projects: all"),
-    "task.": _("Tasks: all"),
-    "approval.": _("Approvals: all"),
-    "comment.": _("Comments: all"),
-    "credential.": _("Store credentials: all"),
-    "secret.": _("Reveals of sensitive values: all"),
-    "document.": _("Documents: all"),
-    "risk.": _("Association risks: all"),
-}
-
-OBJECT_TYPE_LABELS = {
-    "organization": pgettext_lazy("audit", "Organization"),
-    "membership": pgettext_lazy("audit", "Membership"),
-    "apitoken": pgettext_lazy("audit", "API token"),
-    "sellerentity": pgettext_lazy("audit", "Seller entity"),
-    "template": pgettext_lazy("audit", "Template"),
-    "templateversion": pgettext_lazy("audit", "Template version"),
-    "storeproject": pgettext_lazy("audit", "Project"),
-    "task": pgettext_lazy("audit", "Task"),
-    "approvalrequest": pgettext_lazy("audit", "Approval request"),
-    "comment": pgettext_lazy("audit", "Comment"),
-}
-
-FIELD_LABELS = {
-    "reset": _("Later tasks back to to-do"),
-    "unticked": _("Completed with unticked items"),
-    "missing_documents": _("Completed without the documents"),
-    "confirm_reason": _("Why it was completed anyway"),
-    "moved_with": _("Moved with"),
-    "name": pgettext_lazy("audit", "Name"),
-    "name_en": pgettext_lazy("audit", "Name in Latin letters"),
-    "slug": pgettext_lazy("audit", "Slug"),
-    "email": pgettext_lazy("audit", "Email"),
-    "role": pgettext_lazy("audit", "Role"),
-    "is_owner": pgettext_lazy("audit", "Owner"),
-    "entity_id": pgettext_lazy("audit", "Seller entity"),
-    "registration_number": pgettext_lazy("audit", "Registration number"),
-    "country": pgettext_lazy("audit", "Country"),
-    "legal_rep_name": pgettext_lazy("audit", "Legal representative"),
-    "legal_rep_id_number": pgettext_lazy("audit", "ID number"),
-    "notes": pgettext_lazy("audit", "Notes"),
-    "prefix": pgettext_lazy("audit", "Token prefix"),
-    "owner": pgettext_lazy("audit", "Token owner"),
-    "expires_at": pgettext_lazy("audit", "Expires"),
-    "revoked_at": pgettext_lazy("audit", "Revoked"),
-    "code": pgettext_lazy("audit", "Code"),
-    "store_name": pgettext_lazy("audit", "Store name"),
-    "site": pgettext_lazy("audit", "Site"),
-    "manager_id": pgettext_lazy("audit", "Manager"),
-    "member_ids": pgettext_lazy("audit", "Team"),
-    "assignees": pgettext_lazy("audit", "Assignees by role"),
-    "template": pgettext_lazy("audit", "Template"),
-    "template_version": pgettext_lazy("audit", "Template version"),
-    "clone_from": pgettext_lazy("audit", "Cloned from"),
-    "number": pgettext_lazy("audit", "Version"),
-    "tasks": pgettext_lazy("audit", "Tasks"),
-    "start_date": pgettext_lazy("audit", "Start date"),
-    "due_date": pgettext_lazy("audit", "Due date"),
-    "planned_finish": pgettext_lazy("audit", "Planned finish"),
-    "stage": pgettext_lazy("audit", "Stage"),
-    "status": pgettext_lazy("audit", "Status"),
-    "note": pgettext_lazy("audit", "Note"),
-    "by_task": pgettext_lazy("audit", "Set by task"),
-    "reason": pgettext_lazy("audit", "Reason"),
-    "assignee_id": pgettext_lazy("audit", "Assignee"),
-    "task_id": pgettext_lazy("audit", "Task"),
-    "levels": pgettext_lazy("audit", "Approval levels"),
-    "level": pgettext_lazy("audit", "Level"),
-    "decision": pgettext_lazy("audit", "Decision"),
-    "comment": pgettext_lazy("audit", "Comment"),
-    "body": pgettext_lazy("audit", "Text"),
-    "mentions": pgettext_lazy("audit", "Mentioned"),
-    "checklist": pgettext_lazy("audit", "Checklist"),
-    "identifier": pgettext_lazy("audit", "Shared identifiers"),
-    "other_project": pgettext_lazy("audit", "Linked project"),
-    "registration_email": pgettext_lazy("audit", "Registration email"),
-    "registration_phone": pgettext_lazy("audit", "Registration phone"),
-    "ip_address": pgettext_lazy("audit", "IP address / proxy"),
-    "device_profile": pgettext_lazy("audit", "Device or browser profile"),
-}
-
-# Fields holding ids, shown as names: which kind of object they point at.
-REFERENCES = {
-    "manager_id": "user",
-    "assignee_id": "user",
-    "member_ids": "user",
-    "assignees": "user",
-    "mentions": "user",
-    "entity_id": "entity",
-}
+ACTION_GROUPS: dict[str, Any] = {}
+OBJECT_TYPE_LABELS: dict[str, Any] = {}
+# field → label; "<object type>.<field>" for a field named differently on one kind of object.
+FIELD_LABELS: dict[str, Any] = {}
+# field → object type ("" for any) → stored value → label.
+VALUE_LABELS: dict[str, dict[str, dict[str, Any]]] = {}
+# Fields holding ids, shown as names: which kind of object they point at (user, entity).
+REFERENCES: dict[str, str] = {}
+# field → value → text, for values that read best in a sentence of their own (a checklist).
+FORMATTERS: dict[str, Callable[[Any], str]] = {}
+# action → what the actor did, as a project's history says it ("%(task)s", "%(level)s");
+# a callable takes the event's changes and answers the sentence.
+SENTENCES: dict[str, Any] = {}
+# Shown in the sentence itself, or internal: not listed as changes in a project's history.
+HIDDEN_FIELDS: set[str] = set()
+# reference kind → ``lookup(actor, ids) -> {id: name}`` (one query), for the ids events name.
+NAME_LOOKUPS: dict[str, Callable[[Any, set[int]], dict[int, str]]] = {}
 LONG_TEXT = 160
 
 
-def _value_labels() -> dict[str, dict]:
-    from linkstar.accounts.models import Role
-    from linkstar.approvals.models import ApprovalStatus, Decision
-    from linkstar.playbooks.models import Phase, VersionStatus
-    from linkstar.projects.models import ProjectStatus, Stage, TaskStatus
-
-    return {
-        "stage": dict(Stage.choices),
-        "role": dict(Role.choices),
-        "status": {
-            **dict(VersionStatus.choices),
-            **dict(ApprovalStatus.choices),
-            **dict(ProjectStatus.choices),
-            **dict(TaskStatus.choices),
-        },
-        "decision": dict(Decision.choices),
-        "phase": dict(Phase.choices),
-    }
+def register(
+    *,
+    actions: dict | None = None,
+    groups: dict | None = None,
+    object_types: dict | None = None,
+    fields: dict | None = None,
+    values: dict[str, Any] | None = None,
+    references: dict[str, str] | None = None,
+    formatters: dict | None = None,
+    sentences: dict | None = None,
+    hidden: set[str] | frozenset[str] = frozenset(),
+    lookups: dict | None = None,
+) -> None:
+    """Add an app's words. ``values``: field → choices (``TextChoices.choices``), or field →
+    {object type: choices} when the same field means different things on different objects."""
+    ACTION_LABELS.update(actions or {})
+    ACTION_GROUPS.update(groups or {})
+    OBJECT_TYPE_LABELS.update(object_types or {})
+    FIELD_LABELS.update(fields or {})
+    for field, choices in (values or {}).items():
+        by_type = choices if isinstance(choices, dict) else {"": choices}
+        for object_type, pairs in by_type.items():
+            VALUE_LABELS.setdefault(field, {}).setdefault(object_type, {}).update(dict(pairs))
+    REFERENCES.update(references or {})
+    FORMATTERS.update(formatters or {})
+    SENTENCES.update(sentences or {})
+    HIDDEN_FIELDS.update(hidden)
+    NAME_LOOKUPS.update(lookups or {})
 
 
 def action_label(action: str) -> str:
@@ -196,6 +75,30 @@ def action_label(action: str) -> str:
 
 def object_type_label(object_type: str) -> str:
     return str(OBJECT_TYPE_LABELS.get(object_type, object_type))
+
+
+def field_label(field: str, object_type: str = "") -> str:
+    task_field = _task_field(field)
+    if task_field is not None:
+        key, base = task_field
+        return pgettext("audit", "Task %(key)s: %(field)s") % {
+            "key": key,
+            "field": field_label(base, "task"),
+        }
+    label = FIELD_LABELS.get(f"{object_type}.{field}") or FIELD_LABELS.get(field, field)
+    return str(label)
+
+
+def _choice(field: str, value: str, object_type: str) -> str | None:
+    by_type = VALUE_LABELS.get(field)
+    if not by_type:
+        return None
+    if object_type in by_type and value in by_type[object_type]:
+        return str(by_type[object_type][value])
+    for labels in by_type.values():
+        if value in labels:
+            return str(labels[value])
+    return None
 
 
 @dataclass
@@ -207,40 +110,62 @@ class ChangeLine:
     full: str = ""  # the untruncated text, for a tooltip
 
 
-def _assignees_text(value: dict, values: dict, names: dict[str, dict[int, str]]) -> str:
+def _assignees_text(value: dict, names: dict) -> str:
     """``{"operator": {"user_id": 7, "tasks": 4}}`` (a new project's assignments by task role)
     → "Operator: Carol (4)"."""
-    roles, known = values.get("role", {}), names.get("user", {})
+    known = names.get("user", {})
     parts = []
     for role, given in sorted(value.items()):
+        role_name = _choice("role", role, "") or role
         if not isinstance(given, dict):
+            parts.append(role_name)
             continue
         uid = given.get("user_id")
         who = pgettext("audit", "nobody") if uid is None else known.get(uid, f"#{uid}")
-        parts.append(f"{roles.get(role, role)}: {who} ({given.get('tasks')})")
+        parts.append(f"{role_name}: {who} ({given.get('tasks', 0)})")
     return "; ".join(parts)
 
 
-def _text(value: Any, field: str, values: dict, names: dict[str, dict[int, str]]) -> str:
-    if value is None or value == "":
+def _known(field: str, value: Any, names: dict) -> str | None:
+    """A value the page already knows by name (``names[field]``: raw value → text)."""
+    known = names.get(field)
+    if not known:
+        return None
+    lookup = tuple(value) if isinstance(value, list) else value
+    with contextlib.suppress(TypeError):  # unhashable values are never in ``names``
+        if lookup in known:
+            return str(known[lookup])
+    return None
+
+
+def value_text(field: str, value: Any, *, object_type: str = "", names: dict | None = None) -> str:
+    """One recorded value in words. ``names``: reference kind (user, entity) → {id: name}, and
+    field → {raw value → text} for values the page knows (the project's site, its template)."""
+    names = names or {}
+    if value is None or value == "" or value == []:
         return "—"
+    known = _known(field, value, names)
+    if known is not None:
+        return known
     if isinstance(value, bool):
         return str(pgettext_lazy("audit", "yes") if value else pgettext_lazy("audit", "no"))
     if field == "assignees" and isinstance(value, dict):
-        return _assignees_text(value, values, names)
+        return _assignees_text(value, names)
     kind = REFERENCES.get(field)
     if kind is not None:
-        known = names.get(kind, {})
+        people = names.get(kind, {})
         ids = value if isinstance(value, list) else [value]
-        return ", ".join(known.get(v, f"#{v}") if isinstance(v, int) else str(v) for v in ids)
-    if field == "template" and isinstance(value, list) and len(value) == 2:
-        return f"#{value[0]} v{value[1]}"
+        return ", ".join(people.get(v, f"#{v}") if isinstance(v, int) else str(v) for v in ids)
+    if field in FORMATTERS:
+        return FORMATTERS[field](value)
     if isinstance(value, list):
-        return ", ".join(_text(v, field, values, names) for v in value) or "—"
+        return ", ".join(value_text(field, v, object_type=object_type) for v in value) or "—"
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if isinstance(value, str) and value in values.get(field, {}):
-        return str(values[field][value])
+    if isinstance(value, str):
+        label = _choice(field, value, object_type)
+        if label is not None:
+            return label
     return str(value)
 
 
@@ -276,47 +201,90 @@ def referenced_ids(changes_list, kind: str) -> set[int]:
     return ids
 
 
-def _label(field: str) -> str:
-    task_field = _task_field(field)
-    if task_field is None:
-        return str(FIELD_LABELS.get(field, field))
-    key, base = task_field
-    return pgettext("audit", "Task %(key)s: %(field)s") % {
-        "key": key,
-        "field": FIELD_LABELS.get(base, base),
-    }
+def names_in(actor, changes_list, *, known: dict | None = None) -> dict[str, dict[int, str]]:
+    """The names of the users, entities… that the given changes refer to, one query per kind
+    (none for a kind already ``known``), as ``value_text`` takes them."""
+    names = dict(known or {})
+    for kind, lookup in NAME_LOOKUPS.items():
+        if kind in names:
+            continue
+        ids = referenced_ids(changes_list, kind)
+        names[kind] = lookup(actor, ids) if ids else {}
+    return names
+
+
+def _shortened(text: str | None) -> str | None:
+    if text and len(text) > LONG_TEXT:
+        return text[:LONG_TEXT] + "…"
+    return text
 
 
 def change_lines(
-    changes: dict, *, names: dict[str, dict[int, str]] | None = None
+    changes: dict, *, object_type: str = "", names: dict | None = None
 ) -> list[ChangeLine]:
     """``{"field": {"before": x, "after": y}}`` as lines to show; values in words where known,
     ids of users and entities as their names when ``names`` has them."""
-    names = names or {}
-    values = _value_labels()
     lines = []
     for field, change in (changes or {}).items():
         if not isinstance(change, dict) or not {"before", "after"} & set(change):
             change = {"before": None, "after": change}
         before, after = change.get("before"), change.get("after")
         base = _base_field(field)
-        before_text = None if before is None else _text(before, base, values, names)
-        after_text = None if after is None else _text(after, base, values, names)
+        kind = "task" if base != field else object_type
+        before_text = (
+            None if before is None else value_text(base, before, object_type=kind, names=names)
+        )
+        after_text = (
+            None if after is None else value_text(base, after, object_type=kind, names=names)
+        )
         full = after_text or before_text or ""
-        if after_text and len(after_text) > LONG_TEXT:
-            after_text = after_text[:LONG_TEXT] + "…"
-        if before_text and len(before_text) > LONG_TEXT:
-            before_text = before_text[:LONG_TEXT] + "…"
         lines.append(
             ChangeLine(
                 field=field,
-                label=_label(field),
-                before=before_text,
-                after=after_text,
+                label=field_label(field, object_type),
+                before=_shortened(before_text),
+                after=_shortened(after_text),
                 full=full if len(full) > LONG_TEXT else "",
             )
         )
     return lines
+
+
+def sentence(action: str, changes: dict, *, task: str, level: Any = None) -> str:
+    """What the actor did, as a project's history says it; the action's name otherwise."""
+    said = SENTENCES.get(action)
+    if callable(said):
+        said = said(changes)
+    if said is None:
+        return ""
+    return str(said) % {"task": task, "level": level}
+
+
+def history_changes(
+    changes: dict, *, object_type: str, update: bool, names: dict | None = None
+) -> list[dict]:
+    """The changed fields of one event of a project's history: ``field`` (its label), ``before``
+    and ``after`` in words. An empty "before" is shown only for an ``update`` ("— → Carol"); in
+    the other events (created, requested, decided) it just means "new"."""
+    details = []
+    for key, change in (changes or {}).items():
+        if key in HIDDEN_FIELDS or not isinstance(change, dict):
+            continue
+        before, after = change.get("before"), change.get("after")
+        if before == after:
+            continue
+        details.append(
+            {
+                "field": field_label(key, object_type),
+                "before": (
+                    None
+                    if before is None and not update
+                    else value_text(key, before, object_type=object_type, names=names)
+                ),
+                "after": value_text(key, after, object_type=object_type, names=names),
+            }
+        )
+    return details
 
 
 def verify_reason(result) -> str:

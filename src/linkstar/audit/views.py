@@ -13,35 +13,28 @@ from linkstar.audit.forms import AuditFilterForm
 from linkstar.audit.labels import (
     action_label,
     change_lines,
+    names_in,
     object_type_label,
-    referenced_ids,
     verify_reason,
 )
 from linkstar.audit.models import AuditEvent
 from linkstar.audit.services import verify_chain
 from linkstar.core import policy
 from linkstar.core.web import render_in_org_time
-from linkstar.projects import visibility
 
 PAGE_SIZE = 50
 
 
 def _rows(actor, events: list[AuditEvent], users: dict[int, str]) -> list[dict]:
     """The events as table rows; the seller entities they name are looked up in one query."""
-    entity_ids = referenced_ids([e.changes for e in events], "entity")
-    entities = (
-        dict(visibility.visible_entities(actor).filter(pk__in=entity_ids).values_list("pk", "name"))
-        if entity_ids
-        else {}
-    )
-    names = {"user": users, "entity": entities}
+    names = names_in(actor, [e.changes for e in events], known={"user": users})
     return [
         {
             "event": event,
             "action_label": action_label(event.action),
             "known_action": action_label(event.action) != event.action,
             "object_label": object_type_label(event.object_type),
-            "changes": change_lines(event.changes, names=names),
+            "changes": change_lines(event.changes, object_type=event.object_type, names=names),
         }
         for event in events
     ]

@@ -7,6 +7,7 @@ from pydantic import Field
 
 from linkstar.api.common import ERRORS, actor_for, page
 from linkstar.api.paging import Paging
+from linkstar.audit.serializers import audit_event_out
 from linkstar.core import policy
 from linkstar.projects import selectors, services
 from linkstar.projects.schemas import (
@@ -36,7 +37,7 @@ from linkstar.projects.schemas import (
     TaskPatch,
     VersionIn,
 )
-from linkstar.projects.serializers import audit_event_out, comment_out, project_out, task_out
+from linkstar.projects.serializers import comment_out, project_out, task_out
 
 router = Router(tags=["store projects and tasks"])
 

@@ -6,6 +6,8 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from linkstar.audit.schemas import AuditEventOut
+
 TEAM_ROLES_HELP = (
     'task role → user ids who do it, e.g. {"operator": [12, 13]}: each project\'s tasks of that'
     " role go to the least loaded of them (who then joins the project's team); without it, to"
@@ -288,17 +290,6 @@ class StageChangeOut(Schema):
     actor_id: int | None
     task_id: int | None
     at: dt.datetime
-
-
-class AuditEventOut(Schema):
-    id: int
-    at: dt.datetime
-    actor: str
-    actor_id: int | None
-    action: str
-    object_type: str
-    object_id: str
-    changes: dict
 
 
 class HistoryOut(Schema):

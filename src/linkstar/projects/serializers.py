@@ -96,16 +96,3 @@ def comment_out(c) -> dict:
         "mentions": sorted(m.user_id for m in mentions),
         "created_at": c.created_at,
     }
-
-
-def audit_event_out(e) -> dict:
-    return {
-        "id": e.pk,
-        "at": e.at,
-        "actor": e.actor_label,
-        "actor_id": e.actor_id,
-        "action": e.action,
-        "object_type": e.object_type,
-        "object_id": e.object_id,
-        "changes": e.changes,
-    }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 
 from django.contrib import messages
@@ -12,13 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from linkstar.accounts.models import Role
 from linkstar.accounts.selectors import member_list
 from linkstar.accounts.web import web_actor
-from linkstar.approvals.models import ApprovalRequest, ApprovalStatus, Decision
+from linkstar.approvals.models import ApprovalRequest
 from linkstar.audit import labels as audit_labels
 from linkstar.core import policy
 from linkstar.core.exceptions import FieldError, InvalidInput
@@ -110,129 +108,19 @@ def row_permissions(actor, project) -> dict:
     }
 
 
-# --- history: audit events in words ---------------------------------------------------------------
+# --- history: audit events in words (audit/labels.py) ----------------------------------------------
 
-FIELD_LABELS = {
-    "status": gettext_lazy("Status"),
-    "assignee_id": gettext_lazy("Assignee"),
-    "start_date": gettext_lazy("Start date"),
-    "due_date": gettext_lazy("Due date"),
-    "checklist": gettext_lazy("Checklist"),
-    "store_name": gettext_lazy("Store name"),
-    "manager_id": gettext_lazy("Manager"),
-    "member_ids": gettext_lazy("Team"),
-    "planned_finish": gettext_lazy("Planned finish"),
-    "stage": gettext_lazy("Stage"),
-    "note": gettext_lazy("Note"),
-    "reason": gettext_lazy("Reason"),
-    "comment": gettext_lazy("Comment"),
-    "body": gettext_lazy("Comment"),
-    "code": gettext_lazy("Code"),
-    "site": gettext_lazy("Site"),
-    "entity_id": gettext_lazy("Seller entity"),
-    "template": gettext_lazy("Template"),
-    "tasks": gettext_lazy("Tasks"),
-    "levels": gettext_lazy("Approval levels"),
-    "by_task": gettext_lazy("By task"),
-    "approval_request": gettext_lazy("Approval request"),
-    "mentions": gettext_lazy("Mentioned"),
-    "reset": gettext_lazy("Later tasks back to to-do"),
-    "unticked": gettext_lazy("Completed with unticked items"),
-    "missing_documents": gettext_lazy("Completed without the documents"),
-    "confirm_reason": gettext_lazy("Why it was completed anyway"),
-    "moved_with": gettext_lazy("Moved with"),
-    "skip_reason": gettext_lazy("Why not applicable"),
-}
-# Shown in the sentence itself, or internal.
-HIDDEN_FIELDS = {"level", "decision", "task_id"}
 # Events that change existing values: an empty "before" is worth showing ("— → Carol"); in
 # the others (created, requested, decided) an empty "before" just means "new".
 UPDATE_ACTIONS = {"task.updated", "project.updated"}
-USER_FIELDS = {"assignee_id", "manager_id", "requested_by"}
 
 
-def _user_ids(events) -> set:
-    ids = set()
-    for e in events:
-        if e.actor_id:
-            ids.add(e.actor_id)
-        for key, change in (e.changes or {}).items():
-            if not isinstance(change, dict):
-                continue
-            for value in (change.get("before"), change.get("after")):
-                if key in USER_FIELDS and isinstance(value, int):
-                    ids.add(value)
-                elif key in ("member_ids", "mentions") and isinstance(value, list):
-                    ids.update(v for v in value if isinstance(v, int))
-                elif key == "assignees" and isinstance(value, dict):
-                    ids.update(
-                        v.get("user_id")
-                        for v in value.values()
-                        if isinstance(v, dict) and isinstance(v.get("user_id"), int)
-                    )
-    return ids
-
-
-def _format_value(  # moved to audit labels by the lead  # noqa: C901
-    key: str, value, users: dict, object_type: str = "", names: dict | None = None
-) -> str:
-    if value is None or value == "" or value == []:
-        return "—"
-    known = (names or {}).get(key)
-    if known:
-        lookup = tuple(value) if isinstance(value, list) else value
-        with contextlib.suppress(TypeError):  # unhashable values are never in ``names``
-            if lookup in known:
-                return known[lookup]
-    if key == "status" and object_type == "approvalrequest":
-        try:
-            return str(ApprovalStatus(value).label)
-        except ValueError:
-            return str(value)
-    if key == "decision":
-        try:
-            return str(Decision(value).label)
-        except ValueError:
-            return str(value)
-    if key in USER_FIELDS:
-        user = users.get(value)
-        return user.display_name if user else f"#{value}"
-    if key in ("member_ids", "mentions") and isinstance(value, list):
-        return ", ".join(users[v].display_name if v in users else f"#{v}" for v in value)
-    if key == "status":
-        try:
-            return str(TaskStatus(value).label)
-        except ValueError:
-            return str(value)
-    if key == "stage":
-        try:
-            return str(Stage(value).label)
-        except ValueError:
-            return str(value)
-    if key == "checklist" and isinstance(value, list):
-        done = sum(1 for item in value if isinstance(item, dict) and item.get("done"))
-        return _("%(done)d of %(total)d ticked") % {"done": done, "total": len(value)}
-    if key == "template" and isinstance(value, list) and len(value) == 2:
-        return _("template %(id)s, version %(n)s") % {"id": value[0], "n": value[1]}
-    if key == "approval_request":
-        return f"#{value}"
-    if key == "assignees" and isinstance(value, dict):  # {role: {"user_id", "tasks"}}
-        return "; ".join(_assigned_text(role, given, users) for role, given in value.items())
-    text = "; ".join(str(v) for v in value) if isinstance(value, list) else str(value)
-    return text if len(text) <= 200 else text[:199] + "…"
-
-
-def _assigned_text(role: str, given, users: dict) -> str:
-    """``"operator", {"user_id": 7, "tasks": 4}`` → "Operator: Carol (4)"."""
-    try:
-        role_name = str(Role(role).label)
-    except ValueError:
-        role_name = role
-    if not isinstance(given, dict):
-        return role_name
-    user = users.get(given.get("user_id"))
-    who = user.display_name if user else "—"
-    return f"{role_name}: {who} ({given.get('tasks', 0)})"
+def _event_task_id(e) -> int | None:
+    if e.object_type == "task":
+        return int_or_none(e.object_id)
+    if e.object_type == "comment":
+        return ((e.changes or {}).get("task_id") or {}).get("after")
+    return None
 
 
 def describe_events(
@@ -240,65 +128,23 @@ def describe_events(
 ) -> list[dict]:
     """Each audit event as a sentence (who did what to which task) and its changed fields.
     ``names``: field → {raw value → text} for values the page already knows (entity, site)."""
-    users = selectors.users_by_id(actor=actor, ids=_user_ids(events))
+    user_ids = audit_labels.referenced_ids([e.changes for e in events], "user")
+    user_ids |= {e.actor_id for e in events if e.actor_id}
+    users = selectors.users_by_id(actor=actor, ids=user_ids)
+    names = {**(names or {}), "user": {pk: u.display_name for pk, u in users.items()}}
     described = []
     for e in events:
         changes = e.changes or {}
-        task_id = None
-        if e.object_type == "task":
-            task_id = int_or_none(e.object_id)
-        elif e.object_type == "approvalrequest":
+        if e.object_type == "approvalrequest":
             task_id = approval_tasks.get(int_or_none(e.object_id))
-        elif e.object_type == "comment":
-            task_id = (changes.get("task_id") or {}).get("after")
+        else:
+            task_id = _event_task_id(e)
         task = tasks_by_id.get(task_id)
         task_name = task.display_title if task else (e.object_repr or "")
         level = (changes.get("level") or {}).get("after")
-        text = {
-            "project.created": _("created the project"),
-            "project.updated": _("changed the project"),
-            "project.stage_changed": _("moved the stage"),
-            "project.closed": _("closed the project"),
-            "project.restored": _("restored the cancelled project"),
-            "project.upgraded": _("upgraded the project to a newer template version"),
-            "task.updated": _("updated task “%(task)s”"),
-            "task.skipped": _("marked task “%(task)s” not applicable"),
-            "task.reopened": _("reopened task “%(task)s”"),
-            "task.returned": _("returned task “%(task)s” for correction"),
-            "approval.withdrawn": _("withdrew the approval request of “%(task)s”"),
-            "comment.created": (
-                _("commented on task “%(task)s”") if task_id else _("commented on the project")
-            ),
-            "approval.requested": _("asked for approval of “%(task)s”"),
-            "approval.approved": _("approved level %(level)s of “%(task)s”"),
-            "approval.rejected": _("rejected “%(task)s” at level %(level)s"),
-        }.get(e.action)
-        summary = (
-            text % {"task": task_name, "level": level}
-            if text
-            else f"{audit_labels.action_label(e.action)} · {e.object_repr}"
+        summary = audit_labels.sentence(e.action, changes, task=task_name, level=level) or (
+            f"{audit_labels.action_label(e.action)} · {e.object_repr}"
         )
-        details = []
-        for key, change in changes.items():
-            if key in HIDDEN_FIELDS or not isinstance(change, dict):
-                continue
-            before, after = change.get("before"), change.get("after")
-            if before == after:
-                continue
-            label = FIELD_LABELS.get(key) or audit_labels.FIELD_LABELS.get(key, key)
-            if key == "status" and e.object_type == "approvalrequest":
-                label = _("Approval status")
-            details.append(
-                {
-                    "field": label,
-                    "before": (
-                        None
-                        if before is None and e.action not in UPDATE_ACTIONS
-                        else _format_value(key, before, users, e.object_type, names)
-                    ),
-                    "after": _format_value(key, after, users, e.object_type, names),
-                }
-            )
         actor_user = users.get(e.actor_id)
         described.append(
             {
@@ -306,7 +152,12 @@ def describe_events(
                 "at": e.at,
                 "actor": actor_user.display_name if actor_user else e.actor_label,
                 "summary": summary,
-                "details": details,
+                "details": audit_labels.history_changes(
+                    changes,
+                    object_type=e.object_type,
+                    update=e.action in UPDATE_ACTIONS,
+                    names=names,
+                ),
                 "task_id": task_id if task else None,
                 "action": e.action,
                 "rejected": e.action == "approval.rejected",

@@ -1,0 +1,43 @@
+"""The words of the organization's audit events: members, roles, API tokens."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from linkstar.accounts.models import Role
+from linkstar.audit import labels
+
+labels.register(
+    actions={
+        "organization.created": _("Organization created"),
+        "member.added": _("Member added"),
+        "member.role_changed": _("Member role changed"),
+        "member.removed": _("Member removed"),
+        "token.created": _("API token created"),
+        "token.revoked": _("API token revoked"),
+    },
+    groups={
+        "organization.": _("Organization: all"),
+        "member.": _("Members: all"),
+        "token.": _("API tokens: all"),
+    },
+    object_types={
+        "organization": pgettext_lazy("audit", "Organization"),
+        "membership": pgettext_lazy("audit", "Membership"),
+        "apitoken": pgettext_lazy("audit", "API token"),
+    },
+    fields={
+        "name": pgettext_lazy("audit", "Name"),
+        "name_en": pgettext_lazy("audit", "Name in Latin letters"),
+        "slug": pgettext_lazy("audit", "Slug"),
+        "email": pgettext_lazy("audit", "Email"),
+        "role": pgettext_lazy("audit", "Role"),
+        "is_owner": pgettext_lazy("audit", "Owner"),
+        "prefix": pgettext_lazy("audit", "Token prefix"),
+        "owner": pgettext_lazy("audit", "Token owner"),
+        "expires_at": pgettext_lazy("audit", "Expires"),
+        "revoked_at": pgettext_lazy("audit", "Revoked"),
+    },
+    values={"role": Role.choices},
+)
