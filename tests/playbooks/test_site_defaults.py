@@ -168,6 +168,6 @@ def test_a_manager_sees_no_button_and_is_refused(org, bob, amazon_na):
 
 
 def actor_of_alice(org, alice):
-    from tests.conftest import actor_of
+    from tests.support.seed import actor_of
 
     return actor_of(org, alice)

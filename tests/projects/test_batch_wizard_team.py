@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.test import Client
 
 from linkstar.projects.models import StoreProject, Task
-from tests.web.test_create_pages import BATCH, wizard
+from tests.support.pages import BATCH, wizard
 
 
 def client_for(user) -> Client:

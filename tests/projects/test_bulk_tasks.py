@@ -19,7 +19,8 @@ from linkstar.notifications import events
 from linkstar.notifications.models import Event
 from linkstar.projects.models import StoreProject, Task
 from linkstar.projects.services import bulk_update_tasks, create_project, update_task
-from tests.projects.conftest import MINI_TASKS, START, publish_template
+from tests.support.seed import MINI_TASKS, publish_template
+from tests.support.seed import PROJECT_START as START
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from linkstar.audit.models import AuditEvent
 from linkstar.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from linkstar.projects.models import Comment, Mention
 from linkstar.projects.services import add_comment, create_project
-from tests.conftest import PASSWORD, actor_of
+from tests.support.seed import PASSWORD, actor_of
 
 
 def _mentioned(comment: Comment) -> set[str]:

@@ -9,7 +9,7 @@ from django.test import Client
 from linkstar.approvals.models import ApprovalRequest
 from linkstar.projects.models import Task
 from linkstar.projects.services import update_task
-from tests.conftest import actor_of
+from tests.support.seed import actor_of
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ import pytest
 from linkstar.core import clock
 from linkstar.projects.models import Task
 from linkstar.projects.services import create_project
-from tests.projects.conftest import START
+from tests.support.seed import PROJECT_START as START
 
 BULK = "/orgs/acme/tasks/bulk"
 

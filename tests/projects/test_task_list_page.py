@@ -10,7 +10,7 @@ from django.test import Client
 from linkstar.audit.models import AuditEvent
 from linkstar.projects.models import Task
 from linkstar.projects.services import ProjectRow, create_projects_batch
-from tests.projects.conftest import START
+from tests.support.seed import PROJECT_START as START
 
 URL = "/o/acme/tasks/"
 

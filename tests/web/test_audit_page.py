@@ -17,7 +17,7 @@ from linkstar.projects.services import (
     create_projects_batch,
     update_project,
 )
-from tests.gates import pass_gates
+from tests.support.gates import pass_gates
 
 pytestmark = pytest.mark.django_db
 

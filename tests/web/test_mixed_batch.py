@@ -13,7 +13,9 @@ from linkstar.playbooks.models import Template
 from linkstar.playbooks.services import set_site_default
 from linkstar.projects.forms import parse_pasted_rows
 from linkstar.projects.models import StoreProject
-from tests.web.test_create_pages import BATCH, START, client_for, row_inputs, text_of
+from tests.support.clients import signed_in as client_for
+from tests.support.pages import BATCH, row_inputs, text_of
+from tests.support.seed import PROJECT_START as START
 
 
 def builtin(key: str) -> Template:

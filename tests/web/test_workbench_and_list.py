@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from linkstar.approvals.models import ApprovalRequest
 from linkstar.projects.models import Task, TaskStatus
 from linkstar.projects.services import ProjectRow, change_stage, create_projects_batch, update_task
-from tests.conftest import actor_of
-from tests.gates import pass_gates
+from tests.support.gates import pass_gates
+from tests.support.seed import actor_of
 
 
 def client_for(user) -> Client:
