@@ -11,8 +11,7 @@ from linkstar.audit.models import AuditEvent
 from linkstar.compliance.models import AssociationRisk, ReadinessOverride, RiskStatus
 from linkstar.projects.services import ProjectRow, create_projects_batch
 from tests.support.compliance import START, document, identify, open_store, seller
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
+from tests.support.pages import HTMX
 
 
 def client_for(user, language: str = "zh-hans") -> Client:

@@ -19,19 +19,18 @@ from linkstar.notifications import events
 from linkstar.notifications.models import Event
 from linkstar.projects.models import StoreProject, Task
 from linkstar.projects.services import bulk_update_tasks, create_project, update_task
-from tests.support.seed import MINI_TASKS, publish_template
+from tests.support.seed import MINI_TASKS, build_project, publish_template
 from tests.support.seed import PROJECT_START as START
 
 
 @pytest.fixture
 def second_project(as_bob, mini_template, entity, carol) -> StoreProject:
-    return create_project(
-        actor=as_bob,
-        template_id=mini_template.pk,
+    return build_project(
+        manager=as_bob,
+        template=mini_template,
+        entity=entity,
+        members=[carol],
         store_name="Mini Shop Two",
-        entity_id=entity.pk,
-        start_date=START,
-        members=[carol.pk],
     )
 
 

@@ -5,21 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 
 from linkstar.audit.models import AuditEvent
 from linkstar.projects.models import Task
 from linkstar.projects.services import ProjectRow, create_projects_batch
+from tests.support.clients import client_for
 from tests.support.seed import PROJECT_START as START
 
 URL = "/o/acme/tasks/"
-
-
-def client_for(user, language: str = "en") -> Client:
-    client = Client()
-    client.force_login(user)
-    client.cookies["linkstar_language"] = language
-    return client
 
 
 def rows(response) -> list[int]:
