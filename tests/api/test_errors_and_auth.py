@@ -357,11 +357,10 @@ def test_odd_query_values_get_422_naming_the_parameter(api, bob, project):
 
 
 def test_overlong_text_gets_422_naming_the_field(api, alice, bob, project, amazon_na, entity):
-    from tests.support.seed import APPROVAL_MINI_TASKS as MINI_TASKS
-    from tests.support.seed import actor_of, publish_template
+    from tests.support.seed import APPROVAL_MINI_TASKS, actor_of, publish_template
 
     draft = publish_template(
-        actor_of(project.organization, alice), MINI_TASKS, name="D", publish=False
+        actor_of(project.organization, alice), APPROVAL_MINI_TASKS, name="D", publish=False
     )
     before = fingerprint()
     manager, admin = api(bob), api(alice)

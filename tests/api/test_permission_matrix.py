@@ -34,8 +34,7 @@ from linkstar.audit.models import AuditEvent
 from tests.support.assertions import assert_error, fingerprint
 from tests.support.clients import ApiClient
 from tests.support.matrix import NO_ADMIN, NOT_MANAGERS, NOT_TEAM, Case, Multipart
-from tests.support.seed import APPROVAL_MINI_TASKS as MINI_TASKS
-from tests.support.seed import PASSWORD
+from tests.support.seed import APPROVAL_MINI_TASKS, PASSWORD
 from tests.support.world import World
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -71,7 +70,7 @@ def _upgradable_id(w: World) -> int:
         alice = w.actor("alice")
         draft = create_draft_version(actor=alice, template=w.template)
         extra = {"key": "launch", "title": "Launch", "phase": "launch", "depends_on": ["submit"]}
-        replace_draft_tasks(actor=alice, version=draft, tasks=[*MINI_TASKS, extra])
+        replace_draft_tasks(actor=alice, version=draft, tasks=[*APPROVAL_MINI_TASKS, extra])
         publish_version(actor=alice, version=draft)
         w.upgradable = project
     return w.upgradable.pk
@@ -317,7 +316,7 @@ MATRIX: dict[tuple[str, str], Case] = {
         status=200,
         denied=NO_ADMIN,
         ids={"template_id": _draft_id},
-        body=lambda w: {"tasks": MINI_TASKS[:1]},
+        body=lambda w: {"tasks": APPROVAL_MINI_TASKS[:1]},
     ),
     ("POST", "/orgs/{org}/templates/{template_id}/versions/{number}/publish"): Case(
         ok="alice", status=200, denied=NO_ADMIN, ids={"template_id": _draft_id}

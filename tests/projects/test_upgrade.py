@@ -29,12 +29,12 @@ from linkstar.projects.upgrade import (
 from tests.support.seed import (
     MINI_TASKS,
     NEW_TASK,
+    PROJECT_START,
     actor_of,
     changed_mini_tasks,
     publish_next,
     publish_template,
 )
-from tests.support.seed import PROJECT_START as START
 
 DAY = dt.timedelta(days=1)
 
@@ -92,8 +92,8 @@ def test_tasks_the_new_version_adds_are_created_dated_from_the_start_and_wired(
     upgrade_project(actor=as_bob, project=mini_project, version=v2)
     task = task_of(mini_project, "tax-interview")
     assert task.status == TaskStatus.TODO
-    assert task.start_date == START + 5 * DAY
-    assert task.due_date == START + 7 * DAY
+    assert task.start_date == PROJECT_START + 5 * DAY
+    assert task.due_date == PROJECT_START + 7 * DAY
     assert sorted(task.depends_on.values_list("key", flat=True)) == ["check", "collect"]
     assert task.assignee_id == bob.pk  # a manager's step goes to the project's manager
     assert task.document_types == ["w8ben_e"]
@@ -174,7 +174,7 @@ def test_changed_steps_not_started_are_updated_field_by_field(
     )
     assert task.document_types == ["passport", "credit_card"]
     assert task.checklist == [{"text": "page 1", "done": False}, {"text": "page 2", "done": False}]
-    assert (task.start_date, task.due_date) == (START + 6 * DAY, START + 8 * DAY)
+    assert (task.start_date, task.due_date) == (PROJECT_START + 6 * DAY, PROJECT_START + 8 * DAY)
     assert list(task.depends_on.values_list("key", flat=True)) == ["collect"]
     assert task.version == 2
 
@@ -183,7 +183,7 @@ def test_only_the_changed_fields_are_copied_so_a_managers_planning_stays(
     as_alice, as_bob, as_carol, mini_project, task_of, carol
 ):
     check = task_of(mini_project, "check")
-    update_task(actor=as_bob, task=check, due_date=START + 9 * DAY, assignee_id=carol.pk)
+    update_task(actor=as_bob, task=check, due_date=PROJECT_START + 9 * DAY, assignee_id=carol.pk)
     collect = task_of(mini_project, "collect")
     update_task(
         actor=as_carol,
@@ -201,7 +201,7 @@ def test_only_the_changed_fields_are_copied_so_a_managers_planning_stays(
     upgrade_project(actor=as_bob, project=mini_project, version=v2)
     check = task_of(mini_project, "check")
     assert check.title == "Check the whole pack"
-    assert check.due_date == START + 9 * DAY
+    assert check.due_date == PROJECT_START + 9 * DAY
     assert check.assignee_id == carol.pk
     assert task_of(mini_project, "collect").checklist == [
         {"text": "licence", "done": True},
@@ -256,15 +256,15 @@ def test_the_project_moves_to_the_new_version_with_counters_right(
 
 
 def test_the_planned_finish_follows_the_plan_unless_set_by_hand(as_alice, as_bob, mini_project):
-    assert mini_project.planned_finish == START + 7 * DAY
+    assert mini_project.planned_finish == PROJECT_START + 7 * DAY
     template = mini_project.template_version.template
     v2 = publish_next(as_alice, template, changed_mini_tasks(go_live={"duration_days": 10}))
     project = upgrade_project(actor=as_bob, project=mini_project, version=v2)
-    assert StoreProject.objects.get(pk=project.pk).planned_finish == START + 14 * DAY
-    update_project(actor=as_bob, project=project, planned_finish=START + 30 * DAY)
+    assert StoreProject.objects.get(pk=project.pk).planned_finish == PROJECT_START + 14 * DAY
+    update_project(actor=as_bob, project=project, planned_finish=PROJECT_START + 30 * DAY)
     v3 = publish_next(as_alice, template, changed_mini_tasks(go_live={"duration_days": 1}))
     project = upgrade_project(actor=as_bob, project=project, version=v3)
-    assert StoreProject.objects.get(pk=project.pk).planned_finish == START + 30 * DAY
+    assert StoreProject.objects.get(pk=project.pk).planned_finish == PROJECT_START + 30 * DAY
 
 
 def test_an_upgrade_is_audited_with_the_keys_of_each_kind(as_bob, bob, mini_project, v2, audit):

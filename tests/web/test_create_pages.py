@@ -26,8 +26,7 @@ from linkstar.projects.services import (
 )
 from tests.support.clients import signed_in as client_for
 from tests.support.pages import BATCH, row_inputs, text_of, wizard
-from tests.support.seed import PROJECT_START as START
-from tests.support.seed import actor_of
+from tests.support.seed import PROJECT_START, actor_of
 
 CREATE = "/o/acme/projects/new/"
 
@@ -42,7 +41,7 @@ def many_projects(as_bob, amazon_na, entity, n: int = 500) -> None:
         actor=as_bob,
         template_id=amazon_na.pk,
         rows=[ProjectRow(store_name=f"Bulk {i:03d}", entity_id=entity.pk) for i in range(n)],
-        start_date=START,
+        start_date=PROJECT_START,
     )
 
 
@@ -116,7 +115,7 @@ def test_creating_a_project_redirects_to_its_page(
     assert response["Location"] == f"/o/acme/projects/{project.pk}/"
     assert project.site.code == "amazon-ca" and project.code == "AMZ-CA-0001"
     assert project.manager == bob and list(project.members.all()) == [carol]
-    assert project.start_date == START
+    assert project.start_date == PROJECT_START
     assert project.tasks.count() == project.task_count > 0
     assert AuditEvent.objects.filter(action="project.created", object_id=str(project.pk)).exists()
 
@@ -402,7 +401,7 @@ def test_a_clean_preview_then_create_lists_the_new_projects(
     created = list(StoreProject.objects.order_by("id"))
     assert [p.code for p in created] == ["AMZ-US-0001", "AMZ-CA-0001", "AMZ-MX-0001"]
     assert all(p.manager == bob and list(p.members.all()) == [carol] for p in created)
-    assert {p.start_date for p in created} == {START}
+    assert {p.start_date for p in created} == {PROJECT_START}
     assert response["Location"] == BATCH + "?done=" + ",".join(str(p.pk) for p in created)
 
     html = text_of(as_bob_client.get(response["Location"]))
