@@ -36,8 +36,10 @@ def actor_of(org: Organization, user: User, *, ip: str | None = None) -> Actor:
     return Actor.from_membership(membership, ip=ip, via="test")
 
 
-# The ``project`` fixture's start date. A test that reads "today" against it (late, due soon,
-# overdue) freezes the project clock with ``on_project_start`` instead of trusting the calendar.
+# The start date of the ``project`` and ``mini_project`` fixtures (and of every project
+# :func:`build_project` makes unless told otherwise). A test that reads "today" against it (late,
+# due soon, overdue) freezes the project clock with ``on_project_start`` instead of trusting the
+# calendar.
 PROJECT_START = dt.date(2026, 11, 2)
 
 
@@ -146,9 +148,10 @@ def build_project(
 ) -> StoreProject:
     """A project of ``manager``'s from ``template`` for ``entity``, starting on
     :data:`PROJECT_START`, with ``members`` on its team. The ``mini_project`` fixture is this
-    with bob, :data:`MINI_TASKS`, the Xinghe entity and carol; a test that needs another
-    project (a second one, another template) calls it with its own arguments. ``documents``:
-    every catalog document on the entity first, for plans whose tasks ask for them."""
+    with bob, the template of :data:`MINI_TASKS`, the Xinghe entity and carol (``project``: the
+    same with the built-in amazon-na template); a test that needs another project (a second one,
+    another template) calls it with its own arguments. ``documents``: every catalog document on
+    the entity first, for plans whose tasks ask for them."""
     if documents:
         give_documents(entity)
     return create_project(
