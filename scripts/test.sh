@@ -60,7 +60,7 @@ PY
 then
     # The PostgreSQL pass also runs background jobs on RQ and the cache on Redis, when a Redis
     # answers ($TEST_REDIS_URL, default 127.0.0.1:6379); each test process then takes a Redis
-    # database of its own (the tests.jobs plugin).
+    # database of its own (the tests.support.jobs plugin).
     REDIS_TEST_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}"
     PG_ENV=(DATABASE_URL="$PG_URL")
     if .venv/bin/python - "$REDIS_TEST_URL" <<'PY' 2>/dev/null
@@ -75,7 +75,7 @@ PY
         echo "=== LinkStar tests on PostgreSQL ($PG_URL) ==="
     fi
     # The browser tests ran in the SQLite pass; the PostgreSQL pass checks the data layer.
-    env -u REDIS_URL "${PG_ENV[@]}" PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" "${PYTEST[@]}" -p tests.jobs -m "not browser"
+    env -u REDIS_URL "${PG_ENV[@]}" PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" "${PYTEST[@]}" -p tests.support.jobs -m "not browser"
     pg_rc=$?
 else
     echo "=== PostgreSQL not reachable at $PG_URL: SQLite alone ==="

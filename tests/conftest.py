@@ -7,21 +7,27 @@ auditor, grace a client of the "Yunfan" entity; mallory is the admin of another 
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
-from django.test import Client
 
 from linkstar.accounts.models import Membership, Organization, User
-from linkstar.accounts.services import add_member, create_organization, create_user, issue_token
+from linkstar.accounts.services import add_member, create_organization
 from linkstar.catalog.models import Site
 from linkstar.catalog.services import load_catalog
-from linkstar.core.actors import Actor
 from linkstar.entities.services import create_entity
 from linkstar.playbooks.models import Template
 from linkstar.playbooks.services import load_builtin_templates
-
-PASSWORD = "correct horse battery"
+from linkstar.projects.models import StoreProject
+from tests.support.clients import ApiClient
+from tests.support.seed import (
+    MINI_TASKS,
+    PASSWORD,
+    PROJECT_START,
+    actor_of,
+    build_project,
+    make_user,
+    publish_template,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -55,10 +61,6 @@ def catalog(db):
     if not Site.objects.exists():
         load_catalog()
         load_builtin_templates()
-
-
-def make_user(login: str, name: str = "") -> User:
-    return create_user(email=f"{login}@example.com", password=PASSWORD, name=name or login.title())
 
 
 @pytest.fixture
@@ -120,13 +122,6 @@ def other_org(catalog, db) -> Organization:
 @pytest.fixture
 def mallory(other_org):
     return User.objects.get(email="mallory@example.com")
-
-
-def actor_of(org: Organization, user: User, *, ip: str | None = None) -> Actor:
-    membership = Membership.objects.select_related("organization", "user").get(
-        organization=org, user=user
-    )
-    return Actor.from_membership(membership, ip=ip, via="test")
 
 
 @pytest.fixture
@@ -195,11 +190,6 @@ def amazon_na(catalog) -> Template:
     return Template.objects.get(organization__isnull=True, key="amazon-na")
 
 
-# The ``project`` fixture's start date. A test that reads "today" against it (late, due soon,
-# overdue) freezes the project clock with ``on_project_start`` instead of trusting the calendar.
-PROJECT_START = dt.date(2026, 11, 2)
-
-
 @pytest.fixture
 def on_project_start():
     """The project clock frozen at 10:00 (Shanghai) on :data:`PROJECT_START`, for the test."""
@@ -214,57 +204,42 @@ def on_project_start():
 
 @pytest.fixture
 def project(as_bob, amazon_na, entity, carol):
-    from linkstar.projects.services import create_project
-
-    return create_project(
-        actor=as_bob,
-        template_id=amazon_na.pk,
+    return build_project(
+        manager=as_bob,
+        template=amazon_na,
+        entity=entity,
+        members=[carol],
         store_name="Xinghe Home US",
-        entity_id=entity.pk,
-        start_date=PROJECT_START,
-        members=[carol.pk],
     )
 
 
-class ApiClient:
-    """The REST API as a client program sees it: JSON in and out, a bearer token."""
+@pytest.fixture
+def mini_template(as_alice) -> Template:
+    """acme's own small template (:data:`MINI_TASKS`: collect → check → submit → go-live, and
+    announce), version 1 published."""
+    return publish_template(as_alice, MINI_TASKS)
 
-    def __init__(self, user: User | None = None, token: str | None = None) -> None:
-        self.client = Client()
-        self.token = token or (issue_token(user=user)[1] if user is not None else None)
 
-    def _headers(self) -> dict:
-        return {"HTTP_AUTHORIZATION": f"Bearer {self.token}"} if self.token else {}
-
-    def request(self, method: str, path: str, body=None, **params):
-        url = "/api/v1" + path
-        kwargs = self._headers()
-        if body is not None:
-            kwargs.update(data=json.dumps(body), content_type="application/json")
-        elif params:
-            kwargs["data"] = params
-        return getattr(self.client, method)(url, **kwargs)
-
-    def get(self, path: str, **params):
-        return self.request("get", path, **params)
-
-    def post(self, path: str, body=None):
-        return self.request("post", path, body if body is not None else {})
-
-    def put(self, path: str, body):
-        return self.request("put", path, body)
-
-    def patch(self, path: str, body):
-        return self.request("patch", path, body)
-
-    def delete(self, path: str):
-        return self.request("delete", path)
+@pytest.fixture
+def mini_project(as_bob, mini_template, entity, carol) -> StoreProject:
+    """bob's "Mini Shop US" from the mini template, for the Xinghe entity, carol on the team,
+    starting on :data:`PROJECT_START`. Another project: :func:`build_project`."""
+    return build_project(manager=as_bob, template=mini_template, entity=entity, members=[carol])
 
 
 @pytest.fixture
 def api():
     """``api(user)`` → an API client authenticated as that user."""
     return ApiClient
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    """moto's S3 server, run for the module's tests (documents and backups on S3)."""
+    from tests.support.s3 import moto_server
+
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 def pytest_configure(config):

@@ -44,3 +44,31 @@ def test_a_job_is_found_by_its_name_and_an_unknown_name_is_refused():
     for name in ("notifications.nothing", "nothing.process_events", "process_events"):
         with pytest.raises(LookupError):
             jobs.job(name)
+
+
+def test_test_modules_import_helpers_from_tests_support_only():
+    """Shared helpers live in ``tests/support`` (issue 14): no module under ``tests`` (conftest,
+    test module or helper) imports from a test module, a conftest or anything else outside
+    ``tests.support``."""
+    import ast
+
+    tests = Path(__file__).resolve().parent
+    offending = []
+    for path in sorted(tests.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    names = [f"{'.' * node.level}{node.module or ''}"]
+                elif node.module == "tests":
+                    names = [f"tests.{alias.name}" for alias in node.names]
+                else:
+                    names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                local = name.startswith(".") or name == "tests" or name.startswith("tests.")
+                if local and name != "tests.support" and not name.startswith("tests.support."):
+                    offending.append(f"{path.relative_to(tests)}:{node.lineno} {name}")
+    assert offending == []

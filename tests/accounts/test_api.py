@@ -8,7 +8,8 @@ from linkstar.accounts.models import Membership, User
 from linkstar.accounts.services import add_member
 from linkstar.audit.models import AuditEvent
 from linkstar.audit.services import verify_chain
-from tests.conftest import PASSWORD, ApiClient, actor_of
+from tests.support.clients import ApiClient
+from tests.support.seed import PASSWORD, actor_of
 
 
 def error(response, status: int, code: str | None = None) -> dict:

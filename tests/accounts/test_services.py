@@ -23,7 +23,7 @@ from linkstar.accounts.services import (
 from linkstar.audit.models import AuditEvent
 from linkstar.audit.services import verify_chain
 from linkstar.core.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
-from tests.conftest import PASSWORD, actor_of
+from tests.support.seed import PASSWORD, actor_of
 
 
 def fields_of(exc: InvalidInput) -> list[str]:

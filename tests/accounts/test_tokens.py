@@ -20,7 +20,7 @@ from linkstar.accounts.services import (
 from linkstar.audit.models import AuditEvent
 from linkstar.audit.services import verify_chain
 from linkstar.core.exceptions import Conflict, InvalidInput, NotFound
-from tests.conftest import PASSWORD, actor_of
+from tests.support.seed import PASSWORD, actor_of
 
 pytestmark = pytest.mark.django_db
 

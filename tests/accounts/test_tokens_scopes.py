@@ -14,7 +14,8 @@ from linkstar.audit.models import AuditEvent
 from linkstar.core import clock
 from linkstar.core.exceptions import InvalidInput, PermissionDenied
 from linkstar.entities.models import SellerEntity
-from tests.conftest import PASSWORD, ApiClient
+from tests.support.clients import ApiClient
+from tests.support.seed import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.matrix_base import Case
+from tests.support.matrix import Case
 
 
 def _archive_id(w) -> int:

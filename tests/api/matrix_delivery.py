@@ -3,8 +3,8 @@ administrators only."""
 
 from __future__ import annotations
 
-from tests.api.conftest import World
-from tests.api.matrix_base import NO_ADMIN, Case
+from tests.support.matrix import NO_ADMIN, Case
+from tests.support.world import World
 
 NOBODY = "http://127.0.0.1:9/hooks/linkstar"  # nothing listens: a test message fails at once
 

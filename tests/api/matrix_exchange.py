@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import World
-from tests.api.matrix_base import Case, Multipart
+from tests.support.matrix import Case, Multipart
+from tests.support.world import World
 
 CSV = "店铺名称,站点,主体\r\n矩阵测试店,amazon-us,杭州云帆贸易有限公司\r\n"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.matrix_base import NO_ADMIN, Case
+from tests.support.matrix import NO_ADMIN, Case
 
 CASES: dict[tuple[str, str], Case] = {
     ("GET", "/me/notifications"): Case(ok="carol", status=200),

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import World
-from tests.api.matrix_base import NO_ADMIN, Case, Multipart
+from tests.support.matrix import NO_ADMIN, Case, Multipart
+from tests.support.world import World
 
 ADDRESS = "matrix@register.example.com"
 
 
 def _eml(subject: str = "Your application is under review", mid: str = "<matrix@amazon.com>"):
-    from tests.platformmail.conftest import english_message
+    from tests.support.mail import english_message
 
     return english_message(to=ADDRESS, subject=subject, message_id=mid)
 
@@ -34,7 +34,7 @@ def _mail_id(w: World) -> int:
 
 def _unmatched_mail_id(w: World) -> int:
     from linkstar.platformmail.services import ingest_message
-    from tests.platformmail.conftest import english_message
+    from tests.support.mail import english_message
 
     if not hasattr(w, "_unmatched"):
         raw = english_message(to="lost@x.example", sender="a@forwarder.example", message_id="<u@f>")
@@ -51,7 +51,7 @@ def _project_with_mailbox(w: World) -> int:
 def _proposal_id(w: World) -> int:
     """A pending proposal preparing → under_review of bob's project, gates passed."""
     from linkstar.platformmail.models import StageProposal
-    from tests.gates import pass_gates
+    from tests.support.gates import pass_gates
 
     _mail_id(w)
     pass_gates(w.project)

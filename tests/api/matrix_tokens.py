@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import World
-from tests.api.matrix_base import NO_ADMIN, Case
+from tests.support.matrix import NO_ADMIN, Case
+from tests.support.world import World
 
 
 def _carols_token(w: World) -> int:

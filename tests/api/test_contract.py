@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from linkstar.projects.services import update_task
-from tests.gates import pass_gates
+from tests.support.gates import pass_gates
 
 API_MD_CANDIDATES = [
     Path(os.environ.get("LINKSTAR_API_MD", "/nonexistent")),

@@ -10,8 +10,9 @@ from django.utils import timezone
 from linkstar.accounts.models import ApiToken
 from linkstar.accounts.services import issue_token
 from linkstar.projects.models import StoreProject, Task
-from tests.api.conftest import assert_error, fingerprint
-from tests.conftest import PASSWORD, ApiClient
+from tests.support.assertions import assert_error, fingerprint
+from tests.support.clients import ApiClient
+from tests.support.seed import PASSWORD
 
 # --- tokens -------------------------------------------------------------------------------------
 
@@ -356,11 +357,10 @@ def test_odd_query_values_get_422_naming_the_parameter(api, bob, project):
 
 
 def test_overlong_text_gets_422_naming_the_field(api, alice, bob, project, amazon_na, entity):
-    from tests.api.conftest import MINI_TASKS, org_template
-    from tests.conftest import actor_of
+    from tests.support.seed import APPROVAL_MINI_TASKS, actor_of, publish_template
 
-    draft = org_template(
-        actor_of(project.organization, alice), name="D", tasks=MINI_TASKS, publish=False
+    draft = publish_template(
+        actor_of(project.organization, alice), APPROVAL_MINI_TASKS, name="D", publish=False
     )
     before = fingerprint()
     manager, admin = api(bob), api(alice)

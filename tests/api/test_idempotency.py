@@ -18,7 +18,7 @@ from linkstar.core import clock
 from linkstar.documents.models import Document
 from linkstar.projects.models import StoreProject
 from linkstar.worker.models import IdempotencyRecord
-from tests.documents.files import pdf_bytes
+from tests.support.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 

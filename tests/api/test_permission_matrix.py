@@ -31,9 +31,11 @@ from django.urls import URLPattern, URLResolver
 
 from linkstar.api.main import api as ninja_api
 from linkstar.audit.models import AuditEvent
-from tests.api.conftest import MINI_TASKS, World, assert_error, fingerprint
-from tests.api.matrix_base import NO_ADMIN, NOT_MANAGERS, NOT_TEAM, Case, Multipart
-from tests.conftest import PASSWORD, ApiClient
+from tests.support.assertions import assert_error, fingerprint
+from tests.support.clients import ApiClient
+from tests.support.matrix import NO_ADMIN, NOT_MANAGERS, NOT_TEAM, Case, Multipart
+from tests.support.seed import APPROVAL_MINI_TASKS, PASSWORD
+from tests.support.world import World
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Text that belongs to acme only; none of it may reach mallory.
@@ -68,7 +70,7 @@ def _upgradable_id(w: World) -> int:
         alice = w.actor("alice")
         draft = create_draft_version(actor=alice, template=w.template)
         extra = {"key": "launch", "title": "Launch", "phase": "launch", "depends_on": ["submit"]}
-        replace_draft_tasks(actor=alice, version=draft, tasks=[*MINI_TASKS, extra])
+        replace_draft_tasks(actor=alice, version=draft, tasks=[*APPROVAL_MINI_TASKS, extra])
         publish_version(actor=alice, version=draft)
         w.upgradable = project
     return w.upgradable.pk
@@ -160,7 +162,7 @@ def _document(w: World):
     """A current business licence of acme's Xinghe entity, in the vault."""
     if not hasattr(w, "document"):
         from linkstar.documents.services import upload_document
-        from tests.documents.files import licence
+        from tests.support.files import licence
 
         w.document = upload_document(
             actor=w.actor("alice"),
@@ -180,14 +182,14 @@ def _attachment_id(w: World) -> int:
 
 
 def _upload_body(w: World) -> Multipart:
-    from tests.documents.files import licence
+    from tests.support.files import licence
 
     return Multipart(document_type="business_license", file=licence)
 
 
 def _submittable_project_id(w: World) -> int:
     """The project, with the documents and risk review the move to ``under_review`` needs."""
-    from tests.gates import pass_gates
+    from tests.support.gates import pass_gates
 
     pass_gates(w.project)
     return w.project.pk
@@ -314,7 +316,7 @@ MATRIX: dict[tuple[str, str], Case] = {
         status=200,
         denied=NO_ADMIN,
         ids={"template_id": _draft_id},
-        body=lambda w: {"tasks": MINI_TASKS[:1]},
+        body=lambda w: {"tasks": APPROVAL_MINI_TASKS[:1]},
     ),
     ("POST", "/orgs/{org}/templates/{template_id}/versions/{number}/publish"): Case(
         ok="alice", status=200, denied=NO_ADMIN, ids={"template_id": _draft_id}
@@ -599,8 +601,6 @@ def _parts() -> None:
     """Merge ``CASES`` from every ``tests/api/matrix_<part>.py`` (one per app that adds routes)."""
     folder = Path(__file__).parent
     for file in sorted(folder.glob("matrix_*.py")):
-        if file.stem == "matrix_base":
-            continue
         module = importlib.import_module(f"tests.api.{file.stem}")
         clash = set(module.CASES) & set(MATRIX)
         assert not clash, f"{file.name} repeats matrix entries: {sorted(clash)}"
@@ -813,7 +813,7 @@ def test_mallory_cannot_use_acme_objects_in_bodies_sent_to_her_org(world, api):
 def test_mallory_cannot_point_a_member_of_her_org_at_an_acme_entity(world, api, other_org):
     """A client membership in evil tied to acme's entity would be cross-organization data."""
     from linkstar.accounts.services import add_member
-    from tests.conftest import actor_of
+    from tests.support.seed import actor_of
 
     mallory = world.users["mallory"]
     newcomer = add_member(

@@ -16,8 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from linkstar.approvals.models import ApprovalDecision, ApprovalRequest
 from linkstar.projects.models import StoreProject, Task
 from linkstar.projects.services import ProjectRow, create_project, create_projects_batch
-from tests.api.conftest import org_template
-from tests.conftest import ApiClient
+from tests.support.clients import ApiClient
+from tests.support.seed import publish_template
 
 # Auth token, membership, count, page, prefetches: a handful. Raise only with a reason.
 MAX_QUERIES = 8
@@ -157,7 +157,7 @@ def test_project_tasks_cost_the_same_for_5_and_200_tasks(
 ):
     counts = {}
     for n in (5, 200):
-        template = org_template(as_alice, name=f"Chain {n}", tasks=_chain(n), publish=True)
+        template = publish_template(as_alice, _chain(n), name=f"Chain {n}")
         project = create_project(
             actor=as_bob,
             template_id=template.pk,

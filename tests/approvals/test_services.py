@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from linkstar.approvals.models import ApprovalDecision, ApprovalRequest, ApprovalStatus
@@ -17,10 +15,9 @@ from linkstar.core.exceptions import (
     PermissionDenied,
     TransitionNotAllowed,
 )
-from linkstar.playbooks.services import create_template, publish_version, replace_draft_tasks
 from linkstar.projects.models import Stage, StageChange, StoreProject, Task, TaskStatus
-from linkstar.projects.services import create_project, skip_task, update_task
-from tests.conftest import PASSWORD, actor_of
+from linkstar.projects.services import skip_task, update_task
+from tests.support.seed import PASSWORD, actor_of, build_project, publish_template
 
 APPROVAL_TASKS = [
     {"key": "one-level", "title": "Check the documents", "phase": "documents",
@@ -38,22 +35,19 @@ APPROVAL_TASKS = [
 
 @pytest.fixture
 def approval_template(as_alice):
-    template = create_template(actor=as_alice, name="Approvals", site="amazon-us")
-    version = template.versions.get(number=1)
-    replace_draft_tasks(actor=as_alice, version=version, tasks=APPROVAL_TASKS)
-    publish_version(actor=as_alice, version=version)
-    return template
+    return publish_template(as_alice, APPROVAL_TASKS, name="Approvals")
 
 
 @pytest.fixture
 def project(as_bob, approval_template, entity, carol) -> StoreProject:
-    return create_project(
-        actor=as_bob,
-        template_id=approval_template.pk,
+    """Not ``mini_project``: every task of this plan is about approvals (one or two levels, and
+    the stage moves behind them)."""
+    return build_project(
+        manager=as_bob,
+        template=approval_template,
+        entity=entity,
+        members=[carol],
         store_name="Approval Shop",
-        entity_id=entity.pk,
-        start_date=dt.date(2026, 11, 2),
-        members=[carol.pk],
     )
 
 

@@ -4,20 +4,17 @@ comment, an approval decided, a stage change), and helpers to read what the expo
 from __future__ import annotations
 
 import datetime as dt
-import io
-import json
-import zipfile
 
 import pytest
 
-from tests.conftest import actor_of
+from tests.support.seed import actor_of
 
 
 @pytest.fixture
 def licence(as_alice, entity):
     """A real business licence PDF in the vault, with its bytes."""
     from linkstar.documents.services import upload_document
-    from tests.documents.files import licence as licence_file
+    from tests.support.files import licence as licence_file
 
     upload = licence_file()
     data = upload.read()
@@ -33,7 +30,7 @@ def id_front(as_alice, entity):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from linkstar.documents.services import upload_document
-    from tests.documents.files import png_bytes
+    from tests.support.files import png_bytes
 
     data = png_bytes(3, 3)
     document = upload_document(
@@ -53,7 +50,7 @@ def worked_project(project, as_bob, as_carol, dave, org, licence):
     from linkstar.approvals.services import decide_approval
     from linkstar.documents.services import attach_document
     from linkstar.projects.services import add_comment, update_task
-    from tests.gates import pass_gates
+    from tests.support.gates import pass_gates
 
     document, _data = licence
     task = project.tasks.get(key="prepare-license")
@@ -85,21 +82,6 @@ def worked_project(project, as_bob, as_carol, dave, org, licence):
     change_stage(actor=as_bob, project=project, stage="under_review", note="submitted")
     project.refresh_from_db()
     return project
-
-
-def read_zip(data: bytes) -> zipfile.ZipFile:
-    return zipfile.ZipFile(io.BytesIO(data))
-
-
-def manifest_of(archive: zipfile.ZipFile) -> dict:
-    return json.loads(archive.read("manifest.json"))
-
-
-def stored_bytes(job) -> bytes:
-    from linkstar.documents.services import document_storage
-
-    with document_storage().open(job.storage_name, "rb") as handle:
-        return handle.read()
 
 
 def a_day(offset: int = 0) -> dt.date:

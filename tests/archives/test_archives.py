@@ -18,8 +18,8 @@ from linkstar.core import clock
 from linkstar.core.exceptions import InvalidInput, PermissionDenied
 from linkstar.documents.services import document_storage
 from linkstar.projects.services import create_project
-from tests.archives.conftest import manifest_of, read_zip, stored_bytes
-from tests.conftest import actor_of
+from tests.support.archives import manifest_of, read_zip, stored_bytes
+from tests.support.seed import actor_of
 
 
 def _built(actor, **kwargs) -> ArchiveJob:

@@ -35,7 +35,7 @@ def carols_tasks(project, as_bob, carol):
 
 
 def test_feed_lists_my_open_tasks_as_all_day_events(client, as_carol, carols_tasks, project):
-    from tests.gates import give_documents
+    from tests.support.gates import give_documents
 
     give_documents(project.entity)
     first, _second, third = carols_tasks

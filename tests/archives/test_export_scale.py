@@ -11,7 +11,7 @@ import tracemalloc
 
 import pytest
 
-from tests.archives.test_exports import _clone_projects
+from tests.support.archives import _clone_projects
 
 
 @pytest.mark.slow

@@ -10,9 +10,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from linkstar.projects.models import StoreProject
 from linkstar.projects.services import create_project
-from tests.conftest import actor_of
+from tests.support.archives import _clone_projects
+from tests.support.seed import actor_of
 
 
 def _xlsx(response):
@@ -161,23 +161,6 @@ def test_csv_keeps_text_that_looks_like_a_formula_as_text(api, alice, as_bob, am
     )
     rows = _csv_rows(api(alice).get("/orgs/acme/exports/projects.csv"))
     assert rows[1][1] == "'=HYPERLINK(1)"
-
-
-def _clone_projects(project, n: int) -> None:
-    """``n`` more projects like ``project`` (rows only: the export reads rows)."""
-    base = StoreProject.objects.get(pk=project.pk)
-    clones = []
-    for i in range(n):
-        base.pk = None
-        base.id = None
-        base.code = f"AMZ-US-{9000 + i}"
-        base.store_name = f"Clone {i}"
-        clones.append(
-            StoreProject(
-                **{f.attname: getattr(base, f.attname) for f in base._meta.concrete_fields}
-            )
-        )
-    StoreProject.objects.bulk_create(clones)
 
 
 @pytest.mark.parametrize("path", ["projects.xlsx?tasks=true", "projects.csv", "tasks.csv"])

@@ -39,7 +39,7 @@ from linkstar.projects.services import (
     update_project,
     update_task,
 )
-from tests.conftest import actor_of
+from tests.support.seed import actor_of
 
 TABLE = AuditEvent._meta.db_table
 

@@ -12,7 +12,7 @@ import pytest
 
 from linkstar.backups.database import PgTarget, _tool
 from linkstar.backups.errors import BackupError
-from tests.backups.conftest import LINKSTAR, linkstar, make_demo, ok, stored_files
+from tests.support.backups import LINKSTAR, linkstar, make_demo, ok, stored_files
 
 URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRESQL = URL.startswith(("postgres://", "postgresql://"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.backups.conftest import LINKSTAR, linkstar, ok
+from tests.support.backups import LINKSTAR, linkstar, ok
 
 pytestmark = pytest.mark.skipif(
     not LINKSTAR.exists(), reason="the linkstar script is not installed"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.backups.conftest import (
+from tests.support.backups import (
     linkstar,
     ok,
     sqlite_count,

@@ -10,8 +10,8 @@ import tarfile
 
 import pytest
 
-from tests.backups.conftest import LINKSTAR, linkstar, ok
-from tests.documents.test_s3 import KEYS, s3_endpoint  # noqa: F401 - the moto server fixture
+from tests.support.backups import LINKSTAR, linkstar, ok
+from tests.support.s3 import KEYS
 
 pytestmark = pytest.mark.skipif(
     not LINKSTAR.exists(), reason="the linkstar script is not installed"
@@ -34,7 +34,7 @@ def bucket_contents(client, bucket: str) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def buckets(s3_endpoint):  # noqa: F811
+def buckets(s3_endpoint):
     import boto3
 
     client = boto3.client(
@@ -57,7 +57,7 @@ def buckets(s3_endpoint):  # noqa: F811
 def test_files_on_s3_are_backed_up_and_restored_into_an_empty_bucket(
     demo_dir,
     buckets,
-    s3_endpoint,  # noqa: F811 - the imported fixture
+    s3_endpoint,
     tmp_path,
 ):
     client, (src, dst) = buckets

@@ -20,9 +20,8 @@ import pytest
 from linkstar.archives.models import ArchiveJob
 from linkstar.projects.models import Task
 from linkstar.projects.services import update_task
-from tests.browser.conftest import screenshot
-from tests.browser.test_notification_pages import english_left, fits, signed_in_pages
-from tests.jobs import run_jobs
+from tests.support.browser import english_left, fits, screenshot, signed_in_pages
+from tests.support.jobs import run_jobs
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

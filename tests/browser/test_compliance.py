@@ -12,8 +12,8 @@ from linkstar.compliance.models import AssociationRisk, ReadinessOverride, RiskS
 from linkstar.playbooks.services import create_template, publish_version, replace_draft_tasks
 from linkstar.projects.models import StoreProject
 from linkstar.projects.services import create_project, org_today
-from tests.browser.conftest import login, screenshot
-from tests.compliance.conftest import GATE_TASKS, document, identify, open_store, seller
+from tests.support.browser import login, screenshot
+from tests.support.compliance import GATE_TASKS, document, identify, open_store, seller
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,8 +9,8 @@ import pytest
 from linkstar.approvals.models import ApprovalRequest
 from linkstar.projects.models import Task
 from linkstar.projects.services import skip_task, update_task
-from tests.browser.conftest import login, screenshot
-from tests.conftest import actor_of
+from tests.support.browser import login, screenshot
+from tests.support.seed import actor_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from linkstar.projects.models import StoreProject
-from tests.browser.conftest import login, screenshot
+from tests.support.browser import login, screenshot
 
 
 @pytest.mark.django_db(transaction=True)

@@ -10,10 +10,9 @@ from linkstar.delivery import sending
 from linkstar.delivery.models import Channel, ChatHandle, Delivery, DeliveryState
 from linkstar.notifications.fanout import process_event
 from linkstar.notifications.models import Event
-from tests.browser.conftest import screenshot
-from tests.browser.test_notification_pages import english_left, fits, signed_in_pages
-from tests.delivery.helpers import task_done_event
-from tests.delivery.receivers import Receiver
+from tests.support.browser import english_left, fits, screenshot, signed_in_pages
+from tests.support.delivery import task_done_event
+from tests.support.receivers import Receiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

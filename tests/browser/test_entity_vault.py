@@ -8,8 +8,8 @@ import pytest
 
 from linkstar.audit.models import AuditEvent
 from linkstar.entities.models import EntityCard, EntityPerson, StoreCredential
-from tests.browser.conftest import login, screenshot
-from tests.entities.conftest import OWNER_ID, SECRET, Vault, database_dump, make_vault
+from tests.support.browser import login, screenshot
+from tests.support.vault import OWNER_ID, SECRET, Vault, database_dump, make_vault
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

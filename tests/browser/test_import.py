@@ -8,9 +8,9 @@ import pytest
 
 from linkstar.exchange.models import ImportJob, ImportStatus
 from linkstar.projects.models import StoreProject
-from tests.browser.conftest import login, screenshot
-from tests.exchange.conftest import xlsx
-from tests.jobs import run_jobs
+from tests.support.browser import login, screenshot
+from tests.support.exchange import xlsx
+from tests.support.jobs import run_jobs
 
 
 @pytest.mark.django_db(transaction=True)

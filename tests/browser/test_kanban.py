@@ -10,8 +10,8 @@ import pytest
 
 from linkstar.projects.models import StoreProject
 from linkstar.projects.services import ProjectRow, change_stage, create_projects_batch, org_today
-from tests.browser.conftest import login, screenshot
-from tests.gates import pass_gates
+from tests.support.browser import login, screenshot
+from tests.support.gates import pass_gates
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from linkstar.catalog.models import Platform, Site
 from linkstar.projects.models import StoreProject
-from tests.browser.conftest import login, screenshot
+from tests.support.browser import login, screenshot
 
 
 @pytest.mark.django_db(transaction=True)

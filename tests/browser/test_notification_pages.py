@@ -2,12 +2,10 @@
 without a reload), one's preferences, the organization's reminder settings; the navbar's "More"
 menu; and the pages in Chinese with no English left over.
 
-Also home of the helpers the other browser tests of issues 5 and 6 share (``open_as``,
-``english_left``)."""
+The helpers the browser tests of issues 5 and 6 share (``signed_in_pages`` behind each
+``open_as``, ``english_left``, ``fits``) are in ``tests/support/browser.py``."""
 
 from __future__ import annotations
-
-import re
 
 import pytest
 
@@ -15,178 +13,9 @@ from linkstar.notifications.fanout import process_event
 from linkstar.notifications.models import Event, Notification, NotificationPreference
 from linkstar.projects.models import Task
 from linkstar.projects.services import update_task
-from tests.browser.conftest import login, screenshot
+from tests.support.browser import english_left, fits, screenshot, signed_in_pages
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-# Words that may stay in Latin letters on a Chinese page: names, brands, codes, units.
-LATIN_OK = {
-    "linkstar",
-    "acme",
-    "alice",
-    "bob",
-    "carol",
-    "dave",
-    "erin",
-    "frank",
-    "grace",
-    "example",
-    "com",
-    "xinghe",
-    "home",
-    "us",
-    "wecom",
-    "dingtalk",
-    "feishu",
-    "lark",
-    "webhook",
-    "json",
-    "api",
-    "url",
-    "ical",
-    "ics",
-    "csv",
-    "xlsx",
-    "zip",
-    "eml",
-    "imap",
-    "smtp",
-    "sha",
-    "hmac",
-    "amazon",
-    "ebay",
-    "walmart",
-    "shopee",
-    "tiktok",
-    "temu",
-    "aliexpress",
-    "etsy",
-    "lazada",
-    "mercado",
-    "libre",
-    "shopify",
-    "ozon",
-    "wildberries",
-    "otto",
-    "rakuten",
-    "coupang",
-    "allegro",
-    "shein",
-    "noon",
-    "bearer",
-    "lsk",
-    "http",
-    "https",
-    "id",
-    "ids",
-    "na",
-    "eu",
-    "jp",
-    "uk",
-    "de",
-    "fr",
-    "asia",
-    "shanghai",
-    "utc",
-    "gmt",
-    "html",
-    "pdf",
-    "png",
-    "jpg",
-    "www",
-    "org",
-    "cron",
-    "min",
-    "max",
-    "kb",
-    "mb",
-    "gb",
-    "ok",
-    "test",
-    "mailbox",
-    "xxxx",
-    "shenzhen",
-    "hangzhou",
-    "yunfan",
-    "sellercentral",
-    "seller",
-    "central",
-    "mail",
-    "reg",
-    "mailer",
-    "project",
-    "sub",
-    "vcalendar",
-    "webcal",
-    "markdown",
-    "pm",
-    "am",
-    "rq",
-    "redis",
-    "ssl",
-    "tls",
-    "starttls",
-    "wish",
-    "shop",
-    "global",
-    "erp",
-    "usd",
-    "eur",
-    "gbp",
-    "jpy",
-    "cny",
-    "english",  # the language switch names each language in its own tongue
-}
-
-
-def english_left(page, extra_ok: set[str] = frozenset()) -> list[str]:
-    """Latin words of three letters or more in the page's visible text (and its buttons'
-    labels and placeholders) that are not names, brands or codes."""
-    text = page.evaluate(
-        """() => {
-            const parts = [document.body.innerText];
-            for (const el of document.querySelectorAll('[placeholder],[title],[aria-label]')) {
-                for (const a of ['placeholder', 'title', 'aria-label']) {
-                    if (el.getAttribute(a)) parts.push(el.getAttribute(a));
-                }
-            }
-            for (const el of document.querySelectorAll('input[type=submit],input[type=button]')) {
-                parts.push(el.value);
-            }
-            return [parts.join('\\n'),
-                    [...document.querySelectorAll('code, kbd, pre')].map(e => e.innerText)];
-        }"""
-    )
-    text, codes = text
-    for code in codes:  # addresses, keys and codes shown as such
-        text = text.replace(code, " ")
-    ok = LATIN_OK | {w.lower() for w in extra_ok}
-    # Drop e-mail addresses, URLs, file names, project codes and identifiers first.
-    text = re.sub(r"\S+@\S+|https?://\S+|\b[\w.-]+\.(?:zip|xlsx|csv|ics|eml)\b", " ", text)
-    text = re.sub(
-        r"\b[A-Z0-9]+(?:-[A-Z0-9]+)+\b|\b\w*\d\w*\b|\b[a-z]+(?:[_.-][a-z]+)+\b", " ", text
-    )
-    words = re.findall(r"[A-Za-z]{3,}", text)
-    return sorted({w for w in words if w.lower() not in ok})
-
-
-def signed_in_pages(browser, live_server):
-    """The body of an ``open_as`` fixture (each browser test file of issues 5 and 6 has one):
-    ``open_as(user, locale=..., width=...)`` → a page in its own browser context, signed in."""
-    contexts = []
-
-    def make(user, *, width: int = 1366, height: int = 768, locale: str = "en-US"):
-        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.base_url = live_server.url
-        login(page, user)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture
@@ -197,20 +26,6 @@ def open_as(browser, live_server):
 def process_all() -> None:
     for event_id in Event.objects.filter(processed_at__isnull=True).values_list("pk", flat=True):
         process_event(event_id)
-
-
-def fits(page, width: int) -> bool:
-    """Nothing sticks out sideways (the scroll boxes of wide tables excepted)."""
-    wide = page.evaluate(
-        """w => [...document.querySelectorAll('body *')]
-            .filter(e => e.getBoundingClientRect().right > w + 1)
-            .filter(e => !e.closest('.table-responsive, .overflow-auto, .dropdown-menu, .offcanvas'))
-            .filter(e => e.checkVisibility({visibilityProperty: true}))
-            .map(e => e.tagName + '#' + e.id + '.' + e.className + '@' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)""",
-        width,
-    )
-    assert not wide, wide
-    return page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 def test_an_assigned_task_rings_the_bell_and_mark_all_read_clears_it_in_place(

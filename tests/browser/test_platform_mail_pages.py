@@ -16,9 +16,8 @@ import pytest
 from linkstar.core import clock
 from linkstar.platformmail.models import InboundMessage, StageProposal
 from linkstar.projects.services import change_stage
-from tests.browser.conftest import screenshot
-from tests.browser.test_notification_pages import english_left, fits, signed_in_pages
-from tests.gates import pass_gates
+from tests.support.browser import english_left, fits, screenshot, signed_in_pages
+from tests.support.gates import pass_gates
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,9 +7,9 @@ import pytest
 from linkstar.approvals.models import ApprovalRequest
 from linkstar.projects.models import Task
 from linkstar.projects.services import change_stage, skip_task, update_task
-from tests.browser.conftest import login, screenshot
-from tests.conftest import actor_of
-from tests.gates import pass_gates
+from tests.support.browser import login, screenshot
+from tests.support.gates import pass_gates
+from tests.support.seed import actor_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,8 +10,8 @@ from django.db import connection
 from linkstar.accounts.models import ApiToken, Membership
 from linkstar.audit.models import AuditEvent
 from linkstar.projects.services import change_stage, update_project
-from tests.browser.conftest import login, screenshot
-from tests.gates import pass_gates
+from tests.support.browser import login, screenshot
+from tests.support.gates import pass_gates
 
 
 @pytest.mark.django_db(transaction=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import login, screenshot
+from tests.support.browser import login, screenshot
 
 
 @pytest.mark.django_db(transaction=True)

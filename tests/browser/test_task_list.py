@@ -7,7 +7,7 @@ import pytest
 
 from linkstar.projects.models import Task
 from linkstar.projects.services import ProjectRow, create_projects_batch, org_today
-from tests.browser.conftest import login, screenshot
+from tests.support.browser import login, screenshot
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from linkstar.playbooks.models import Template, VersionStatus
 from linkstar.projects.models import StoreProject, Task
 from linkstar.projects.services import create_project, update_task
-from tests.browser.conftest import login, screenshot
+from tests.support.browser import login, screenshot
 
 
 def row(page, key: str):
@@ -167,6 +167,6 @@ def test_the_library_fits_a_phone_screen(page, org, alice, amazon_na):
 
 
 def _actor(org, user):
-    from tests.conftest import actor_of
+    from tests.support.seed import actor_of
 
     return actor_of(org, user)

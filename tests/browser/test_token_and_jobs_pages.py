@@ -11,8 +11,7 @@ import urllib.request
 import pytest
 
 from linkstar.accounts.models import ApiToken
-from tests.browser.conftest import screenshot
-from tests.browser.test_notification_pages import english_left, fits, signed_in_pages
+from tests.support.browser import english_left, fits, screenshot, signed_in_pages
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

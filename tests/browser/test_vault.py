@@ -12,8 +12,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from linkstar.documents.models import Document, TaskAttachment
-from tests.browser.conftest import login, screenshot
-from tests.documents.files import exe_bytes, pdf_bytes
+from tests.support.browser import login, screenshot
+from tests.support.files import exe_bytes, pdf_bytes
 
 
 @pytest.mark.django_db(transaction=True)

@@ -15,8 +15,8 @@ from linkstar.compliance.services import (
 )
 from linkstar.core.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from linkstar.projects.models import StoreProject
-from tests.compliance.conftest import identify, open_store, seller
-from tests.conftest import actor_of
+from tests.support.compliance import identify, open_store, seller
+from tests.support.seed import actor_of
 
 PHONE = "13800138000"
 SHARED = [

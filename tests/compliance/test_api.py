@@ -9,7 +9,7 @@ from linkstar.audit.models import AuditEvent
 from linkstar.compliance.models import AssociationRisk, RiskStatus
 from linkstar.compliance.services import on_identifiers_changed
 from linkstar.projects.services import ProjectRow, create_projects_batch
-from tests.compliance.conftest import (
+from tests.support.compliance import (
     GATE_TYPES,
     START,
     document,

@@ -10,7 +10,7 @@ from linkstar.entities.models import IdentifierKind
 from linkstar.playbooks.models import Template
 from linkstar.projects.models import StoreProject
 from linkstar.projects.services import ProjectRow
-from tests.compliance.conftest import identify, open_store, seller
+from tests.support.compliance import identify, open_store, seller
 
 
 def test_preview_names_existing_projects_and_other_rows(as_bob, seller_a, seller_b, org, amazon_na):

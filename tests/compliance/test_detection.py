@@ -27,8 +27,8 @@ from linkstar.entities.models import Identifier
 from linkstar.playbooks.models import Template
 from linkstar.projects.models import StoreProject
 from linkstar.projects.services import ProjectRow, change_stage, create_projects_batch
-from tests.compliance.conftest import START, identify, open_store, register, seller
-from tests.conftest import actor_of
+from tests.support.compliance import START, identify, open_store, register, seller
+from tests.support.seed import actor_of
 
 # Two spellings of one identifier that the normalisation makes equal, per kind.
 SAME = {

@@ -9,7 +9,7 @@ from linkstar.audit.models import AuditEvent
 from linkstar.compliance.models import AssociationRisk, CloseReason, RiskStatus, StoreIdentifier
 from linkstar.compliance.services import set_store_environment, store_environment
 from linkstar.core.exceptions import InvalidInput, PermissionDenied
-from tests.compliance.conftest import identify, open_store
+from tests.support.compliance import identify, open_store
 
 IP = "203.0.113.7"
 

@@ -15,8 +15,8 @@ from linkstar.compliance.services import acknowledge_risk, override_readiness
 from linkstar.core.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from linkstar.projects.models import Stage, StoreProject, Task, TaskStatus
 from linkstar.projects.services import change_stage, skip_task, update_task
-from tests.compliance.conftest import GATE_TYPES, document, identify, open_store
-from tests.conftest import actor_of
+from tests.support.compliance import GATE_TYPES, document, identify, open_store
+from tests.support.seed import actor_of
 
 
 def task(project, key: str) -> Task:

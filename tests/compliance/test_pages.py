@@ -10,9 +10,8 @@ from django.test import Client
 from linkstar.audit.models import AuditEvent
 from linkstar.compliance.models import AssociationRisk, ReadinessOverride, RiskStatus
 from linkstar.projects.services import ProjectRow, create_projects_batch
-from tests.compliance.conftest import START, document, identify, open_store, seller
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
+from tests.support.compliance import START, document, identify, open_store, seller
+from tests.support.pages import HTMX
 
 
 def client_for(user, language: str = "zh-hans") -> Client:

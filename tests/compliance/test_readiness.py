@@ -7,7 +7,7 @@ import datetime as dt
 from linkstar.compliance.services import readiness, submission_date
 from linkstar.projects.models import Task, TaskStatus
 from linkstar.projects.services import skip_task
-from tests.compliance.conftest import GATE_TYPES, document
+from tests.support.compliance import GATE_TYPES, document
 
 
 def by_type(state) -> dict:

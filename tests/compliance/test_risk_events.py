@@ -6,7 +6,7 @@ from linkstar.compliance.models import AssociationRisk
 from linkstar.compliance.services import detect_risks, on_identifiers_changed
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import Event
-from tests.compliance.conftest import identify, open_store, register, seller
+from tests.support.compliance import identify, open_store, register, seller
 
 
 def test_a_shared_identifier_is_announced_once_for_the_pair(

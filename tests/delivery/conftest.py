@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.delivery.receivers import Receiver
+from tests.support.receivers import Receiver
 
 # --- chat robot receivers (helper B2) ---------------------------------------------------------
 
@@ -12,7 +12,7 @@ from tests.delivery.receivers import Receiver
 @pytest.fixture
 def receiver():
     """Start a fake robot: ``receiver("dingtalk", fail_first=1)`` → a running :class:`Receiver`
-    (see ``tests/delivery/receivers.py`` for the options); all are stopped after the test."""
+    (see ``tests/support/receivers.py`` for the options); all are stopped after the test."""
     started: list[Receiver] = []
 
     def start(kind: str, **options) -> Receiver:

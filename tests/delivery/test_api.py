@@ -9,7 +9,7 @@ import pytest
 from linkstar.audit.models import AuditEvent
 from linkstar.delivery import outbox, sending
 from linkstar.delivery.models import Channel, Delivery, DeliveryState
-from tests.delivery.helpers import channel_for, make_channel, task_done_event
+from tests.support.delivery import channel_for, make_channel, task_done_event
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from linkstar.delivery import outbox, sending
 from linkstar.delivery.models import Delivery, DeliveryState
 from linkstar.notifications import events
 from linkstar.notifications.kinds import EventKind
-from tests.delivery.helpers import make_channel, smtp_sink, task_done_event
+from tests.support.delivery import make_channel, smtp_sink, task_done_event
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +115,7 @@ def test_mail_goes_through_smtp_to_the_recipient_in_their_language(org, alice, b
 
 
 def test_mail_to_a_server_that_is_down_is_retried(org, alice, settings):
-    from tests.delivery.helpers import free_port
+    from tests.support.delivery import free_port
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"

@@ -13,7 +13,7 @@ from linkstar.delivery import outbox, sending
 from linkstar.delivery.models import ChatHandle, Delivery, DeliveryAttempt, DeliveryState
 from linkstar.delivery.outbox import Message
 from linkstar.notifications.kinds import EventKind
-from tests.delivery.helpers import channel_for, make_channel, task_done_event
+from tests.support.delivery import channel_for, make_channel, task_done_event
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.test import Client
 from linkstar.audit.models import AuditEvent
 from linkstar.delivery import outbox, sending
 from linkstar.delivery.models import Channel, ChatHandle, Delivery, DeliveryState
-from tests.delivery.helpers import channel_for, make_channel, task_done_event
+from tests.support.delivery import channel_for, make_channel, task_done_event
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from linkstar.delivery import outbox, sending
 from linkstar.delivery.models import Channel, Delivery, DeliveryAttempt, DeliveryState, RateSlot
 from linkstar.delivery.outbox import Message
 from linkstar.delivery.services import create_channel, update_channel
-from tests.delivery.helpers import channel_for, task_done_event
+from tests.support.delivery import channel_for, task_done_event
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +124,7 @@ def test_too_fast_waits_the_block_time_and_does_not_count_as_an_attempt(
 def test_a_set_up_error_fails_at_once_and_the_channel_page_says_what_to_fix(
     kind, robot_options, hint, org, project, as_bob, receiver, client, alice
 ):
-    from tests.delivery.receivers import DEFAULT_SECRETS, DEFAULT_TOKENS, Receiver
+    from tests.support.receivers import DEFAULT_SECRETS, DEFAULT_TOKENS, Receiver
 
     robot = receiver(kind, **robot_options)
     # the channel holds the URL and secret the platform handed out, the robot was changed since
@@ -216,7 +216,7 @@ def test_people_s_words_show_as_typed_in_markdown(kind, org, project, as_bob, re
 
 
 def test_the_api_takes_keywords_and_tells_the_problem(org, alice, bob):
-    from tests.conftest import ApiClient
+    from tests.support.clients import ApiClient
 
     api = ApiClient(alice)
     answer = api.post(

@@ -1,5 +1,5 @@
 """The chat robots' requests, posted over real HTTP to receivers that check them as the
-platforms document (tests/delivery/receivers.py)."""
+platforms document (tests/support/receivers.py)."""
 
 from __future__ import annotations
 

@@ -7,17 +7,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.conftest import actor_of
+from tests.support.seed import actor_of
 
 
 @pytest.fixture
 def vault_dir() -> Path:
     """Where this test's documents are stored (tests/conftest.py points the storage there)."""
     return Path(settings.STORAGES["documents"]["OPTIONS"]["location"])
-
-
-def stored_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
 @pytest.fixture

@@ -10,10 +10,9 @@ from django.utils import timezone
 
 from linkstar.documents.models import Document
 from linkstar.documents.services import attach_document, upload_document
-from tests.api.conftest import assert_error
-from tests.conftest import ApiClient
-from tests.documents.conftest import stored_files
-from tests.documents.files import exe_bytes, licence, pdf_bytes, png_bytes, upload
+from tests.support.assertions import assert_error
+from tests.support.clients import ApiClient
+from tests.support.files import exe_bytes, licence, pdf_bytes, png_bytes, stored_files, upload
 
 
 def post_file(client: ApiClient, path: str, *, file, **fields):

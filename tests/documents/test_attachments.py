@@ -12,7 +12,7 @@ from linkstar.core.exceptions import Conflict, InvalidInput, NotFound, Permissio
 from linkstar.documents import selectors
 from linkstar.documents.models import TaskAttachment
 from linkstar.documents.services import attach_document, detach_document, upload_document
-from tests.documents.files import licence
+from tests.support.files import licence
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_the_attached_version_stays_recorded_after_a_new_upload(as_alice, as_car
 
 
 def test_refusals(as_alice, as_bob, as_carol, task, entity, entity_yunfan, dave, org):
-    from tests.conftest import actor_of
+    from tests.support.seed import actor_of
 
     other_entity = _doc(as_alice, entity_yunfan)
     old = _doc(as_alice, entity, "bank_statement")

@@ -10,9 +10,8 @@ import pytest
 
 from linkstar.documents.downloads import content_disposition
 from linkstar.documents.services import upload_document
-from tests.conftest import ApiClient
-from tests.documents.files import licence, pdf_bytes, upload
-from tests.web.test_project_page import client_for
+from tests.support.clients import ApiClient, client_for
+from tests.support.files import licence, pdf_bytes, upload
 
 NAME = "营业执照（2026）.pdf"
 

@@ -13,7 +13,7 @@ from linkstar.core.exceptions import Conflict, PermissionDenied
 from linkstar.documents.models import Document, TaskAttachment
 from linkstar.documents.services import upload_and_attach, upload_document
 from linkstar.projects.services import org_today
-from tests.documents.files import licence
+from tests.support.files import licence
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,44 +15,9 @@ import pytest
 from linkstar.documents import services
 from linkstar.documents.models import Document
 from linkstar.documents.services import document_storage, upload_document
-from tests.documents.files import pdf_bytes, upload
-from tests.web.test_project_page import client_for
-
-BUCKET = "linkstar-test-documents"
-KEYS = {"access_key": "testing-key", "secret_key": "testing-secret"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    port = _free_port()
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(endpoint + "/moto-api/", timeout=1).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("moto's S3 server did not start")
-                time.sleep(0.2)
-        yield endpoint
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+from tests.support.clients import client_for
+from tests.support.files import pdf_bytes, upload
+from tests.support.s3 import BUCKET, KEYS
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ from linkstar.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from linkstar.documents import services
 from linkstar.documents.models import Document
 from linkstar.documents.services import upload_document
-from tests.documents.conftest import stored_files
-from tests.documents.files import licence, pdf_bytes, upload
+from tests.support.files import licence, pdf_bytes, stored_files, upload
 
 
 def _upload(actor, entity, file=None, document_type="business_license", **kwargs):

@@ -10,7 +10,7 @@ import pytest
 from linkstar.documents import selectors
 from linkstar.documents.models import Document, DocumentStatus
 from linkstar.documents.services import upload_document
-from tests.documents.files import licence
+from tests.support.files import licence
 
 TODAY = dt.date(2026, 11, 26)
 

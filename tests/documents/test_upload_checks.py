@@ -13,8 +13,7 @@ from linkstar.core.exceptions import InvalidInput
 from linkstar.documents.checks import clean_file_name
 from linkstar.documents.models import Document
 from linkstar.documents.services import document_storage, upload_document
-from tests.documents.conftest import stored_files
-from tests.documents.files import (
+from tests.support.files import (
     GOOD,
     docx_bytes,
     exe_bytes,
@@ -22,6 +21,7 @@ from tests.documents.files import (
     pdf_bytes,
     plain_zip_bytes,
     png_bytes,
+    stored_files,
     upload,
 )
 

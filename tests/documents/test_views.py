@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from linkstar.documents.models import Document, TaskAttachment
 from linkstar.documents.services import attach_document, upload_document
-from tests.documents.conftest import stored_files
-from tests.documents.files import exe_bytes, licence, pdf_bytes, upload
-from tests.web.test_project_page import HTMX, client_for, html
+from tests.support.clients import client_for
+from tests.support.files import exe_bytes, licence, pdf_bytes, stored_files, upload
+from tests.support.pages import HTMX, html
 
 VAULT = "/o/acme/documents/"
 

@@ -9,8 +9,8 @@ from linkstar.audit.models import AuditEvent
 from linkstar.core.exceptions import Conflict, PermissionDenied
 from linkstar.entities import services
 from linkstar.entities.models import StoreCredential
-from tests.conftest import actor_of
-from tests.entities.conftest import API_KEY, SECRET, assert_nowhere, audit_text, credentials_of
+from tests.support.seed import actor_of
+from tests.support.vault import API_KEY, SECRET, assert_nowhere, audit_text, credentials_of
 
 NEW_SECRET = "Rotated#After*Lily_Left"
 

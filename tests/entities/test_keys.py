@@ -16,7 +16,7 @@ from django.db import connection
 from linkstar import cli
 from linkstar.core import crypto
 from linkstar.entities.models import CollectionAccount, EntityPerson, SellerEntity, StoreCredential
-from tests.entities.conftest import (
+from tests.support.vault import (
     ACCOUNT_NUMBER,
     API_KEY,
     LEGAL_REP_ID,

@@ -8,7 +8,7 @@ import pytest
 from linkstar.audit.models import AuditEvent
 from linkstar.entities import services
 from linkstar.entities.models import EntityCard, EntityContact, EntityPerson, StoreCredential
-from tests.entities.conftest import (
+from tests.support.vault import (
     API_KEY,
     CARD_NUMBER,
     OWNER_ID,

@@ -9,8 +9,8 @@ import pytest
 from linkstar.audit.models import AuditEvent
 from linkstar.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from linkstar.entities.services import reveal_secret
-from tests.conftest import actor_of
-from tests.entities.conftest import (
+from tests.support.seed import actor_of
+from tests.support.vault import (
     ACCOUNT_NUMBER,
     LEGAL_REP_ID,
     OWNER_ID,

@@ -16,8 +16,8 @@ from linkstar.entities import services
 from linkstar.entities.identifiers import card_fingerprint, digest_for, rebuild
 from linkstar.entities.models import EntityCard, EntityContact, EntityPerson, Identifier
 from linkstar.entities.selectors import identifiers_for
-from tests.conftest import actor_of
-from tests.entities.conftest import (
+from tests.support.seed import actor_of
+from tests.support.vault import (
     ACCOUNT_NUMBER,
     CARD_NUMBER,
     LEGAL_REP_ID,

@@ -14,7 +14,7 @@ from linkstar.entities.models import (
     SellerEntity,
     StoreCredential,
 )
-from tests.entities.conftest import (
+from tests.support.vault import (
     ACCOUNT_NUMBER,
     API_KEY,
     CARD_NUMBER,

@@ -14,7 +14,7 @@ from linkstar.entities.models import (
     EntityPerson,
     Identifier,
 )
-from tests.entities.conftest import (
+from tests.support.vault import (
     ACCOUNT_NUMBER,
     CARD_NUMBER,
     LEGAL_REP_ID,

@@ -12,7 +12,7 @@ from linkstar.core.exceptions import PermissionDenied
 from linkstar.entities.models import SellerEntity
 from linkstar.exchange import services
 from linkstar.exchange.models import ImportStatus
-from tests.exchange.conftest import xlsx
+from tests.support.exchange import xlsx
 
 
 def test_entities_import(as_bob, org):

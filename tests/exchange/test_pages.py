@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from linkstar.exchange.models import ImportJob, ImportStatus
 from linkstar.projects.models import StoreProject
-from tests.exchange.conftest import xlsx
-from tests.jobs import run_jobs
+from tests.support.exchange import xlsx
+from tests.support.jobs import run_jobs
 
 
 def tracker(entity_name: str, rows: int = 3, bad_stage_row: int | None = 1) -> bytes:
@@ -207,7 +207,7 @@ def test_an_admin_imports_members_through_the_page(
 
 def test_another_organizations_import_is_not_found(client, mallory, bob, org, entity):
     from linkstar.exchange import services
-    from tests.conftest import actor_of
+    from tests.support.seed import actor_of
 
     job = services.create_import(
         actor=actor_of(org, bob), kind="projects", file_name="t.xlsx", data=tracker(entity.name)

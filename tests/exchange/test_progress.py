@@ -7,7 +7,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from linkstar.exchange import progress, services
 from linkstar.exchange.models import ImportJob, ImportStatus
-from tests.exchange.conftest import xlsx
+from tests.support.exchange import xlsx
 
 
 def _seen_by_another_connection(job_id: int) -> dict:

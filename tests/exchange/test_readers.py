@@ -9,7 +9,7 @@ import io
 from openpyxl import Workbook
 
 from linkstar.exchange import readers
-from tests.exchange.test_import_projects import tracker
+from tests.support.exchange import tracker
 
 
 def _workbook_with_everything() -> bytes:

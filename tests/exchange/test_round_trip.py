@@ -14,8 +14,8 @@ from linkstar.exchange import services
 from linkstar.exchange.models import ImportStatus
 from linkstar.projects.models import StoreProject
 from linkstar.projects.services import create_project
-from tests.conftest import actor_of
-from tests.exchange.conftest import xlsx
+from tests.support.exchange import xlsx
+from tests.support.seed import actor_of
 
 
 def _acme_projects(as_bob, entity, entity_yunfan, amazon_na):

@@ -16,10 +16,10 @@ from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import Event, Notification
 from linkstar.notifications.services import update_preferences
 from linkstar.projects.services import ProjectRow, create_project, create_projects_batch
-from tests.conftest import actor_of
-from tests.delivery.helpers import channel_for, make_channel, smtp_sink
-from tests.delivery.receivers import Receiver
-from tests.notifications.conftest import process_all
+from tests.support.delivery import channel_for, make_channel, smtp_sink
+from tests.support.notifications import process_all
+from tests.support.receivers import Receiver
+from tests.support.seed import actor_of
 
 
 @pytest.fixture

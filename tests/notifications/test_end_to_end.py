@@ -8,9 +8,9 @@ import pytest
 from linkstar.delivery import sending
 from linkstar.notifications.models import Notification
 from linkstar.projects.services import update_task
-from tests.delivery.helpers import channel_for, smtp_sink
-from tests.delivery.receivers import Receiver
-from tests.notifications.conftest import process_all
+from tests.support.delivery import channel_for, smtp_sink
+from tests.support.notifications import process_all
+from tests.support.receivers import Receiver
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from linkstar.notifications.fanout import process_event
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import Event, Notification
 from linkstar.projects.services import add_comment, change_stage, create_project, update_task
-from tests.conftest import actor_of
-from tests.notifications.conftest import process_all, told
+from tests.support.notifications import process_all, told
+from tests.support.seed import actor_of
 
 
 def first_task(project):
@@ -38,9 +38,9 @@ def test_who_assigns_a_task_to_themselves_is_not_told(settled, as_bob, bob):
 
 
 def test_an_approval_request_goes_to_those_who_may_decide_it_now(
-    mini_project, as_carol, alice, bob, dave, erin, frank, grace
+    approval_project, as_carol, alice, bob, dave, erin, frank, grace
 ):
-    project = mini_project(levels=2)
+    project = approval_project(levels=2)
     task = project.tasks.get(key="collect")
     task = update_task(actor=as_carol, task=task, status="in_progress")
     update_task(actor=as_carol, task=task, status="done")
@@ -62,8 +62,8 @@ def test_an_approval_request_goes_to_those_who_may_decide_it_now(
     assert told(EventKind.APPROVAL_DECIDED) == {"carol"}
 
 
-def test_a_decision_is_told_to_the_requester_only(mini_project, as_carol, dave, org):
-    project = mini_project(levels=1)
+def test_a_decision_is_told_to_the_requester_only(approval_project, as_carol, dave, org):
+    project = approval_project(levels=1)
     task = update_task(actor=as_carol, task=project.tasks.get(key="collect"), status="in_progress")
     update_task(actor=as_carol, task=task, status="done")
     process_all()

@@ -9,9 +9,8 @@ from linkstar.core.actors import Actor
 from linkstar.notifications import events
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import Notification
-from tests.conftest import ApiClient
-from tests.notifications.conftest import process_all
-from tests.notifications.test_pages_and_api import login
+from tests.support.clients import ApiClient, login
+from tests.support.notifications import process_all
 
 
 def tell(kind, project, org, user, **data):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from linkstar.core.actors import Actor
 from linkstar.notifications import events
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import Notification
-from tests.conftest import PASSWORD
-from tests.notifications.conftest import process_all
+from tests.support.clients import login
+from tests.support.notifications import process_all
 
 
 def mention(project, org, *users, n: int = 1, excerpt: str = "please check"):
@@ -22,12 +21,6 @@ def mention(project, org, *users, n: int = 1, excerpt: str = "please check"):
             data={"user_ids": [u.pk for u in users], "excerpt": f"{excerpt} {i}"},
         )
     process_all()
-
-
-def login(user) -> Client:
-    client = Client()
-    assert client.login(email=user.email, password=PASSWORD)
-    return client
 
 
 def test_the_bell_shows_the_unread_count_on_every_page(settled, org, carol):

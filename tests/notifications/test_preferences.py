@@ -14,10 +14,9 @@ from linkstar.delivery.models import Delivery
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import DigestRun, EmailState, Notification
 from linkstar.notifications.services import send_digests, update_preferences
-from linkstar.projects.services import update_task
-from tests.conftest import actor_of
-from tests.delivery.helpers import make_channel
-from tests.notifications.conftest import process_all
+from tests.support.delivery import make_channel
+from tests.support.notifications import assign
+from tests.support.seed import actor_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -27,13 +26,6 @@ def mails(user=None):
     if user is not None:
         qs = qs.filter(recipient=user)
     return list(qs.order_by("pk"))
-
-
-def assign(project, as_bob, user, position=0):
-    task = project.tasks.order_by("position")[position]
-    update_task(actor=as_bob, task=task, assignee_id=user.pk)
-    process_all()
-    return task
 
 
 def test_by_default_an_assignment_is_mailed_in_chinese(settled, as_bob, carol):

@@ -16,8 +16,8 @@ from linkstar.notifications.reminders import plan_reminders, publish, scan_remin
 from linkstar.notifications.services import update_org_settings
 from linkstar.projects.models import Task
 from linkstar.projects.services import change_stage, update_task
-from tests.gates import pass_gates
-from tests.notifications.conftest import process_all, told
+from tests.support.gates import pass_gates
+from tests.support.notifications import process_all, told
 
 
 @pytest.fixture(autouse=True)

@@ -16,10 +16,10 @@ from linkstar.notifications.models import Event
 from linkstar.notifications.reminders import scan_reminders
 from linkstar.notifications.services import update_org_settings, update_preferences
 from linkstar.projects.models import Task
-from tests.conftest import actor_of
-from tests.delivery.helpers import channel_for, smtp_sink
-from tests.delivery.receivers import Receiver
-from tests.notifications.test_preferences import assign
+from tests.support.delivery import channel_for, smtp_sink
+from tests.support.notifications import assign
+from tests.support.receivers import Receiver
+from tests.support.seed import actor_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = dt.date(2026, 12, 2)
@@ -91,7 +91,7 @@ def test_the_reminder_time_is_checked(as_alice):
 
 
 def test_the_settings_page_and_api_take_the_reminder_time(org, alice, api):
-    from tests.notifications.test_pages_and_api import login
+    from tests.support.clients import login
 
     client = login(alice)
     r = client.post(
@@ -162,7 +162,7 @@ def test_mails_of_different_kinds_are_not_merged(settled, as_bob, carol, org, sm
         with clock.travel(minutes=1):
             assign(settled, as_bob, carol, position=1)
             add_comment(actor=as_bob, project=settled, body="@Carol please look")
-            from tests.notifications.conftest import process_all
+            from tests.support.notifications import process_all
 
             process_all()
             sending.deliver_due()

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.platformmail.conftest import (
-    MALFORMED_TEXT,
-    chinese_message,
-    english_message,
-    pdf_bytes,
-)
+from tests.support.mail import MALFORMED_TEXT, chinese_message, english_message, pdf_bytes
 
 from linkstar.platformmail.imap import poll_account, poll_all, test_connection
 from linkstar.platformmail.models import InboundMessage, MailAccount

@@ -4,7 +4,7 @@ attachments into the vault, keyword rules → proposals."""
 from __future__ import annotations
 
 import pytest
-from tests.platformmail.conftest import (
+from tests.support.mail import (
     MALFORMED,
     MALFORMED_TEXT,
     chinese_message,

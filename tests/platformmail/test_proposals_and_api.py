@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from tests.conftest import PASSWORD
-from tests.gates import pass_gates
-from tests.platformmail.conftest import chinese_message, english_message, pdf_bytes
+from tests.support.gates import pass_gates
+from tests.support.mail import chinese_message, english_message, pdf_bytes
+from tests.support.seed import PASSWORD
 
 from linkstar.audit.models import AuditEvent
 from linkstar.core.exceptions import Conflict, PermissionDenied

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from tests.conftest import PASSWORD
-from tests.gates import pass_gates
-from tests.platformmail.conftest import english_message
+from tests.support.gates import pass_gates
+from tests.support.mail import english_message
+from tests.support.seed import PASSWORD
 
 from linkstar.audit.models import AuditEvent
 from linkstar.core.exceptions import PermissionDenied
@@ -180,7 +180,7 @@ def test_mailbox_api_sets_and_clears_through_the_service(project, bob, carol, ap
 
 
 def test_mailbox_api_refuses_another_projects_address(project, as_bob, bob, api, amazon_na, entity):
-    from tests.conftest import PROJECT_START
+    from tests.support.seed import PROJECT_START
 
     from linkstar.projects.services import create_project
 

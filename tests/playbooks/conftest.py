@@ -9,7 +9,7 @@ from linkstar.audit.models import AuditEvent
 from linkstar.core.actors import Actor
 from linkstar.playbooks.models import Template
 from linkstar.playbooks.services import create_template
-from tests.conftest import actor_of
+from tests.support.seed import actor_of
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ names none, who may choose it, what is refused and audited, and the templates pa
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from linkstar.audit.models import AuditEvent
 from linkstar.core.exceptions import InvalidInput, NotFound, PermissionDenied
@@ -17,6 +16,7 @@ from linkstar.playbooks.services import (
     replace_draft_tasks,
     set_site_default,
 )
+from tests.support.clients import signed_in as client_for
 
 pytestmark = pytest.mark.usefixtures("english_messages")
 
@@ -130,12 +130,6 @@ def test_one_organizations_default_does_not_touch_another(as_alice, as_mallory, 
 # --- the templates page ----------------------------------------------------------------------
 
 
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_the_library_shows_the_default_sites_and_an_admin_sets_them(org, alice, amazon_na, own_na):
     client = client_for(alice)
     html = client.get("/o/acme/templates/").content.decode()
@@ -169,6 +163,6 @@ def test_a_manager_sees_no_button_and_is_refused(org, bob, amazon_na):
 
 
 def actor_of_alice(org, alice):
-    from tests.conftest import actor_of
+    from tests.support.seed import actor_of
 
     return actor_of(org, alice)

@@ -14,12 +14,11 @@ from linkstar.playbooks.models import Template, TemplateVersion, VersionStatus
 from linkstar.playbooks.services import (
     blueprint_as_dict,
     create_draft_version,
-    publish_version,
     replace_draft_tasks,
 )
 from linkstar.projects.models import StoreProject, Task
-from linkstar.projects.services import ProjectRow, create_project, create_projects_batch
-from tests.projects.conftest import MINI_TASKS, START, publish_template
+from linkstar.projects.services import ProjectRow, create_projects_batch
+from tests.support.seed import MINI_TASKS, publish_next
 
 # --- fixtures and helpers --------------------------------------------------------------------
 
@@ -36,11 +35,6 @@ def browser_of():
     return make
 
 
-@pytest.fixture
-def mini_template(as_alice) -> Template:
-    return publish_template(as_alice, MINI_TASKS)
-
-
 def next_tasks() -> list[dict]:
     """Version 2 of the mini plan: check renamed, announce dropped, kyc added."""
     tasks = [dict(t) for t in copy.deepcopy(MINI_TASKS) if t["key"] != "announce"]
@@ -49,24 +43,6 @@ def next_tasks() -> list[dict]:
         {"key": "kyc", "title": "KYC video call", "phase": "review", "depends_on": ["submit"]}
     )
     return tasks
-
-
-def publish_next(actor, template, tasks) -> TemplateVersion:
-    draft = create_draft_version(actor=actor, template=template)
-    replace_draft_tasks(actor=actor, version=draft, tasks=tasks)
-    return publish_version(actor=actor, version=draft)
-
-
-@pytest.fixture
-def mini_project(as_bob, mini_template, entity, carol) -> StoreProject:
-    return create_project(
-        actor=as_bob,
-        template_id=mini_template.pk,
-        store_name="Mini Shop US",
-        entity_id=entity.pk,
-        start_date=START,
-        members=[carol.pk],
-    )
 
 
 @pytest.fixture
@@ -79,7 +55,7 @@ def v2(as_alice, mini_template, mini_project) -> TemplateVersion:
 def other_manager(as_alice):
     """A manager of acme who does not manage the test project."""
     from linkstar.accounts.services import add_member
-    from tests.conftest import PASSWORD
+    from tests.support.seed import PASSWORD
 
     return add_member(
         actor=as_alice, email="oscar@example.com", role="manager", name="Oscar", password=PASSWORD

@@ -3,17 +3,9 @@ service as team_roles {"operator": [...]}, is kept between the steps, and its er
 
 from __future__ import annotations
 
-from django.test import Client
-
 from linkstar.projects.models import StoreProject, Task
-from tests.web.test_create_pages import BATCH, wizard
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    client.cookies["linkstar_language"] = "en"
-    return client
+from tests.support.clients import client_for
+from tests.support.pages import BATCH, wizard
 
 
 def test_step_one_offers_the_members_who_work_on_tasks(bob, carol, dave, frank, amazon_na):

@@ -19,18 +19,17 @@ from linkstar.notifications import events
 from linkstar.notifications.models import Event
 from linkstar.projects.models import StoreProject, Task
 from linkstar.projects.services import bulk_update_tasks, create_project, update_task
-from tests.projects.conftest import MINI_TASKS, START, publish_template
+from tests.support.seed import MINI_TASKS, PROJECT_START, build_project, publish_template
 
 
 @pytest.fixture
 def second_project(as_bob, mini_template, entity, carol) -> StoreProject:
-    return create_project(
-        actor=as_bob,
-        template_id=mini_template.pk,
+    return build_project(
+        manager=as_bob,
+        template=mini_template,
+        entity=entity,
+        members=[carol],
         store_name="Mini Shop Two",
-        entity_id=entity.pk,
-        start_date=START,
-        members=[carol.pk],
     )
 
 
@@ -122,7 +121,7 @@ def test_one_project_not_managed_refuses_the_whole_action_naming_its_task(
         template_id=mini_template.pk,
         store_name="Oscar's",
         entity_id=entity.pk,
-        start_date=START,
+        start_date=PROJECT_START,
     )
     before = state()
     with pytest.raises(PermissionDenied) as caught:
@@ -300,7 +299,7 @@ def test_a_task_needing_approval_gets_its_request_and_waits(
         template_id=template.pk,
         store_name="Approved",
         entity_id=entity.pk,
-        start_date=START,
+        start_date=PROJECT_START,
         members=[carol.pk],
     )
     task = project.tasks.get()
@@ -369,7 +368,7 @@ def test_a_bulk_assignment_costs_the_same_queries_for_5_or_50_tasks(
         actor=as_bob,
         template_id=mini_template.pk,
         rows=[ProjectRow(store_name=f"S{i}", entity_id=entity.pk) for i in range(10)],
-        start_date=START,
+        start_date=PROJECT_START,
     )
     tasks = list(Task.objects.filter(project__in=projects).order_by("pk"))
     with CaptureQueriesContext(connection) as small:

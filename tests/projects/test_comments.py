@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from linkstar.audit.models import AuditEvent
 from linkstar.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from linkstar.projects.models import Comment, Mention
-from linkstar.projects.services import add_comment, create_project
-from tests.conftest import PASSWORD, actor_of
+from linkstar.projects.services import add_comment
+from tests.support.seed import PASSWORD, actor_of, build_project
 
 
 def _mentioned(comment: Comment) -> set[str]:
@@ -137,12 +135,8 @@ def test_overlong_comment_is_refused(mini_project, as_carol):
 
 @pytest.fixture
 def yunfan_project(as_bob, mini_template, entity_yunfan):
-    return create_project(
-        actor=as_bob,
-        template_id=mini_template.pk,
-        store_name="Yunfan US",
-        entity_id=entity_yunfan.pk,
-        start_date=dt.date(2026, 11, 2),
+    return build_project(
+        manager=as_bob, template=mini_template, entity=entity_yunfan, store_name="Yunfan US"
     )
 
 

@@ -11,10 +11,9 @@ from linkstar.audit.models import AuditEvent
 from linkstar.core.exceptions import Conflict
 from linkstar.projects.models import Task
 from linkstar.projects.services import update_task
+from tests.support.pages import HTMX
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture

@@ -4,21 +4,14 @@ reset), return for correction, back to to-do, and withdrawing a request for appr
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from linkstar.approvals.models import ApprovalRequest
 from linkstar.projects.models import Task
 from linkstar.projects.services import update_task
-from tests.conftest import actor_of
+from tests.support.clients import client_for
+from tests.support.seed import actor_of
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    client.cookies["linkstar_language"] = "en"
-    return client
 
 
 def _done(actor, task: Task) -> Task:

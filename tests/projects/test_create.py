@@ -21,7 +21,7 @@ from linkstar.projects.models import (
     TaskStatus,
 )
 from linkstar.projects.services import create_project, org_today
-from tests.conftest import actor_of
+from tests.support.seed import actor_of
 
 START = dt.date(2026, 11, 2)
 
@@ -249,7 +249,7 @@ def test_unknown_template_is_refused(as_bob, entity):
 def test_another_organizations_template_is_unknown(
     as_bob, entity, other_org, mallory, amazon_na, request
 ):
-    from tests.projects.conftest import MINI_TASKS, publish_template
+    from tests.support.seed import MINI_TASKS, publish_template
 
     theirs = publish_template(actor_of(other_org, mallory), MINI_TASKS, name="Theirs")
     with pytest.raises(InvalidInput) as caught:

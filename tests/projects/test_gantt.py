@@ -199,7 +199,7 @@ def test_an_empty_plan_is_an_empty_chart():
 @pytest.mark.django_db
 def test_real_tasks_render_with_their_dependencies(project):
     from linkstar.projects.selectors import project_plan
-    from tests.conftest import actor_of
+    from tests.support.seed import actor_of
 
     tasks = project_plan(actor=actor_of(project.organization, project.manager), project=project)
     chart = render_gantt(tasks, today=project.start_date)

@@ -148,7 +148,7 @@ def test_manager_who_does_not_manage_the_project_cannot_move_stage(mini_project,
 
 @pytest.mark.parametrize("who", ["dave", "frank", "grace"])
 def test_reviewer_auditor_and_client_cannot_move_stage(request, org, mini_project, who):
-    from tests.conftest import actor_of
+    from tests.support.seed import actor_of
 
     actor = actor_of(org, request.getfixturevalue(who))
     with pytest.raises(PermissionDenied):
@@ -172,7 +172,7 @@ def test_stale_version_refuses_the_stage_move(mini_project, as_bob):
 
 def test_another_organizations_admin_cannot_see_the_project(mini_project, other_org, mallory):
     from linkstar.core.exceptions import NotFound
-    from tests.conftest import actor_of
+    from tests.support.seed import actor_of
 
     with pytest.raises(NotFound):
         change_stage(actor=actor_of(other_org, mallory), project=mini_project, stage="cancelled")

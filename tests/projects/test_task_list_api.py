@@ -11,7 +11,7 @@ import pytest
 from linkstar.core import clock
 from linkstar.projects.models import Task
 from linkstar.projects.services import create_project
-from tests.projects.conftest import START
+from tests.support.seed import PROJECT_START
 
 BULK = "/orgs/acme/tasks/bulk"
 
@@ -26,7 +26,7 @@ def canada(as_bob, mini_template, entity, carol):
         store_name="Maple",
         site="amazon-ca",
         entity_id=entity.pk,
-        start_date=START,
+        start_date=PROJECT_START,
         members=[carol.pk],
     )
 
@@ -57,12 +57,12 @@ def test_filters_by_site_platform_phase_key_and_assignee(api, bob, carol, mini_p
 
 
 def test_filters_by_due_range_and_overdue(api, bob, mini_project, org):
-    # collect is due START+2, check START+3, submit START+4, announce START+2, go-live START+7
+    # collect is due PROJECT_START+2, check PROJECT_START+3, submit PROJECT_START+4, announce PROJECT_START+2, go-live PROJECT_START+7
     due = listed(
         api,
         bob,
-        due_after=str(START + dt.timedelta(days=3)),
-        due_before=str(START + dt.timedelta(days=5)),
+        due_after=str(PROJECT_START + dt.timedelta(days=3)),
+        due_before=str(PROJECT_START + dt.timedelta(days=5)),
     )
     assert {k for _, k in keys_of(due)} == {"check", "submit"}
     with clock.frozen_at(dt.datetime(2026, 11, 6, 12, tzinfo=dt.UTC)):
@@ -78,7 +78,7 @@ def test_only_visible_tasks_are_listed(api, as_alice, bob, carol, grace, mini_pr
         template_id=mini_project.template_version.template_id,
         store_name="Not carol's",
         entity_id=entity.pk,
-        start_date=START,
+        start_date=PROJECT_START,
     )
     assert {c for c, _ in keys_of(listed(api, carol))} == {mini_project.code}
     assert {c for c, _ in keys_of(listed(api, bob))} == {mini_project.code, other.code}
@@ -120,7 +120,7 @@ def test_bulk_with_an_idempotency_key_is_done_once(api, bob, mini_project, task_
     assert first.status_code == again.status_code == 200
     assert again["Idempotent-Replayed"] == "true"
     task.refresh_from_db()
-    assert task.due_date == START + dt.timedelta(days=4)  # moved once: 2 + 2
+    assert task.due_date == PROJECT_START + dt.timedelta(days=4)  # moved once: 2 + 2
 
 
 def test_bulk_refusals_map_to_403_409_422_and_404(api, carol, bob, mallory, mini_project, task_of):

@@ -5,21 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 
 from linkstar.audit.models import AuditEvent
 from linkstar.projects.models import Task
 from linkstar.projects.services import ProjectRow, create_projects_batch
-from tests.projects.conftest import START
+from tests.support.clients import client_for
+from tests.support.seed import PROJECT_START
 
 URL = "/o/acme/tasks/"
-
-
-def client_for(user, language: str = "en") -> Client:
-    client = Client()
-    client.force_login(user)
-    client.cookies["linkstar_language"] = language
-    return client
 
 
 def rows(response) -> list[int]:
@@ -49,7 +42,7 @@ def test_an_operator_sees_only_the_tasks_of_her_projects(
         actor=as_alice,
         template_id=mini_template.pk,
         rows=[ProjectRow(store_name="Elsewhere", entity_id=entity.pk)],
-        start_date=START,
+        start_date=PROJECT_START,
     )
     listed = rows(client_for(carol).get(URL))
     assert set(Task.objects.filter(pk__in=listed).values_list("project_id", flat=True)) == {
@@ -91,7 +84,7 @@ def test_the_page_costs_a_fixed_number_of_queries(
         actor=as_bob,
         template_id=mini_template.pk,
         rows=[ProjectRow(store_name=f"S{i}", entity_id=entity.pk) for i in range(30)],
-        start_date=START,
+        start_date=PROJECT_START,
     )
     client = client_for(bob)
     client.get(URL)

@@ -19,8 +19,8 @@ from linkstar.core.exceptions import (
 from linkstar.projects import selectors
 from linkstar.projects.models import Stage, StageChange, StoreProject, Task, TaskStatus
 from linkstar.projects.services import create_project, org_today, skip_task, update_task
-from tests.conftest import actor_of
-from tests.gates import pass_gates
+from tests.support.gates import pass_gates
+from tests.support.seed import actor_of
 
 
 def _snapshot(task: Task) -> tuple:
@@ -450,7 +450,7 @@ def test_due_date_cannot_be_before_the_start_date(mini_project, as_bob, task_of)
 
 def test_operator_not_on_the_team_cannot_work_on_the_task(mini_project, org, as_alice, task_of):
     from linkstar.accounts.services import add_member
-    from tests.conftest import PASSWORD
+    from tests.support.seed import PASSWORD
 
     outsider = add_member(
         actor=as_alice, email="otto@example.com", role="operator", name="Otto", password=PASSWORD
@@ -472,7 +472,7 @@ def test_operator_assigned_a_task_may_work_on_it_without_being_on_the_team(
     mini_project, org, as_alice, as_bob, task_of
 ):
     from linkstar.accounts.services import add_member
-    from tests.conftest import PASSWORD
+    from tests.support.seed import PASSWORD
 
     helper = add_member(
         actor=as_alice, email="hana@example.com", role="operator", name="Hana", password=PASSWORD

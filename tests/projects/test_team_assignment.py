@@ -12,7 +12,7 @@ from linkstar.audit.models import AuditEvent
 from linkstar.core.exceptions import InvalidInput
 from linkstar.projects.models import StoreProject, Task
 from linkstar.projects.services import ProjectRow, create_project, create_projects_batch
-from tests.conftest import PASSWORD
+from tests.support.seed import PASSWORD
 
 START = dt.date(2026, 11, 2)
 OPERATOR_KEYS = {"collect", "submit", "go-live", "announce"}

@@ -10,7 +10,7 @@ from linkstar.audit.models import AuditEvent
 from linkstar.core.exceptions import InvalidInput, NotFound, PermissionDenied, StaleVersion
 from linkstar.projects.models import StoreProject, Task, TaskStatus
 from linkstar.projects.services import skip_task, update_project, update_task
-from tests.conftest import actor_of
+from tests.support.seed import actor_of
 
 START = dt.date(2026, 11, 2)
 DAY = dt.timedelta(days=1)

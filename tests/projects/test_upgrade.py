@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 
 import pytest
@@ -17,8 +16,6 @@ from linkstar.core.exceptions import (
 )
 from linkstar.playbooks.services import (
     create_draft_version,
-    publish_version,
-    replace_draft_tasks,
     retire_version,
 )
 from linkstar.projects.models import StoreProject, Task, TaskStatus
@@ -29,27 +26,17 @@ from linkstar.projects.upgrade import (
     target_version,
     upgrade_project,
 )
-from tests.conftest import actor_of
-from tests.projects.conftest import MINI_TASKS, START, publish_template
+from tests.support.seed import (
+    MINI_TASKS,
+    NEW_TASK,
+    PROJECT_START,
+    actor_of,
+    changed_mini_tasks,
+    publish_next,
+    publish_template,
+)
 
 DAY = dt.timedelta(days=1)
-
-
-def _tasks(**changes) -> list[dict]:
-    """MINI_TASKS with some blueprints changed (``key=dict``), removed (``key=None``)."""
-    tasks = []
-    for bp in copy.deepcopy(MINI_TASKS):
-        change = changes.get(bp["key"].replace("-", "_"), {})
-        if change is None:
-            continue
-        tasks.append({**bp, **change})
-    return tasks
-
-
-def publish_next(actor, template, tasks):
-    draft = create_draft_version(actor=actor, template=template)
-    replace_draft_tasks(actor=actor, version=draft, tasks=tasks)
-    return publish_version(actor=actor, version=draft)
 
 
 def _snapshot(project: StoreProject) -> tuple:
@@ -70,25 +57,12 @@ def _snapshot(project: StoreProject) -> tuple:
     )
 
 
-NEW_TASK = {
-    "key": "tax-interview",
-    "title": "Tax interview",
-    "phase": "registration",
-    "offset_days": 5,
-    "duration_days": 2,
-    "depends_on": ["check", "collect"],
-    "role": "manager",
-    "document_types": ["w8ben_e"],
-    "approval_levels": 1,
-    "checklist": ["W-8BEN-E signed"],
-    "sets_stage": None,
-}
-
-
 @pytest.fixture
 def v2(as_alice, mini_template):
     """Version 2: adds tax-interview, drops announce, renames and re-dates check."""
-    tasks = _tasks(check={"title": "Check the pack twice", "duration_days": 4}, announce=None)
+    tasks = changed_mini_tasks(
+        check={"title": "Check the pack twice", "duration_days": 4}, announce=None
+    )
     tasks.insert(2, NEW_TASK)
     return publish_next(as_alice, mini_template, tasks)
 
@@ -118,8 +92,8 @@ def test_tasks_the_new_version_adds_are_created_dated_from_the_start_and_wired(
     upgrade_project(actor=as_bob, project=mini_project, version=v2)
     task = task_of(mini_project, "tax-interview")
     assert task.status == TaskStatus.TODO
-    assert task.start_date == START + 5 * DAY
-    assert task.due_date == START + 7 * DAY
+    assert task.start_date == PROJECT_START + 5 * DAY
+    assert task.due_date == PROJECT_START + 7 * DAY
     assert sorted(task.depends_on.values_list("key", flat=True)) == ["check", "collect"]
     assert task.assignee_id == bob.pk  # a manager's step goes to the project's manager
     assert task.document_types == ["w8ben_e"]
@@ -150,7 +124,7 @@ def test_removed_tasks_already_started_or_done_are_kept(
     v2 = publish_next(
         as_alice,
         mini_project.template_version.template,
-        _tasks(announce=None, collect=None, check={"depends_on": []}),
+        changed_mini_tasks(announce=None, collect=None, check={"depends_on": []}),
     )
     plan = upgrade_plan_keys(as_bob, mini_project, v2)
     assert plan["kept"] == ["collect", "announce"]
@@ -181,7 +155,9 @@ def test_changed_steps_not_started_are_updated_field_by_field(
         "checklist": ["page 1", "page 2"],
         "sets_stage": "needs_info",
     }
-    v2 = publish_next(as_alice, mini_project.template_version.template, _tasks(submit=changed))
+    v2 = publish_next(
+        as_alice, mini_project.template_version.template, changed_mini_tasks(submit=changed)
+    )
     upgrade_project(actor=as_bob, project=mini_project, version=v2)
     task = task_of(mini_project, "submit")
     assert task.status == TaskStatus.TODO
@@ -198,7 +174,7 @@ def test_changed_steps_not_started_are_updated_field_by_field(
     )
     assert task.document_types == ["passport", "credit_card"]
     assert task.checklist == [{"text": "page 1", "done": False}, {"text": "page 2", "done": False}]
-    assert (task.start_date, task.due_date) == (START + 6 * DAY, START + 8 * DAY)
+    assert (task.start_date, task.due_date) == (PROJECT_START + 6 * DAY, PROJECT_START + 8 * DAY)
     assert list(task.depends_on.values_list("key", flat=True)) == ["collect"]
     assert task.version == 2
 
@@ -207,7 +183,7 @@ def test_only_the_changed_fields_are_copied_so_a_managers_planning_stays(
     as_alice, as_bob, as_carol, mini_project, task_of, carol
 ):
     check = task_of(mini_project, "check")
-    update_task(actor=as_bob, task=check, due_date=START + 9 * DAY, assignee_id=carol.pk)
+    update_task(actor=as_bob, task=check, due_date=PROJECT_START + 9 * DAY, assignee_id=carol.pk)
     collect = task_of(mini_project, "collect")
     update_task(
         actor=as_carol,
@@ -217,7 +193,7 @@ def test_only_the_changed_fields_are_copied_so_a_managers_planning_stays(
     v2 = publish_next(
         as_alice,
         mini_project.template_version.template,
-        _tasks(
+        changed_mini_tasks(
             check={"title": "Check the whole pack"},
             collect={"checklist": ["licence", "bank statement"]},
         ),
@@ -225,7 +201,7 @@ def test_only_the_changed_fields_are_copied_so_a_managers_planning_stays(
     upgrade_project(actor=as_bob, project=mini_project, version=v2)
     check = task_of(mini_project, "check")
     assert check.title == "Check the whole pack"
-    assert check.due_date == START + 9 * DAY
+    assert check.due_date == PROJECT_START + 9 * DAY
     assert check.assignee_id == carol.pk
     assert task_of(mini_project, "collect").checklist == [
         {"text": "licence", "done": True},
@@ -246,7 +222,7 @@ def test_changed_steps_already_started_or_finished_are_kept(
     v2 = publish_next(
         as_alice,
         mini_project.template_version.template,
-        _tasks(
+        changed_mini_tasks(
             collect={"title": "Collect everything", "duration_days": 9},
             check={"title": "Check loudly", "checklist": ["post"], "depends_on": []},
         ),
@@ -280,15 +256,15 @@ def test_the_project_moves_to_the_new_version_with_counters_right(
 
 
 def test_the_planned_finish_follows_the_plan_unless_set_by_hand(as_alice, as_bob, mini_project):
-    assert mini_project.planned_finish == START + 7 * DAY
+    assert mini_project.planned_finish == PROJECT_START + 7 * DAY
     template = mini_project.template_version.template
-    v2 = publish_next(as_alice, template, _tasks(go_live={"duration_days": 10}))
+    v2 = publish_next(as_alice, template, changed_mini_tasks(go_live={"duration_days": 10}))
     project = upgrade_project(actor=as_bob, project=mini_project, version=v2)
-    assert StoreProject.objects.get(pk=project.pk).planned_finish == START + 14 * DAY
-    update_project(actor=as_bob, project=project, planned_finish=START + 30 * DAY)
-    v3 = publish_next(as_alice, template, _tasks(go_live={"duration_days": 1}))
+    assert StoreProject.objects.get(pk=project.pk).planned_finish == PROJECT_START + 14 * DAY
+    update_project(actor=as_bob, project=project, planned_finish=PROJECT_START + 30 * DAY)
+    v3 = publish_next(as_alice, template, changed_mini_tasks(go_live={"duration_days": 1}))
     project = upgrade_project(actor=as_bob, project=project, version=v3)
-    assert StoreProject.objects.get(pk=project.pk).planned_finish == START + 30 * DAY
+    assert StoreProject.objects.get(pk=project.pk).planned_finish == PROJECT_START + 30 * DAY
 
 
 def test_an_upgrade_is_audited_with_the_keys_of_each_kind(as_bob, bob, mini_project, v2, audit):
@@ -311,7 +287,9 @@ def test_an_admin_may_upgrade_too(as_alice, mini_project, v2):
 
 
 def test_a_project_can_skip_versions(as_alice, as_bob, mini_project, v2):
-    v3 = publish_next(as_alice, mini_project.template_version.template, _tasks(announce=None))
+    v3 = publish_next(
+        as_alice, mini_project.template_version.template, changed_mini_tasks(announce=None)
+    )
     plan = preview_upgrade(actor=as_bob, project=mini_project, version=v3)
     assert plan.keys()["skipped"] == ["announce"] and plan.keys()["added"] == []
     upgrade_project(actor=as_bob, project=mini_project, version=v3)
@@ -407,7 +385,7 @@ def test_outdated_projects_are_the_active_ones_on_an_older_version(
     from linkstar.projects.services import create_project
 
     assert list(outdated_projects(actor=as_bob, template=mini_template)) == []
-    v2 = publish_next(as_alice, mini_template, _tasks(announce=None))
+    v2 = publish_next(as_alice, mini_template, changed_mini_tasks(announce=None))
     newer = create_project(
         actor=as_bob, template_id=mini_template.pk, store_name="Newer", entity_id=entity.pk
     )

@@ -6,13 +6,12 @@ import pytest
 
 from linkstar.audit.models import AuditEvent
 from linkstar.projects.models import StoreProject, Task
-from tests.projects.conftest import MINI_TASKS
-from tests.projects.test_upgrade import NEW_TASK, _tasks, publish_next
+from tests.support.seed import MINI_TASKS, NEW_TASK, changed_mini_tasks, publish_next
 
 
 @pytest.fixture
 def v2(as_alice, mini_template):
-    tasks = _tasks(check={"title": "Check the pack twice"}, announce=None)
+    tasks = changed_mini_tasks(check={"title": "Check the pack twice"}, announce=None)
     tasks.insert(2, NEW_TASK)
     return publish_next(as_alice, mini_template, tasks)
 
@@ -143,7 +142,7 @@ def test_the_preview_costs_the_same_for_a_small_and_a_big_plan(
     big = create_template(actor=as_alice, name="Big", site="amazon-us")
     replace_draft_tasks(actor=as_alice, version=big.versions.get(number=1), tasks=many)
     publish_version(actor=as_alice, version=big.versions.get(number=1))
-    from tests.conftest import actor_of
+    from tests.support.seed import actor_of
 
     as_bob = actor_of(mini_project.organization, bob)
     project = create_project(

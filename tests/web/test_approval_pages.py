@@ -10,9 +10,10 @@ import pytest
 from linkstar.approvals.models import ApprovalDecision, ApprovalRequest
 from linkstar.projects.models import Task
 from linkstar.projects.services import ProjectRow, create_projects_batch, skip_task, update_task
-from tests.conftest import PASSWORD, actor_of
-from tests.gates import pass_gates
-from tests.web.test_project_page import HTMX, client_for, html
+from tests.support.clients import client_for
+from tests.support.gates import pass_gates
+from tests.support.pages import HTMX, html
+from tests.support.seed import PASSWORD, actor_of
 
 pytestmark = pytest.mark.django_db
 

@@ -17,13 +17,13 @@ from linkstar.projects.services import (
     create_projects_batch,
     update_project,
 )
-from tests.gates import pass_gates
+from tests.support.gates import pass_gates
+from tests.support.pages import HTMX
 
 pytestmark = pytest.mark.django_db
 
 AUDIT = "/o/acme/audit/"
 VERIFY = "/o/acme/audit/verify/"
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture

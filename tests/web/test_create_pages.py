@@ -7,7 +7,6 @@ the pages cost a bounded number of queries with 500 projects in the organization
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
@@ -25,17 +24,11 @@ from linkstar.projects.services import (
     org_today,
     validate_projects_batch,
 )
-from tests.conftest import actor_of
+from tests.support.clients import signed_in as client_for
+from tests.support.pages import BATCH, row_inputs, text_of, wizard
+from tests.support.seed import PROJECT_START, actor_of
 
 CREATE = "/o/acme/projects/new/"
-BATCH = "/o/acme/projects/batch/"
-START = dt.date(2026, 11, 2)
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -48,12 +41,8 @@ def many_projects(as_bob, amazon_na, entity, n: int = 500) -> None:
         actor=as_bob,
         template_id=amazon_na.pk,
         rows=[ProjectRow(store_name=f"Bulk {i:03d}", entity_id=entity.pk) for i in range(n)],
-        start_date=START,
+        start_date=PROJECT_START,
     )
-
-
-def text_of(response) -> str:
-    return response.content.decode()
 
 
 def field_errors(html: str, name: str) -> list[str]:
@@ -126,7 +115,7 @@ def test_creating_a_project_redirects_to_its_page(
     assert response["Location"] == f"/o/acme/projects/{project.pk}/"
     assert project.site.code == "amazon-ca" and project.code == "AMZ-CA-0001"
     assert project.manager == bob and list(project.members.all()) == [carol]
-    assert project.start_date == START
+    assert project.start_date == PROJECT_START
     assert project.tasks.count() == project.task_count > 0
     assert AuditEvent.objects.filter(action="project.created", object_id=str(project.pk)).exists()
 
@@ -314,26 +303,6 @@ def test_the_dry_run_checks_permission(org, carol, amazon_na, entity):
 # --- the batch wizard -------------------------------------------------------------------------
 
 
-def wizard(template, *, members=(), start_date="2026-11-02", rows=(), **extra) -> dict:
-    data = {
-        "template": template.pk,
-        "start_date": start_date,
-        "members": list(members),
-        "row_store_name": [r[0] for r in rows],
-        "row_site": [r[1] for r in rows],
-        "row_entity": [r[2] for r in rows],
-        "row_manager": [r[3] for r in rows],
-    }
-    data.update(extra)
-    return data
-
-
-def row_inputs(html: str) -> list[str]:
-    """The store names in the rows table (not in the blank row kept for the script)."""
-    html = html.split('<template id="batch-row-template">')[0]
-    return re.findall(r'name="row_store_name" value="([^"]*)"', html)
-
-
 def test_step_one_preselects_the_template_and_today(as_bob_client, org, amazon_na, entity):
     response = as_bob_client.get(BATCH, {"template": amazon_na.pk})
     assert response.status_code == 200
@@ -432,7 +401,7 @@ def test_a_clean_preview_then_create_lists_the_new_projects(
     created = list(StoreProject.objects.order_by("id"))
     assert [p.code for p in created] == ["AMZ-US-0001", "AMZ-CA-0001", "AMZ-MX-0001"]
     assert all(p.manager == bob and list(p.members.all()) == [carol] for p in created)
-    assert {p.start_date for p in created} == {START}
+    assert {p.start_date for p in created} == {PROJECT_START}
     assert response["Location"] == BATCH + "?done=" + ",".join(str(p.pk) for p in created)
 
     html = text_of(as_bob_client.get(response["Location"]))

@@ -21,17 +21,12 @@ from linkstar.projects.services import (
     org_today,
 )
 from linkstar.projects.views.board import COLUMN_LIMIT
-from tests.conftest import actor_of
-from tests.gates import pass_gates
+from tests.support.clients import signed_in as client_for
+from tests.support.gates import pass_gates
+from tests.support.seed import actor_of
 
 KANBAN = "/o/acme/kanban/"
 STAGES = ["preparing", "under_review", "needs_info", "opened", "rejected", "cancelled"]
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def move_url(project) -> str:

@@ -13,7 +13,9 @@ from linkstar.playbooks.models import Template
 from linkstar.playbooks.services import set_site_default
 from linkstar.projects.forms import parse_pasted_rows
 from linkstar.projects.models import StoreProject
-from tests.web.test_create_pages import BATCH, START, client_for, row_inputs, text_of
+from tests.support.clients import signed_in as client_for
+from tests.support.pages import BATCH, row_inputs, text_of
+from tests.support.seed import PROJECT_START
 
 
 def builtin(key: str) -> Template:
@@ -89,7 +91,7 @@ def test_amazon_shopee_and_tiktok_rows_are_created_in_one_go(
     assert by_name["Xinghe MY"].template_version.template == builtin("shopee-cb")
     assert by_name["Yunfan TikTok MY"].template_version.template == builtin("tiktok-shop-cb")
     assert all(p.manager == bob and carol in p.members.all() for p in created)
-    assert {p.start_date for p in created} == {START}
+    assert {p.start_date for p in created} == {PROJECT_START}
     html = text_of(as_bob_client.get(response["Location"]))
     for p in created:
         assert p.code in html

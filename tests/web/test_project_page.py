@@ -20,12 +20,13 @@ from linkstar.projects.services import (
     skip_task,
     update_task,
 )
-from tests.conftest import actor_of
-from tests.gates import pass_gates
+from tests.support.clients import client_for
+from tests.support.gates import pass_gates
+from tests.support.pages import HTMX, html
+from tests.support.seed import actor_of
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 TABS = ("tasks", "gantt", "team", "history")
 # Session, user, membership, project (+ members), plan (+ dependencies), members for the
 # selects, permission checks, history's approvals and users: a fixed handful.
@@ -35,19 +36,6 @@ MAX_QUERIES = 14
 def url(project, tab: str | None = None) -> str:
     base = f"/o/acme/projects/{project.pk}/"
     return f"{base}?tab={tab}" if tab else base
-
-
-def client_for(user, language: str = "en") -> Client:
-    """A signed-in browser; English so that assertions read in the msgids (Chinese is the
-    default and is tested on its own)."""
-    client = Client()
-    client.force_login(user)
-    client.cookies["linkstar_language"] = language
-    return client
-
-
-def html(response) -> str:
-    return response.content.decode()
 
 
 def task(project, key: str) -> Task:

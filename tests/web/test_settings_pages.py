@@ -12,7 +12,7 @@ from linkstar.accounts.models import ApiToken, Membership, Role
 from linkstar.accounts.services import add_member, issue_token, user_for_token
 from linkstar.audit.models import AuditEvent
 from linkstar.projects.services import ProjectRow, create_projects_batch
-from tests.conftest import PASSWORD
+from tests.support.seed import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -19,9 +19,10 @@ from linkstar.projects.services import (
     skip_task,
     update_task,
 )
-from tests.conftest import actor_of
-from tests.gates import pass_gates
-from tests.web.test_project_page import HTMX, client_for, html
+from tests.support.clients import client_for
+from tests.support.gates import pass_gates
+from tests.support.pages import HTMX, html
+from tests.support.seed import actor_of
 
 pytestmark = pytest.mark.django_db
 

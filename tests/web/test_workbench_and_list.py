@@ -12,14 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from linkstar.approvals.models import ApprovalRequest
 from linkstar.projects.models import Task, TaskStatus
 from linkstar.projects.services import ProjectRow, change_stage, create_projects_batch, update_task
-from tests.conftest import actor_of
-from tests.gates import pass_gates
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+from tests.support.clients import signed_in as client_for
+from tests.support.gates import pass_gates
+from tests.support.seed import actor_of
 
 
 def grow(as_bob, amazon_na, entity, carol, n: int, prefix: str = "Shop"):

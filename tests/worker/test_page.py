@@ -10,9 +10,9 @@ from django_tasks_db.models import DBTaskResult
 from linkstar.audit.models import AuditEvent
 from linkstar.core import clock
 from linkstar.worker.runner import beat
-from tests.conftest import PASSWORD
-from tests.jobs import run_jobs
-from tests.worker.tasks import always_fails
+from tests.support.jobs import run_jobs
+from tests.support.seed import PASSWORD
+from tests.support.worker_tasks import always_fails
 
 pytestmark = pytest.mark.django_db
 PAGE = "/o/acme/settings/jobs/"
@@ -47,7 +47,7 @@ def test_an_administrator_sees_queue_workers_periodic_jobs_and_failures(
     assert 'data-periodic="worker.prune"' in html
     assert html.count('data-outcome="retry"') == 1
     assert html.count('data-outcome="failed"') == 1
-    assert "tests.worker.tasks.always_fails" in html
+    assert "tests.support.worker_tasks.always_fails" in html
     assert "robot webhook answered 500" not in html  # messages are for site operators only
     assert 'data-action="retry"' not in html
 

@@ -17,9 +17,9 @@ from linkstar.core import clock
 from linkstar.worker.models import JobFailure, ScheduledRun, WorkerHeartbeat
 from linkstar.worker.runner import recover_abandoned
 from linkstar.worker.scheduler import collect_periodic
-from tests.jobs import run_jobs
-from tests.worker.conftest import ROOT, worker_command, worker_env
-from tests.worker.tasks import slow_the_first_time, write_file
+from tests.support.jobs import run_jobs
+from tests.support.worker import ROOT, worker_command, worker_env
+from tests.support.worker_tasks import slow_the_first_time, write_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,8 +12,8 @@ from django_tasks_db.models import DBTaskResult
 from linkstar.core import clock
 from linkstar.worker.models import JobFailure
 from linkstar.worker.retry import backoff
-from tests.jobs import queued_jobs, run_jobs
-from tests.worker.tasks import add, always_fails, flaky
+from tests.support.jobs import queued_jobs, run_jobs
+from tests.support.worker_tasks import add, always_fails, flaky
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +89,7 @@ def test_a_job_that_keeps_failing_gives_up_after_the_last_attempt_and_is_recorde
         (3, "failed"),
     ]
     assert failures[-1].retry_at is None
-    assert all(f.task_path == "tests.worker.tasks.always_fails" for f in failures)
+    assert all(f.task_path == "tests.support.worker_tasks.always_fails" for f in failures)
     assert queued_jobs() == 0
 
 

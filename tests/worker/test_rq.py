@@ -16,9 +16,9 @@ from linkstar.worker.models import JobFailure, ScheduledRun
 from linkstar.worker.runner import backend_kind
 from linkstar.worker.schedule import Periodic
 from linkstar.worker.scheduler import Scheduler
-from tests.jobs import queued_jobs, run_jobs
-from tests.worker.conftest import ROOT, worker_command, worker_env
-from tests.worker.tasks import add, always_fails, flaky, heartbeat_job, write_file
+from tests.support.jobs import queued_jobs, run_jobs
+from tests.support.worker import ROOT, worker_command, worker_env
+from tests.support.worker_tasks import add, always_fails, flaky, heartbeat_job, write_file
 
 # RQ schedules retries and leases on the Redis server's clock, which faketime cannot move: under
 # a moved process clock the two disagree by a year (and rq's pub/sub thread can hang).

@@ -14,10 +14,10 @@ from linkstar.core import clock
 from linkstar.worker.models import ScheduledRun
 from linkstar.worker.schedule import Periodic
 from linkstar.worker.scheduler import Scheduler, collect_periodic
-from tests.worker.tasks import heartbeat_job
+from tests.support.worker_tasks import heartbeat_job
 
 EVERY_5_MIN = Periodic(name="tests.heartbeat", every=dt.timedelta(minutes=5), task=heartbeat_job)
-JOB_PATH = "tests.worker.tasks.heartbeat_job"
+JOB_PATH = "tests.support.worker_tasks.heartbeat_job"
 
 
 def _slot_start(moment: dt.datetime, minutes: int = 5) -> dt.datetime:

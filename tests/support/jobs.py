@@ -3,7 +3,7 @@ backend: ``run_jobs()`` drains the queue (the database backend's table, or RQ on
 ``REDIS_URL`` is set) and returns how many jobs ran. Jobs that fail are retried on a later call
 once their backoff has passed (move the clock: ``with clock.travel(minutes=5): run_jobs()``).
 
-Used as a pytest plugin too (``-p tests.jobs``, as ``scripts/test.sh`` does in its Redis pass):
+Used as a pytest plugin too (``-p tests.support.jobs``, as ``scripts/test.sh`` does in its Redis pass):
 each test process then takes a Redis database of its own and empties it before every test, so
 that test processes running side by side never run each other's jobs.
 """

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.api.conftest import World
+from tests.support.world import World
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import io
 import struct
 import zipfile
 import zlib
+from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -134,3 +135,7 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
 
 def licence(name: str = "营业执照.pdf", text: str = "LinkStar"):
     return upload(name, pdf_bytes(text), "application/pdf")
+
+
+def stored_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
