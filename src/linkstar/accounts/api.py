@@ -17,10 +17,10 @@ from linkstar.accounts.schemas import (
     TokenIn,
     TokenOut,
 )
-from linkstar.api.common import ERRORS, actor_for, page
-from linkstar.api.paging import Paging
+from linkstar.accounts.web import actor_for
 from linkstar.core import policy
 from linkstar.core.actors import client_ip
+from linkstar.core.api import ERRORS, Paging, page
 
 router = Router(tags=["auth and organizations"])
 

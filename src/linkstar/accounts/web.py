@@ -1,5 +1,5 @@
-"""The signed-in person as a member of the organization of the page, and the organization
-switcher of the layout."""
+"""Who is acting: the signed-in person (a page) or the token's user (the API) as a member of the
+organization of the request; and the organization switcher of the layout."""
 
 from __future__ import annotations
 
@@ -11,7 +11,20 @@ from django.urls import resolve
 from linkstar.accounts.models import Membership
 from linkstar.core import policy
 from linkstar.core.actors import Actor, client_ip
+from linkstar.core.exceptions import NotFound
 from linkstar.core.web import LoginRequired
+
+
+def actor_for(request, org: str) -> Actor:
+    """The caller as a member of ``org``; not a member → 404, as if it did not exist."""
+    membership = (
+        Membership.objects.select_related("organization", "user")
+        .filter(user=request.auth, organization__slug=org)
+        .first()
+    )
+    if membership is None:
+        raise NotFound()
+    return Actor.from_membership(membership, ip=client_ip(request), via="api")
 
 
 def web_actor(request, org: str) -> Actor:

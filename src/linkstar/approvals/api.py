@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from ninja import Query, Router
 
-from linkstar.api.common import ERRORS, actor_for, page
-from linkstar.api.paging import Paging
+from linkstar.accounts.web import actor_for
 from linkstar.approvals import selectors, services
 from linkstar.approvals.schemas import ApprovalList, ApprovalOut, DecideIn, WithdrawIn
+from linkstar.core.api import ERRORS, Paging, page
 
 router = Router(tags=["approvals"])
 

@@ -7,12 +7,12 @@ from django.urls import reverse
 from ninja import Query, Router, Status
 from pydantic import Field
 
-from linkstar.api.common import ERRORS, actor_for, page
-from linkstar.api.paging import Paging
+from linkstar.accounts.web import actor_for
 from linkstar.archives import selectors, services
 from linkstar.archives.downloads import archive_response, export_response
 from linkstar.archives.models import ArchiveJob, ArchiveStatus
 from linkstar.archives.schemas import ArchiveIn, ArchiveList, ArchiveOut, CalendarFeedOut
+from linkstar.core.api import ERRORS, Paging, page
 from linkstar.core.exceptions import FieldError, InvalidInput
 from linkstar.projects.api import ProjectFilters
 

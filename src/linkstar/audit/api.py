@@ -4,13 +4,13 @@ import datetime as dt
 
 from ninja import Query, Router, Schema
 
-from linkstar.api.common import ERRORS, actor_for, page
-from linkstar.api.paging import Paging
+from linkstar.accounts.web import actor_for
 from linkstar.audit import selectors
 from linkstar.audit.schemas import AuditEventOut
 from linkstar.audit.serializers import audit_event_out
 from linkstar.audit.services import verify_chain
 from linkstar.core import policy
+from linkstar.core.api import ERRORS, Paging, page
 
 router = Router(tags=["audit"])
 

@@ -3,10 +3,9 @@ from __future__ import annotations
 from django.db.models import Max
 from ninja import Query, Router
 
-from linkstar.api.common import ERRORS, page
-from linkstar.api.paging import Paging
 from linkstar.catalog import selectors
 from linkstar.catalog.schemas import DocumentTypeList, PlatformList, SiteDetail
+from linkstar.core.api import ERRORS, Paging, page
 from linkstar.playbooks.models import Template
 
 router = Router(tags=["catalog"])

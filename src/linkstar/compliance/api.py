@@ -3,8 +3,7 @@ from __future__ import annotations
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from linkstar.api.common import ERRORS, actor_for, page
-from linkstar.api.paging import Paging
+from linkstar.accounts.web import actor_for
 from linkstar.compliance import selectors, services
 from linkstar.compliance.schemas import (
     EnvironmentIn,
@@ -17,6 +16,7 @@ from linkstar.compliance.schemas import (
     RiskList,
     RiskOut,
 )
+from linkstar.core.api import ERRORS, Paging, page
 from linkstar.projects import selectors as project_selectors
 
 router = Router(tags=["compliance: readiness and association risks"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ninja import Query, Router, Status
 
-from linkstar.api.common import ERRORS, actor_for, page
-from linkstar.api.paging import Paging
+from linkstar.accounts.web import actor_for
+from linkstar.core.api import ERRORS, Paging, page
 from linkstar.delivery import selectors, services
 from linkstar.delivery.models import DeliveryState
 from linkstar.delivery.schemas import (

@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from linkstar.api.common import ERRORS, actor_for, page
-from linkstar.api.paging import Paging
+from linkstar.accounts.web import actor_for
 from linkstar.core import policy
+from linkstar.core.api import ERRORS, Paging, page
 from linkstar.core.exceptions import FieldError, InvalidInput
 from linkstar.documents import selectors, services
 from linkstar.documents.downloads import file_response

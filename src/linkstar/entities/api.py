@@ -10,8 +10,8 @@ from django.db import transaction
 from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
 
-from linkstar.api.common import ERRORS, actor_for, page
-from linkstar.api.paging import Paging
+from linkstar.accounts.web import actor_for
+from linkstar.core.api import ERRORS, Paging, page
 from linkstar.core.clock import org_today
 from linkstar.entities import selectors, services
 from linkstar.entities.schemas import (

@@ -8,7 +8,8 @@ from typing import Any
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from linkstar.api.common import ERRORS, actor_for
+from linkstar.accounts.web import actor_for
+from linkstar.core.api import ERRORS
 from linkstar.exchange import progress, selectors, services
 from linkstar.exchange.models import ImportJob
 

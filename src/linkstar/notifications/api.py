@@ -6,9 +6,9 @@ from django.utils import translation
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from linkstar.api.common import ERRORS, actor_for
-from linkstar.api.paging import Paging
+from linkstar.accounts.web import actor_for
 from linkstar.core import policy
+from linkstar.core.api import ERRORS, Paging
 from linkstar.notifications import messages, selectors, services
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.preferences import from_row, org_settings

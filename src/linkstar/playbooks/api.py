@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.db.models import Max, Q
 from ninja import Query, Router, Status
 
-from linkstar.api.common import ERRORS, actor_for, page
-from linkstar.api.paging import Paging
+from linkstar.accounts.web import actor_for
+from linkstar.core.api import ERRORS, Paging, page
 from linkstar.playbooks import selectors, services
 from linkstar.playbooks.models import Template, VersionStatus
 from linkstar.playbooks.schemas import (

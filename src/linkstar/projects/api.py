@@ -5,10 +5,10 @@ import datetime as dt
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from linkstar.api.common import ERRORS, actor_for, page
-from linkstar.api.paging import Paging
+from linkstar.accounts.web import actor_for
 from linkstar.audit.serializers import audit_event_out
 from linkstar.core import policy
+from linkstar.core.api import ERRORS, Paging, page
 from linkstar.projects import selectors, services
 from linkstar.projects.schemas import (
     BatchIn,

@@ -7,7 +7,8 @@ from typing import Any
 from ninja import Router, Schema
 from pydantic import Field
 
-from linkstar.api.common import ERRORS, actor_for
+from linkstar.accounts.web import actor_for
+from linkstar.core.api import ERRORS
 from linkstar.projects import selectors
 from linkstar.projects.schemas import ProjectOut
 from linkstar.projects.serializers import project_out

@@ -1,14 +1,11 @@
-"""Helpers every router uses: the caller's actor in an organization, pagination, errors."""
+"""What every API router shares: the error body of API.md, paging, a page of results."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ninja import Schema
-
-from linkstar.accounts.models import Membership
-from linkstar.core.actors import Actor, client_ip
-from linkstar.core.exceptions import NotFound
+from pydantic import Field
 
 
 class ErrorItem(Schema):
@@ -26,16 +23,9 @@ class ErrorOut(Schema):
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-def actor_for(request, org: str) -> Actor:
-    """The caller as a member of ``org``; not a member → 404, as if it did not exist."""
-    membership = (
-        Membership.objects.select_related("organization", "user")
-        .filter(user=request.auth, organization__slug=org)
-        .first()
-    )
-    if membership is None:
-        raise NotFound()
-    return Actor.from_membership(membership, ip=client_ip(request), via="api")
+class Paging(Schema):
+    limit: int = Field(50, ge=1, le=500, description="Page size (default 50, max 500).")
+    offset: int = Field(0, ge=0)
 
 
 def page(items, *, limit: int, offset: int, serialize) -> dict[str, Any]:
