@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import Q
 
 from linkstar.accounts.models import Membership, Organization, User
 from linkstar.accounts.services import add_member, create_organization, create_user
 from linkstar.approvals.models import ApprovalStatus
 from linkstar.approvals.services import decide_approval
+from linkstar.catalog.models import DocumentType
+from linkstar.compliance.models import AssociationRisk, RiskStatus
+from linkstar.compliance.services import acknowledge_risk
 from linkstar.core.actors import Actor
+from linkstar.documents.services import upload_document
 from linkstar.entities.services import create_entity
 from linkstar.playbooks.models import Template
 from linkstar.projects.models import Stage, TaskStatus
@@ -110,10 +116,6 @@ def _pdf(title: str) -> bytes:
 def _demo_documents(admin: Actor, entities, today: dt.date) -> None:
     """Every catalog document in each entity's vault, so that the readiness gates let the demo
     projects through; one licence expires soon, to show the warning."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from linkstar.catalog.models import DocumentType
-    from linkstar.documents.services import upload_document
 
     for index, entity in enumerate(entities):
         for doc_type in DocumentType.objects.all():
@@ -131,10 +133,6 @@ def _demo_documents(admin: Actor, entities, today: dt.date) -> None:
 
 def _accept_risks(bob: Actor, project) -> None:
     """The manager looks at the project's association risks before submitting it."""
-    from django.db.models import Q
-
-    from linkstar.compliance.models import AssociationRisk, RiskStatus
-    from linkstar.compliance.services import acknowledge_risk
 
     for risk in AssociationRisk.objects.filter(
         Q(project=project) | Q(other_project=project), status=RiskStatus.OPEN

@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 
 
@@ -46,8 +48,6 @@ def _secret_key() -> str:
     # A generated key kept in the data dir: stable across restarts, never committed.
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
-        from django.utils.crypto import get_random_string
-
         key_file.write_text(get_random_string(64), encoding="utf-8")
         key_file.chmod(0o600)
     return key_file.read_text(encoding="utf-8").strip()
@@ -68,8 +68,6 @@ def _generated_key(name: str, make) -> str:
 
 
 def _encryption_keys() -> list[str]:
-    from cryptography.fernet import Fernet
-
     configured = env("LINKSTAR_ENCRYPTION_KEYS")
     value = configured or _generated_key("encryption", lambda: Fernet.generate_key().decode())
     return [k.strip() for k in value.replace("\n", ",").split(",") if k.strip()]

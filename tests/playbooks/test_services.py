@@ -16,13 +16,17 @@ from linkstar.core.exceptions import (
     TransitionNotAllowed,
 )
 from linkstar.playbooks.models import TaskBlueprint, Template, TemplateVersion, VersionStatus
-from linkstar.playbooks.selectors import latest_published, template_list, visible_templates
+from linkstar.playbooks.selectors import (
+    get_version,
+    latest_published,
+    template_list,
+    visible_templates,
+)
 from linkstar.playbooks.services import (
     BLUEPRINT_FIELDS,
     create_draft_version,
     create_template,
     get_template_for,
-    get_version,
     publish_version,
     replace_draft_tasks,
     retire_version,

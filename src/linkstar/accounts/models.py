@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linkstar.core import clock
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
@@ -153,8 +155,6 @@ class ApiToken(models.Model):
         return self.scope == TokenScope.READ
 
     def is_usable(self, now=None) -> bool:
-        from linkstar.core import clock
-
         now = now or clock.now()
         if self.revoked_at is not None:
             return False

@@ -23,8 +23,11 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+from linkstar.api.auth import authenticate_token
+from linkstar.api.errors import error_response
 from linkstar.core import clock
 from linkstar.core.exceptions import DomainError
+from linkstar.worker.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, no spaces
@@ -44,15 +47,8 @@ def idempotent(run):
     return wrapper
 
 
-def _error(request, status: int, detail: str, code: str, errors=None):
-    from linkstar.api.main import _error as api_error
-
-    return api_error(request, status, detail, code, errors)
-
-
 def _caller(request):
     """The token's user, or None (then the request runs as usual and fails its auth)."""
-    from linkstar.api.main import authenticate_token
 
     header = request.headers.get("Authorization", "")
     scheme, _sep, raw = header.partition(" ")
@@ -94,7 +90,6 @@ def request_hash(request) -> str:
 
 def _claim(*, user, org: str, key: str, fingerprint: str, request):
     """(record, created): the stored record of this key, inserting it when new or expired."""
-    from linkstar.worker.models import IdempotencyRecord
 
     for _attempt in range(3):
         now = clock.now()
@@ -127,7 +122,6 @@ def _claim(*, user, org: str, key: str, fingerprint: str, request):
 def _take_over_abandoned(record) -> bool:
     """A first request still "in progress" long after it began died with its process: the
     retry takes its place (one retry only: the update is conditional)."""
-    from linkstar.worker.models import IdempotencyRecord
 
     now = clock.now()
     lock = dt.timedelta(seconds=settings.LINKSTAR_IDEMPOTENCY_LOCK_SECONDS)
@@ -151,11 +145,9 @@ def _replay(record) -> HttpResponse:
 
 
 def _run_once(run, request, key: str, args, kwargs):
-    from linkstar.worker.models import IdempotencyRecord
-
     if not KEY_PATTERN.match(key):
         message = _("An Idempotency-Key is 1 to 255 visible ASCII characters.")
-        return _error(
+        return error_response(
             request,
             422,
             f"{HEADER}: {message}",
@@ -171,7 +163,7 @@ def _run_once(run, request, key: str, args, kwargs):
     )
     if not created:
         if record.request_hash != fingerprint:
-            return _error(
+            return error_response(
                 request,
                 422,
                 _("This Idempotency-Key was used for a different request."),
@@ -181,7 +173,7 @@ def _run_once(run, request, key: str, args, kwargs):
         if record.status_code is not None:
             return _replay(record)
         if not _take_over_abandoned(record):
-            return _error(
+            return error_response(
                 request,
                 409,
                 _("A request with this Idempotency-Key is still being answered; retry later."),

@@ -7,38 +7,19 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer
 
-from linkstar.accounts.services import token_for_raw
+from linkstar.accounts.api import router as accounts_router
+from linkstar.api.auth import BearerToken
+from linkstar.api.errors import error_response
 from linkstar.api.idempotency import idempotent
-from linkstar.core.exceptions import DomainError, InvalidInput, PermissionDenied
-
-READ_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-
-def authenticate_token(request, raw: str):
-    """The token's user, or None. The token is kept on the request (``request.api_token``), and
-    looked up once per request even when asked twice (the idempotency wrapper asks first)."""
-    cached = getattr(request, "_linkstar_token", None)
-    if cached is not None and cached[0] == raw:
-        token = cached[1]
-    else:
-        token = token_for_raw(raw)
-        request._linkstar_token = (raw, token)
-    if token is None:
-        return None
-    request.api_token = token
-    if token.is_read_only and request.method not in READ_METHODS:
-        raise PermissionDenied(
-            _("This API token is read-only: it may only read (GET)."), code="token_scope"
-        )
-    return token.user
-
-
-class BearerToken(HttpBearer):
-    def authenticate(self, request, token: str):
-        return authenticate_token(request, token)
-
+from linkstar.approvals.api import router as approvals_router
+from linkstar.audit.api import router as audit_router
+from linkstar.catalog.api import router as catalog_router
+from linkstar.core.exceptions import DomainError, InvalidInput
+from linkstar.documents.api import router as documents_router
+from linkstar.entities.api import router as entities_router
+from linkstar.playbooks.api import router as playbooks_router
+from linkstar.projects.api import router as projects_router
 
 api = NinjaAPI(
     title="LinkStar API",
@@ -54,17 +35,10 @@ api = NinjaAPI(
 api.add_decorator(idempotent, mode="view")
 
 
-def _error(request, status: int, detail: str, code: str, errors: list[dict] | None = None):
-    body = {"detail": detail, "code": code}
-    if errors is not None:
-        body["errors"] = errors
-    return api.create_response(request, body, status=status)
-
-
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
     errors = [e.as_dict() for e in exc.errors] if isinstance(exc, InvalidInput) else None
-    return _error(request, exc.status, exc.detail, exc.code, errors)
+    return error_response(request, exc.status, exc.detail, exc.code, errors)
 
 
 def _field_error(item: dict) -> dict:
@@ -83,12 +57,12 @@ def _field_error(item: dict) -> dict:
 def validation_error(request, exc: NinjaValidationError):
     errors = [_field_error(e) for e in exc.errors]
     first = errors[0] if errors else {"field": "body", "message": "invalid"}
-    return _error(request, 422, f"{first['field']}: {first['message']}", "invalid", errors)
+    return error_response(request, 422, f"{first['field']}: {first['message']}", "invalid", errors)
 
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request, exc):
-    return _error(
+    return error_response(
         request, 401, _("Authentication required: send a valid API token."), "unauthenticated"
     )
 
@@ -98,25 +72,16 @@ def http_error(request, exc: HttpError):
     # Ninja raises 400 for a body that is not JSON: invalid input, answered as API.md says.
     if exc.status_code == 400:
         errors = [{"field": "body", "message": str(exc)}]
-        return _error(request, 422, f"body: {exc}", "invalid", errors)
-    return _error(request, exc.status_code, str(exc), f"http_{exc.status_code}")
+        return error_response(request, 422, f"body: {exc}", "invalid", errors)
+    return error_response(request, exc.status_code, str(exc), f"http_{exc.status_code}")
 
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return _error(request, 404, _("Not found."), "not_found")
+    return error_response(request, 404, _("Not found."), "not_found")
 
 
 def _mount() -> None:
-    from linkstar.accounts.api import router as accounts_router
-    from linkstar.approvals.api import router as approvals_router
-    from linkstar.audit.api import router as audit_router
-    from linkstar.catalog.api import router as catalog_router
-    from linkstar.documents.api import router as documents_router
-    from linkstar.entities.api import router as entities_router
-    from linkstar.playbooks.api import router as playbooks_router
-    from linkstar.projects.api import router as projects_router
-
     api.add_router("", accounts_router)
     api.add_router("", catalog_router)
     api.add_router("", entities_router)

@@ -18,39 +18,8 @@ from linkstar.notifications import events
 from linkstar.notifications.kinds import EventKind
 from linkstar.projects.models import Task
 from linkstar.projects.services import status as task_status
-
-
-def open_approval_request(*, actor: Actor, task: Task) -> ApprovalRequest:
-    """Called by ``update_task`` (in its transaction) when a task needing approval is done."""
-    if task.approval_requests.filter(status=ApprovalStatus.PENDING).exists():
-        raise Conflict(
-            _("An approval request for this task is already pending."), code="approval_pending"
-        )
-    approval = ApprovalRequest.objects.create(
-        organization=actor.organization,
-        task=task,
-        project_id=task.project_id,
-        levels=task.approval_levels,
-        requested_by=actor.user,
-    )
-    record(
-        actor=actor,
-        action="approval.requested",
-        obj=approval,
-        project_id=task.project_id,
-        changes={
-            "task_id": {"before": None, "after": task.pk},
-            "levels": {"before": None, "after": approval.levels},
-        },
-    )
-    events.publish(
-        EventKind.APPROVAL_REQUESTED,
-        actor=actor,
-        task=task,
-        obj=approval,
-        data={"approval_id": approval.pk, "level": 1, "levels": approval.levels},
-    )
-    return approval
+from linkstar.projects.services.lifecycle import require_active
+from linkstar.projects.services.tasks import finish_task
 
 
 @transaction.atomic
@@ -59,7 +28,6 @@ def decide_approval(
 ) -> ApprovalRequest:
     """Decide the current level. Reviewers, admins and the project's manager decide; never the
     requester, never someone who decided an earlier level (403 ``four_eyes``)."""
-    from linkstar.projects.services import _require_active, finish_task
 
     approval = (
         ApprovalRequest.objects.select_for_update()
@@ -74,7 +42,7 @@ def decide_approval(
         raise Conflict(
             _("This request was already %(s)s.") % {"s": approval.status}, code="approval_decided"
         )
-    _require_active(approval.project)
+    require_active(approval.project)
     earlier = set(approval.decisions.values_list("decided_by_id", flat=True))
     refusal = four_eyes_refusal(actor.user_id, approval, earlier)
     if refusal:
@@ -167,7 +135,6 @@ def withdraw_approval(
     """Take back a request for approval before its last level is decided (sent too early, or
     the work needs more): the task is in progress again. The requester or the project's
     manager."""
-    from linkstar.projects.services import _require_active
 
     approval = (
         ApprovalRequest.objects.select_for_update()
@@ -185,7 +152,7 @@ def withdraw_approval(
                 "Only the person who asked for this approval or the project's manager may withdraw it."
             )
         )
-    _require_active(approval.project)
+    require_active(approval.project)
     reason = (reason or "").strip()
     now = timezone.now()
     approval.status = ApprovalStatus.WITHDRAWN

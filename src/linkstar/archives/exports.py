@@ -22,6 +22,10 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from linkstar.entities.sensitive import masked
 from linkstar.playbooks.models import Phase
@@ -310,16 +314,11 @@ def context_for(organization, *, today: dt.date, dependencies: dict | None = Non
 
 
 def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
     return get_column_letter(index)
 
 
 def write_xlsx(sheets: list[Sheet], ctx: dict, out: IO[bytes]) -> int:
     """Write the workbook to ``out``; returns the number of data rows written."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
 
     workbook = Workbook(write_only=True)
     header_font = Font(bold=True)

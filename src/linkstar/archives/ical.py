@@ -9,6 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
 
 from linkstar.archives import selectors
 from linkstar.core import clock
@@ -25,8 +26,6 @@ def task_uid(task) -> str:
 
 
 def calendar_for(actor: Actor) -> bytes:
-    from icalendar import Calendar, Event
-
     language = getattr(actor.user, "language", None) or settings.LANGUAGE_CODE
     org = actor.organization
     with translation.override(language):

@@ -31,12 +31,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from linkstar.accounts.models import Membership
+from linkstar.archives.builder import ArchiveWriter, write_project
 from linkstar.archives.models import ArchiveDownload, ArchiveJob, ArchiveStatus, CalendarFeed
 from linkstar.audit.services import record
 from linkstar.core import clock, jobs, policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import Conflict, DomainError, FieldError, InvalidInput, NotFound
 from linkstar.documents.services import document_storage
+from linkstar.platformmail.archive import mail_for_archive
+from linkstar.projects import selectors as project_selectors
 from linkstar.projects import visibility
 
 log = logging.getLogger(__name__)
@@ -87,8 +90,6 @@ def _clean_filters(filters: dict) -> dict:
 
 
 def _resolve_projects(actor: Actor, project_ids, filters) -> tuple[list, dict]:
-    from linkstar.projects import selectors as project_selectors
-
     if (project_ids is None) == (filters is None):
         raise InvalidInput(
             FieldError("project_ids", _("Send either a list of project ids or filters."))
@@ -179,8 +180,6 @@ def _requester_actor(job: ArchiveJob) -> Actor | None:
 
 def build_archive(*, job_id: int) -> ArchiveJob:
     """Build a queued archive (idempotent: a job already built, failed or taken is left alone)."""
-    from linkstar.archives.builder import ArchiveWriter, write_project
-    from linkstar.platformmail.archive import mail_for_archive
 
     taken = ArchiveJob.objects.filter(pk=job_id, status=ArchiveStatus.QUEUED).update(
         status=ArchiveStatus.RUNNING, started_at=clock.now(), processed=0

@@ -6,20 +6,17 @@ import datetime as dt
 
 from django_tasks import task
 
+from linkstar.archives.services import build_archive, cleanup_expired_archives
 from linkstar.worker.schedule import Periodic
 
 
 @task()
 def build_archive_job(job_id: int) -> None:
-    from linkstar.archives.services import build_archive
-
     build_archive(job_id=job_id)
 
 
 @task()
 def cleanup_archives() -> None:
-    from linkstar.archives.services import cleanup_expired_archives
-
     cleanup_expired_archives()
 
 

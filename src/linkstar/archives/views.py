@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -88,8 +88,6 @@ def archive_request(request, org: str):
     if ids:
         job = services.request_archive(actor=actor, project_ids=ids)
     else:
-        from django.http import QueryDict
-
         params = QueryDict(request.POST.get("query", ""))
         filters = {k: v for k, v in filter_form(actor, params).filters().items() if v is not None}
         filters.pop("order", None)

@@ -20,6 +20,9 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
+from psycopg import sql
+
 from linkstar.backups.errors import BackupError
 
 SQLITE = "sqlite"
@@ -128,8 +131,6 @@ class PgTarget:
         )
 
     def connect(self, **kwargs):
-        import psycopg
-
         params = {"dbname": self.name, "connect_timeout": 10}
         for key, value in (
             ("user", self.user),
@@ -190,8 +191,6 @@ def _server_major(conn) -> int:
 
 
 def _pg_facts(conn) -> tuple[dict[str, int], dict[str, str]]:
-    from psycopg import sql
-
     tables = [
         row[0]
         for row in conn.execute(

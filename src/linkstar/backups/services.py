@@ -43,6 +43,7 @@ from linkstar.backups.database import (
 )
 from linkstar.backups.errors import BackupError
 from linkstar.core import clock
+from linkstar.documents.services import document_storage
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +131,6 @@ def _walk(storage, folder: str = ""):
 
 
 def file_storage():
-    from linkstar.documents.services import document_storage
-
     return document_storage()
 
 

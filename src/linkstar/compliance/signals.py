@@ -14,11 +14,11 @@ from functools import partial
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from linkstar.compliance.services import on_identifiers_changed
+from linkstar.entities.models import SellerEntity
+
 
 def _detect(entity_id: int) -> None:
-    from linkstar.compliance.services import on_identifiers_changed
-    from linkstar.entities.models import SellerEntity
-
     entity = SellerEntity.objects.filter(pk=entity_id).first()
     if entity is not None:
         with transaction.atomic():
@@ -32,8 +32,6 @@ def _entity_written(sender, instance, **kwargs) -> None:
 
 
 def connect() -> None:
-    from linkstar.entities.models import SellerEntity
-
     try:
         from linkstar.entities.identifiers import RECORD_MODELS
     except ImportError:  # the records are not there: the entity alone holds identifiers

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+
 if TYPE_CHECKING:
     from linkstar.accounts.models import Membership, Organization, User
 
@@ -50,8 +52,6 @@ class Actor:
 
 
 def client_ip(request) -> str | None:
-    from django.conf import settings
-
     if settings.LINKSTAR_TRUST_PROXY_HEADERS:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:

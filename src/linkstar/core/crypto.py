@@ -17,8 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.apps import apps
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, router, transaction
 
 PREFIX = "enc1:"  # marks a stored ciphertext, so a plain value is never mistaken for one
 
@@ -162,7 +163,6 @@ def add_key_to_file(path: str | Path, key: str) -> list[str]:
 
 def encrypted_fields() -> list[tuple[type[models.Model], list[EncryptedTextField]]]:
     """Every concrete model with ``EncryptedTextField``s, found through the app registry."""
-    from django.apps import apps
 
     found = []
     for model in apps.get_models():
@@ -180,7 +180,6 @@ def reencrypt_all(*, batch_size: int = 500) -> dict[str, dict[str, int]]:
     batches (one transaction each), reading and writing ciphertext only — nothing is decrypted
     into memory beyond what ``MultiFernet.rotate`` does. A plain value left by an old version is
     encrypted on the way. Returns ``{"app.Model": {"rows": n, "values": m}}``."""
-    from django.db import connections, router, transaction
 
     report: dict[str, dict[str, int]] = {}
     for model, fields in encrypted_fields():

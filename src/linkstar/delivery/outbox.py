@@ -12,8 +12,20 @@ from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import ngettext
 
 from linkstar.core import clock, jobs
+from linkstar.delivery import ratelimit
+from linkstar.delivery.models import (
+    CHAT_KINDS,
+    EMAIL,
+    Channel,
+    ChannelKind,
+    Delivery,
+    DeliveryState,
+)
+from linkstar.notifications.messages import ORG_LANGUAGE
 
 
 @dataclass
@@ -63,7 +75,6 @@ def queue_chat(*, event, message: Message) -> list:
     event's organization, and of its project when the channel is per project, that takes
     ``event.kind``. Returns the Delivery rows. An event already queued on a channel is not
     queued there twice (a fan-out that ran again after a crash)."""
-    from linkstar.delivery.models import CHAT_KINDS
 
     return _queue_on_channels(
         event,
@@ -78,7 +89,6 @@ def queue_chat_batch(*, events: list, message_for) -> list:
     per-project channel takes only its project's): ``message_for(events)`` makes the message
     (a summary when several). The delivery hangs on the first of them, so a fan-out that ran
     again after a crash queues nothing twice. Returns the Delivery rows."""
-    from linkstar.delivery.models import CHAT_KINDS, Channel, Delivery
 
     if not events:
         return []
@@ -127,7 +137,6 @@ def _queue_on_channels(event, *, kinds, summary: str, payload) -> list:
     project, for a per-project channel) that takes ``event.kind``, skipping the channels the
     event is already queued on (a fan-out that ran again after a crash). ``payload`` is called
     once, only when some channel takes the event."""
-    from linkstar.delivery.models import Channel, Delivery
 
     channels = [
         c
@@ -178,12 +187,6 @@ def _merge_into_waiting(channel, message: dict):
     reached), ``message`` joins it rather than queueing behind it: the waiting message becomes
     one listing the titles of all. Only a pending row that no worker holds is changed. Returns
     the row, or None when nothing waits."""
-    from django.utils import translation
-    from django.utils.translation import ngettext
-
-    from linkstar.delivery import ratelimit
-    from linkstar.delivery.models import Delivery, DeliveryState
-    from linkstar.notifications.messages import ORG_LANGUAGE
 
     if not ratelimit.limited(channel.kind):
         return None
@@ -243,7 +246,6 @@ def queue_email(
     ``LINKSTAR_MAIL_COALESCE_MINUTES`` ago, this one waits for the end of that window, and any
     others of the kind that come meanwhile join the same mail, which lists them all. Call
     inside the active language of the reader. Returns the Delivery row."""
-    from linkstar.delivery.models import EMAIL, Delivery
 
     if event is not None:  # a fan-out that ran again after a crash mails once
         existing = Delivery.objects.filter(
@@ -304,9 +306,6 @@ def queue_email(
 def _join_waiting_mail(user, organization, kind: str, item: dict):
     """Add ``item`` to the person's mail of ``kind`` still waiting to go (not yet claimed by a
     worker: the update only touches a pending row without a lease). Returns it, or None."""
-    from django.utils.translation import ngettext
-
-    from linkstar.delivery.models import EMAIL, Delivery, DeliveryState
 
     now = clock.now()
     waiting = (
@@ -385,7 +384,6 @@ def event_payload(event) -> dict:
 def queue_webhooks(*, event) -> list:
     """One delivery per integration webhook subscribed to ``event.kind`` (issue 6): the
     versioned JSON payload of the event, signed when sent. Returns the Delivery rows."""
-    from linkstar.delivery.models import ChannelKind
 
     return _queue_on_channels(
         event,

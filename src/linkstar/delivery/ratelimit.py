@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from linkstar.core import clock
+from linkstar.delivery.models import Channel, RateSlot
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,6 @@ def admit(rows: list[tuple[int, int | None, str]], now: dt.datetime | None = Non
     """Of the claimed candidates ``(delivery id, channel id, kind)``, those that may be sent
     now, and ``{delivery id: when to try again}`` for the others. Takes a slot for each one
     admitted. Call inside the claiming transaction."""
-    from linkstar.delivery.models import Channel, RateSlot
 
     now = now or clock.now()
     by_channel: dict[int, list[tuple[int, str]]] = {}

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
 
+from linkstar.accounts.models import Membership
 from linkstar.core import policy
 from linkstar.core.exceptions import NotFound
 from linkstar.delivery.models import Channel, ChatHandle, Delivery, DeliveryAttempt
@@ -84,7 +85,6 @@ def delivery_get(*, actor: Actor, delivery_id) -> Delivery:
 def chat_handles(*, actor: Actor) -> list[tuple]:
     """``(membership, handle or None)`` for the members whose chat IDs the actor may see: every
     member for an administrator, oneself for anyone else."""
-    from linkstar.accounts.models import Membership
 
     members = Membership.objects.filter(organization_id=actor.organization.pk).select_related(
         "user"

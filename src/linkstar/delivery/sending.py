@@ -29,15 +29,18 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from linkstar.core import clock
-from linkstar.delivery import ratelimit
+from linkstar.delivery import ratelimit, senders
+from linkstar.delivery.mail import build_mail
 from linkstar.delivery.models import (
     EMAIL,
+    Channel,
     ChannelKind,
     ChatHandle,
     Delivery,
     DeliveryAttempt,
     DeliveryState,
 )
+from linkstar.delivery.outbox import Message
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +134,6 @@ def claim(*, ids: Iterable[int] | None = None, limit: int | None = None) -> list
 
 def prepare(rows: list[Delivery], token: str) -> list[Outgoing]:
     """Build each delivery's request or mail (decrypting channel secrets, resolving @mentions)."""
-    from linkstar.delivery.outbox import Message
 
     mention_ids = {
         uid
@@ -199,8 +201,6 @@ def with_keywords(message, keywords) -> object:
 
 
 def _prepare_mail(d: Delivery):
-    from linkstar.delivery.mail import build_mail
-
     user = d.recipient
     if user is None or not user.is_active or not user.email:
         return None, _("The recipient no longer exists or has no address.")
@@ -221,8 +221,6 @@ _opener = urllib.request.build_opener(_NoRedirect)
 
 
 def _post(request, kind: str) -> Result:
-    from linkstar.delivery import senders
-
     body = request.body if isinstance(request.body, bytes) else str(request.body).encode()
     http = urllib.request.Request(
         request.url, data=body, headers=dict(request.headers), method="POST"
@@ -324,8 +322,6 @@ def record(item: Outgoing, result: Result) -> str:
         )
         updated = Delivery.objects.filter(pk=d.pk, lease_token=item.token).update(**fields)
         if updated and d.channel_id and d.kind != EMAIL:
-            from linkstar.delivery.models import Channel
-
             if result.configuration:
                 Channel.objects.filter(pk=d.channel_id).update(problem=result.error[:300])
             elif result.ok:
@@ -337,7 +333,6 @@ def _record_rate_limited(item: Outgoing, result: Result, now: dt.datetime) -> st
     """The platform said "too fast": the channel is blocked for the platform's block time (with
     jitter) and the message waits, pending, with its attempts unchanged — being limited is not
     a failure of the message, and must never make it ``dead``."""
-    from linkstar.delivery.models import Channel
 
     d = item.delivery
     until = now + ratelimit.block_for(d.kind)

@@ -12,12 +12,15 @@ import uuid
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from linkstar.audit.services import record
+from linkstar.accounts.models import Membership
+from linkstar.audit.services import diff, record
 from linkstar.core import clock, policy
 from linkstar.core.exceptions import Conflict, FieldError, InvalidInput, NotFound, check_version
+from linkstar.delivery import sending
 from linkstar.delivery.models import (
     Channel,
     ChannelKind,
@@ -25,7 +28,9 @@ from linkstar.delivery.models import (
     Delivery,
     DeliveryState,
 )
+from linkstar.delivery.outbox import Message
 from linkstar.notifications.kinds import EventKind
+from linkstar.projects.models import StoreProject
 
 if TYPE_CHECKING:
     from linkstar.core.actors import Actor
@@ -67,7 +72,6 @@ def _clean_events(kind: str, events) -> list[str]:
 def _clean_project(actor: Actor, project_id):
     if project_id in (None, ""):
         return None
-    from linkstar.projects.models import StoreProject
 
     project = StoreProject.objects.filter(
         organization_id=actor.organization.pk, pk=project_id
@@ -212,7 +216,6 @@ def update_channel(
         channel.keywords = _clean_keywords(keywords)
     if enabled is not _UNSET and enabled is not None:
         channel.enabled = bool(enabled)
-    from linkstar.audit.services import diff
 
     changes = diff(before, _described(channel))
     for what in rotated:
@@ -250,8 +253,6 @@ def delete_channel(*, actor: Actor, channel: Channel) -> None:
 def send_test_message(*, actor: Actor, channel: Channel) -> Delivery:
     """Send a test message on the channel now and return its delivery (sent, or dead with the
     error): it is logged like any other delivery, and never retried."""
-    from linkstar.delivery import sending
-    from linkstar.delivery.outbox import Message
 
     policy.require(actor, "channel.manage", channel)
     now = clock.now()
@@ -268,8 +269,6 @@ def send_test_message(*, actor: Actor, channel: Channel) -> Delivery:
         }
         summary = _("Test message")
     else:
-        from django.conf import settings
-
         message = Message(
             title=_("LinkStar test message"),
             lines=[
@@ -308,7 +307,6 @@ def send_test_message(*, actor: Actor, channel: Channel) -> Delivery:
 def retry_delivery(*, actor: Actor, delivery: Delivery) -> Delivery:
     """Try a failed or given-up delivery again now (one more attempt beyond the limit for a
     dead one); 409 for one that is sent or being sent."""
-    from linkstar.delivery import sending
 
     policy.require(actor, "delivery.retry", delivery)
     if delivery.state in (DeliveryState.SENT, DeliveryState.SENDING):
@@ -353,7 +351,6 @@ def set_chat_handle(
     feishu_user_id: str = "",
 ) -> ChatHandle:
     """A member's IDs for @mentions: their own, or anyone's for an administrator."""
-    from linkstar.accounts.models import Membership
 
     membership = (
         Membership.objects.select_related("user")
@@ -393,7 +390,6 @@ def set_chat_handle(
         handle.updated_at = clock.now()
         handle.save()
         after = {**values, "mobile": "set" if values["mobile"] else ""}
-        from linkstar.audit.services import diff
 
         changes = diff(before, after)
         if old_mobile and values["mobile"] and old_mobile != values["mobile"]:

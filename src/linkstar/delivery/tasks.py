@@ -6,6 +6,8 @@ import datetime as dt
 
 from django_tasks import task
 
+from linkstar.delivery.sending import deliver_due as sweep
+from linkstar.delivery.sending import send_ids, send_now
 from linkstar.worker.schedule import Periodic
 
 
@@ -13,7 +15,6 @@ from linkstar.worker.schedule import Periodic
 def send_delivery(delivery_id: int) -> str | None:
     """Send one delivery now (enqueued when it was queued); a no-op when another worker has it
     or it is already sent."""
-    from linkstar.delivery.sending import send_now
 
     delivery = send_now(delivery_id)
     return delivery.state if delivery else None
@@ -22,7 +23,6 @@ def send_delivery(delivery_id: int) -> str | None:
 @task()
 def send_deliveries(delivery_ids: list[int]) -> dict[str, int]:
     """Send the deliveries one transaction queued (enqueued on its commit)."""
-    from linkstar.delivery.sending import send_ids
 
     return send_ids(delivery_ids)
 
@@ -30,7 +30,6 @@ def send_deliveries(delivery_ids: list[int]) -> dict[str, int]:
 @task()
 def deliver_due() -> dict[str, int]:
     """Send every delivery that is due: new ones whose job was lost, retries, quiet-hour mail."""
-    from linkstar.delivery.sending import deliver_due as sweep
 
     return sweep()
 

@@ -258,7 +258,7 @@ def _plain(value):
 # --- attachments ---------------------------------------------------------------------------------
 
 
-def _require_active(project) -> None:
+def require_active(project) -> None:
     if project.status == "closed":
         raise Conflict(_("Project %(c)s is closed.") % {"c": project.code}, code="project_closed")
 
@@ -276,7 +276,7 @@ def attach_document(*, actor: Actor, task, document: Document) -> TaskAttachment
     to a task once."""
     policy.require(actor, "task.work", task)
     project = task.project
-    _require_active(project)
+    require_active(project)
     # Read afresh: the caller's copy may predate a newer upload.
     document = visibility.visible_documents(actor).filter(pk=document.pk).first()
     if document is None:
@@ -327,7 +327,7 @@ def upload_and_attach(*, actor: Actor, task, **upload) -> TaskAttachment:
     """Upload a document for the task's project's seller entity and attach it to the task in
     one step (both permission checks apply; nothing is kept if either refuses)."""
     policy.require(actor, "task.work", task)
-    _require_active(task.project)
+    require_active(task.project)
     document = upload_document(actor=actor, entity=task.project.entity, **upload)
     return attach_document(actor=actor, task=task, document=document)
 
@@ -337,7 +337,7 @@ def detach_document(*, actor: Actor, attachment: TaskAttachment) -> None:
     """Remove a document from a task (``task.work``); the document itself stays in the vault."""
     task = attachment.task
     policy.require(actor, "task.work", task)
-    _require_active(task.project)
+    require_active(task.project)
     document = attachment.document
     attachment_id = attachment.pk
     attachment.delete()

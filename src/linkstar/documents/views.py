@@ -26,24 +26,12 @@ from linkstar.core.web import error_text, render_in_org_time
 from linkstar.documents import selectors, services
 from linkstar.documents.downloads import file_response
 from linkstar.documents.forms import AttachForm, UploadForm, VaultFilterForm
-from linkstar.documents.models import Document, DocumentStatus
+from linkstar.documents.models import Document
+from linkstar.documents.templatetags.vault import attachments_panel_context, decorate
 from linkstar.projects import visibility
 
 PAGE_SIZE = 50
 EXPIRING_ROWS = 20
-
-
-def decorate(documents, today) -> list[Document]:
-    """Status, its label and the days left, for the badges."""
-    labels = dict(DocumentStatus.choices)
-    for document in documents:
-        document.status = document.status_on(today)
-        document.status_label = labels[document.status]
-        document.days_to_expiry = document.days_left(today)
-        document.days_expired = (
-            -document.days_to_expiry if document.status == DocumentStatus.EXPIRED else 0
-        )
-    return documents
 
 
 def _document_types() -> list[tuple[str, str]]:
@@ -229,8 +217,6 @@ def _back_to_task(request, org: str, task_id: int) -> HttpResponseRedirect:
 
 
 def _panel(request, actor, task, *, error: str | None = None, status: int = 200):
-    from linkstar.documents.templatetags.vault import attachments_panel_context
-
     context = attachments_panel_context(actor=actor, task=task, error=error)
     return render(request, "documents/_attachments_panel.html", context, status=status)
 

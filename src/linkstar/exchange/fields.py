@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from openpyxl.utils.datetime import from_excel
 
-from linkstar.exchange.readers import clean_text
+from linkstar.accounts.models import Role
+from linkstar.projects.models import Stage, TaskStatus
 
 IGNORE = ""
 
@@ -198,6 +202,13 @@ TASK_ATTRIBUTES = {
 }
 
 
+def clean_text(value) -> str:
+    """NFKC (full-width → plain), no zero-width or non-breaking oddities, single spaces."""
+    text = unicodedata.normalize("NFKC", str(value))
+    text = text.replace("\u200b", "").replace("\ufeff", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
 def norm(text) -> str:
     """A header or name as compared: NFKC, lower case, no spaces, no punctuation around."""
     return re.sub(r"[\s_:：()（）\[\]【】*]+", "", clean_text(text).lower())
@@ -219,7 +230,6 @@ def _export_labels() -> dict[str, set[str]]:
         from linkstar.archives.exports import PROJECT_COLUMNS
     except ImportError:  # pragma: no cover - the export app is optional
         return {}
-    from django.utils import translation
 
     keys = {
         "store_name": "store_name",
@@ -255,8 +265,6 @@ def synonyms(kind: str) -> dict[str, str]:
         for word in f.synonyms:
             out.setdefault(norm(word), f.name)
         for language in ("zh-hans", "en"):
-            from django.utils import translation
-
             with translation.override(language):
                 out.setdefault(norm(str(f.label)), f.name)
     return out
@@ -315,8 +323,6 @@ def parse_date(value) -> dt.date:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         if 1 <= value < 2958466:  # Excel serials: 1900-01-01 … 9999-12-31
-            from openpyxl.utils.datetime import from_excel
-
             return from_excel(value).date()
         raise ValueError(value)
     text = clean_text(value)
@@ -370,8 +376,6 @@ TASK_STATUS_WORDS = {
 
 
 def _choice_table(words: dict[str, tuple[str, ...]], choices) -> dict[str, str]:
-    from django.utils import translation
-
     table = {}
     for code, label in choices:
         table[norm(code)] = code
@@ -386,15 +390,11 @@ def _choice_table(words: dict[str, tuple[str, ...]], choices) -> dict[str, str]:
 
 @cache
 def _stage_table() -> dict[str, str]:
-    from linkstar.projects.models import Stage
-
     return _choice_table(STAGE_WORDS, Stage.choices)
 
 
 @cache
 def _task_status_table() -> dict[str, str]:
-    from linkstar.projects.models import TaskStatus
-
     return _choice_table(TASK_STATUS_WORDS, TaskStatus.choices)
 
 
@@ -413,8 +413,6 @@ def parse_task_status(value) -> str:
 
 
 def parse_role(value) -> str:
-    from linkstar.accounts.models import Role
-
     words = {
         "admin": ("admin", "administrator", "管理员", "管理"),
         "manager": ("manager", "项目经理", "经理"),

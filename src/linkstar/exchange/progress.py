@@ -29,6 +29,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from linkstar.exchange.models import ImportJob, ImportStatus
+
 
 def _sqlite() -> bool:
     return connections[DEFAULT_DB_ALIAS].vendor == "sqlite"
@@ -55,7 +57,6 @@ class Reporter:
                 json.dump({"phase": phase, "processed": processed}, out)
             os.replace(tmp, path)
             return
-        from linkstar.exchange.models import ImportJob
 
         if self._connection is None:
             self._connection = connections.create_connection(DEFAULT_DB_ALIAS)
@@ -77,7 +78,6 @@ class Reporter:
 
 def live(job) -> None:
     """Overlay the reported progress on ``job`` (a row read by the web process) while it runs."""
-    from linkstar.exchange.models import ImportStatus
 
     if job.status != ImportStatus.RUNNING or not _sqlite():
         return

@@ -3,8 +3,8 @@
 :class:`ProjectSheet` turns the mapped rows into ``ProjectRow`` objects grouped by template
 version, with every error named by sheet row and column, using a fixed number of queries
 whatever the number of rows. The rows are then checked again by the project services' own
-row checker (``projects.services._prepare_rows``) so that an import refuses exactly what the
-batch wizard refuses, and created by the same ``_materialise``.
+row checker (``projects.services.prepare_rows``) so that an import refuses exactly what the
+batch wizard refuses, and created by the same ``materialise``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from linkstar.accounts.models import Membership
@@ -30,7 +31,7 @@ from linkstar.playbooks.models import TaskBlueprint, TemplateVersion, VersionSta
 from linkstar.playbooks.selectors import visible_templates
 from linkstar.projects import visibility
 from linkstar.projects.models import Stage, TaskStatus
-from linkstar.projects.services import MANAGER_ROLES, ProjectRow
+from linkstar.projects.services import MANAGER_ROLES, ProjectRow, prepare_rows
 
 # Errors of the project services' checker name these fields; the sheet names the columns.
 SERVICE_FIELDS = {
@@ -220,8 +221,6 @@ class ProjectSheet:
         still the latest where the row named none), each task assignee still a member. None
         when something changed: the caller resolves every row again. Entities, managers and
         duplicates are checked by the project services' checks, as for any row."""
-        from linkstar.accounts.models import Membership
-
         version_ids = {r[6] for r in plan}
         versions = {
             v.pk: v
@@ -235,8 +234,6 @@ class ProjectSheet:
             return None
         wanted_latest = {r[6] for r in plan if r[7]}
         if wanted_latest:
-            from django.db.models import Max
-
             newest = dict(
                 TemplateVersion.objects.filter(
                     template_id__in={versions[v].template_id for v in wanted_latest},
@@ -608,14 +605,12 @@ class ProjectSheet:
         """The project services' own checks per template version (names, sites of the template,
         entity, manager, duplicates with existing projects), their errors renamed to sheet
         rows and columns. The checked sites of each version are kept in ``self.sites``."""
-        from linkstar.projects.services import _prepare_rows
-
         errors = []
         self.sites: dict[TemplateVersion, dict] = {}
         for version, group in group_by_version(sheet_rows).items():
             rows = [s.row for s in group]
             try:
-                self.sites[version] = _prepare_rows(self.actor, version, rows, batch=True)
+                self.sites[version] = prepare_rows(self.actor, version, rows, batch=True)
             except InvalidInput as exc:
                 for e in exc.errors:
                     s = group[e.row] if e.row is not None else group[0]

@@ -13,16 +13,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
-import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from xml.etree.ElementTree import iterparse
+from xml.etree.ElementTree import fromstring, iterparse
 
+from django.utils import translation
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+from openpyxl.utils.cell import column_index_from_string, range_boundaries
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from linkstar.core.exceptions import FieldError, InvalidInput
+from linkstar.exchange.fields import clean_text, header_vocabulary, norm
 
 HEADER_SCAN_ROWS = 20
 
@@ -34,13 +38,6 @@ class Table:
     header_row: int = 1
     sheet_name: str = ""
     warnings: list[str] = field(default_factory=list)
-
-
-def clean_text(value) -> str:
-    """NFKC (full-width → plain), no zero-width or non-breaking oddities, single spaces."""
-    text = unicodedata.normalize("NFKC", str(value))
-    text = text.replace("\u200b", "").replace("\ufeff", "")
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def _cell(value):
@@ -100,9 +97,6 @@ def _xlsx_grid(data: bytes):
 
 
 def _xlsx_openpyxl(data: bytes):
-    from openpyxl import load_workbook
-    from openpyxl.utils.cell import range_boundaries
-
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -163,9 +157,6 @@ def _xlsx_fast(data: bytes):
     openpyxl's read-only mode on a 5,000-row tracker): shared and inline strings, numbers,
     booleans, cached formula values, and numbers in a date format as datetimes, as openpyxl
     gives them (``data_only``), with the merged ranges of the first sheet."""
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-    from openpyxl.utils.cell import column_index_from_string, range_boundaries
-    from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
     archive = zipfile.ZipFile(io.BytesIO(data))
     names = set(archive.namelist())
@@ -298,8 +289,6 @@ def _number_value(book: _Workbook, cell, text: str):
 
 
 def _xml(archive: zipfile.ZipFile, name: str):
-    from xml.etree.ElementTree import fromstring
-
     return fromstring(archive.read(name))
 
 
@@ -353,8 +342,6 @@ def _fill_merges(grid: list[list], merges) -> None:
 
 
 def _header_score(cells: list) -> int:
-    from linkstar.exchange.fields import header_vocabulary
-
     vocabulary = header_vocabulary()
     texts = [clean_text(c).lower() for c in cells if isinstance(c, str) and clean_text(c)]
     if len(set(texts)) < 2 and not (texts and texts[0] in vocabulary):
@@ -402,9 +389,6 @@ TASK_ATTRIBUTE_SOURCES = {"task_status": "status", "assignee_email": "assignee",
 
 def _export_labels(columns) -> dict[str, str]:
     """Normalised header (both languages) → column key of an export sheet."""
-    from django.utils import translation
-
-    from linkstar.exchange.fields import norm
 
     labels = {}
     for column in columns:
@@ -423,7 +407,6 @@ def _merge_export_tasks(table: Table, grid: list[list]) -> bool:
         from linkstar.archives.exports import PROJECT_COLUMNS, TASK_COLUMNS
     except ImportError:  # pragma: no cover - the export app is optional
         return False
-    from linkstar.exchange.fields import norm
 
     if not grid or not table.rows:
         return False

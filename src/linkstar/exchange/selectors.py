@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import NotFound
+from linkstar.exchange.fields import norm, synonyms
 from linkstar.exchange.models import ImportJob, ImportKind
 
 ACTIONS = {
@@ -56,7 +57,6 @@ def secret_columns(job: ImportJob) -> set[int]:
     the password, and those whose header names one even when left unmapped."""
     if job.kind != ImportKind.MEMBERS:
         return set()
-    from linkstar.exchange.fields import norm, synonyms
 
     words = synonyms(job.kind)
     mapped = {int(i) for i, t in (job.mapping.get("columns") or {}).items() if t == "password"}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from linkstar.exchange.services import run_import as run
+
 
 @task()
 def run_import(job_id: int) -> None:
-    from linkstar.exchange.services import run_import as run
-
     run(job_id=job_id)

@@ -19,6 +19,8 @@ from linkstar.exchange import progress, selectors, services
 from linkstar.exchange.fields import FIELDS
 from linkstar.exchange.forms import UploadForm, mapping_from_post
 from linkstar.exchange.models import ImportJob, ImportKind, ImportMapping, ImportStatus
+from linkstar.exchange.projects_import import ProjectSheet
+from linkstar.playbooks.selectors import template_list
 from linkstar.projects import visibility
 
 RECENT = 20
@@ -75,7 +77,6 @@ def _field_choices(actor, job: ImportJob) -> list[tuple[str, str]]:
     choices = [(f.name, str(f.label)) for f in FIELDS[job.kind]]
     if job.kind != ImportKind.PROJECTS:
         return choices
-    from linkstar.exchange.projects_import import ProjectSheet
 
     tasks = ProjectSheet(actor, job.mapping.get("defaults", {})).task_names()
     for key, title in tasks.items():
@@ -168,8 +169,6 @@ def _detail_page(request, actor, job: ImportJob, *, mapping=None, form_errors=()
         "can_run": not job.errors and not form_errors,
     }
     if job.kind == ImportKind.PROJECTS:
-        from linkstar.playbooks.selectors import template_list
-
         context["templates"] = [
             t for t in template_list(actor=actor) if t.published_version_number is not None
         ]

@@ -24,13 +24,17 @@ from django.db.models import Q
 from django.utils import translation
 
 from linkstar.accounts.models import Membership, Role
+from linkstar.approvals.models import ApprovalRequest
+from linkstar.approvals.rules import may_decide
 from linkstar.core import clock
 from linkstar.core.actors import Actor
+from linkstar.delivery import outbox
 from linkstar.notifications import messages
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import EmailState, Event, Notification
 from linkstar.notifications.preferences import coalesces, org_settings, prefs_for, quiet_until
 from linkstar.projects import visibility
+from linkstar.projects.models import ProjectStatus, StoreProject
 
 K = EventKind
 MANAGER_KINDS = {
@@ -92,7 +96,6 @@ def _tell(
 ) -> Notification:
     """One person's notification (and mail, by their preferences) about ``event`` (the anchor
     of a summary) with ``params`` already made."""
-    from linkstar.delivery import outbox
 
     organization = event.organization
     state = EmailState.NONE
@@ -127,8 +130,6 @@ def _tell(
 
 
 def fan_out(event: Event) -> list[Notification]:
-    from linkstar.delivery import outbox
-
     organization = event.organization
     recipients = recipients_of(event)
     params = messages.event_params(event, _extra_params(event))
@@ -172,7 +173,6 @@ def fan_out_batch(batch: list[Event]) -> list[Notification]:
     with a summary of the events meant for them — or the event itself when only one is — and
     each chat channel gets one message for the events it takes. Integration webhooks stay one
     per event: an ERP keeps its records per project and reads the versioned event payload."""
-    from linkstar.delivery import outbox
 
     anchor = batch[0]
     organization = anchor.organization
@@ -313,8 +313,6 @@ def _candidates(event: Event) -> set:
     if kind in MANAGER_KINDS:
         return _manager_or_admins(event)
     if kind == K.DOCUMENT_EXPIRING:
-        from linkstar.projects.models import ProjectStatus, StoreProject
-
         managers = StoreProject.objects.filter(
             organization_id=event.organization_id,
             entity_id=data.get("entity_id"),
@@ -323,8 +321,6 @@ def _candidates(event: Event) -> set:
         ).values_list("manager_id", flat=True)
         return set(managers) | _admins(event.organization_id)
     if kind == K.RISK_DETECTED:
-        from linkstar.projects.models import StoreProject
-
         other = (
             StoreProject.objects.filter(
                 organization_id=event.organization_id, pk=data.get("other_project_id")
@@ -337,9 +333,6 @@ def _candidates(event: Event) -> set:
 
 
 def _deciders(event: Event) -> set[int]:
-    from linkstar.approvals.models import ApprovalRequest
-    from linkstar.approvals.rules import may_decide
-
     data = event.data or {}
     approval = (
         ApprovalRequest.objects.select_related("project")
@@ -369,8 +362,6 @@ def _deciders(event: Event) -> set[int]:
 def _extra_params(event: Event) -> dict:
     """Facts the event's own rows do not hold: the other project of a risk."""
     if event.kind == K.RISK_DETECTED:
-        from linkstar.projects.models import StoreProject
-
         other = (
             StoreProject.objects.filter(
                 organization_id=event.organization_id, pk=(event.data or {}).get("other_project_id")

@@ -18,7 +18,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from linkstar.compliance.services.common import kind_label
 from linkstar.notifications.kinds import EventKind
+from linkstar.projects.models import Stage
 
 # The organization's own language: chat messages go to a group, not to one reader.
 ORG_LANGUAGE = "zh-hans"
@@ -93,8 +95,6 @@ def link_for(event, org_slug: str, params: dict) -> str:
 
 
 def _stage(code: str) -> str:
-    from linkstar.projects.models import Stage
-
     try:
         return str(Stage(code).label)
     except ValueError:
@@ -102,8 +102,6 @@ def _stage(code: str) -> str:
 
 
 def _identifier_kind(code: str) -> str:
-    from linkstar.compliance.services.common import kind_label
-
     return kind_label(code)
 
 

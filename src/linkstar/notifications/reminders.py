@@ -26,17 +26,23 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 
 from linkstar.accounts.models import Organization
+from linkstar.audit.models import AuditEvent
+from linkstar.catalog.models import Site
 from linkstar.core import clock
 from linkstar.core.actors import Actor
+from linkstar.documents.models import Document
 from linkstar.notifications import events
 from linkstar.notifications.kinds import EventKind
-from linkstar.notifications.preferences import org_settings
+from linkstar.notifications.models import Event, OrgNotificationSettings
+from linkstar.notifications.preferences import org_settings, org_settings_of, reminders_due
+from linkstar.projects.models import ProjectStatus, Stage, StoreProject, Task
 
 OPEN_TASK_STATUSES = ("todo", "in_progress")
 # Stages in which work is expected of the team (under review waits for the platform, and has
@@ -64,8 +70,6 @@ def scan_reminders(*, force: bool = False) -> Counter:
     zone) has come — so that the day's reminders reach people at work, not in the first scan
     after midnight (``force``: every organization now). Idempotent; safe with several
     workers."""
-    from linkstar.notifications.models import OrgNotificationSettings
-    from linkstar.notifications.preferences import org_settings_of, reminders_due
 
     now = clock.now()
     rows = {r.organization_id: r for r in OrgNotificationSettings.objects.all()}
@@ -88,7 +92,6 @@ def publish(plan: Plan) -> int:
     """Insert the planned reminders whose key is new. Known keys are looked up first (index
     seeks on the unique key, so a repeated scan writes nothing); a key another worker inserted
     in between is still skipped by the unique constraint itself. Returns how many were new."""
-    from linkstar.notifications.models import Event
 
     actor = Actor.system(plan.organization, via="scheduler")
     offered = 0
@@ -125,8 +128,6 @@ def plan_reminders(organization: Organization) -> Plan:
 
 
 def _open_tasks(organization: Organization):
-    from linkstar.projects.models import ProjectStatus, Task
-
     return Task.objects.filter(
         organization=organization,
         status__in=OPEN_TASK_STATUSES,
@@ -180,9 +181,6 @@ def _overdue(plan: Plan, today: dt.date) -> None:
 
 
 def _stalled(plan: Plan, now: dt.datetime, stalled_days: int) -> None:
-    from linkstar.audit.models import AuditEvent
-    from linkstar.projects.models import ProjectStatus, StoreProject
-
     if stalled_days <= 0:
         return
     org = plan.organization
@@ -215,9 +213,6 @@ def _stalled(plan: Plan, now: dt.datetime, stalled_days: int) -> None:
 
 
 def _review_long(plan: Plan, now: dt.datetime) -> None:
-    from linkstar.catalog.models import Site
-    from linkstar.projects.models import ProjectStatus, Stage, StoreProject
-
     org = plan.organization
     base = StoreProject.objects.filter(
         organization=org,
@@ -242,8 +237,6 @@ def _review_long(plan: Plan, now: dt.datetime) -> None:
 
 
 def _documents(plan: Plan, today: dt.date) -> None:
-    from linkstar.documents.models import Document
-
     windows = _windows(tuple(settings.LINKSTAR_DOCUMENT_REMINDER_DAYS))
     if not windows:
         return
@@ -301,6 +294,4 @@ def _documents(plan: Plan, today: dt.date) -> None:
 
 
 def _tz(organization):
-    from zoneinfo import ZoneInfo
-
     return ZoneInfo(organization.time_zone or "Asia/Shanghai")

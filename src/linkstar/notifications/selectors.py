@@ -7,6 +7,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from linkstar.accounts.models import Membership
+from linkstar.approvals.models import ApprovalRequest, ApprovalStatus
 from linkstar.notifications.kinds import INBOX_GROUPS, EventKind
 from linkstar.notifications.models import Notification, NotificationPreference
 from linkstar.notifications.preferences import Prefs, from_row
@@ -33,7 +34,6 @@ def notification_list(
         qs = qs.filter(read_at__isnull=True)
     if kind:
         qs = qs.filter(kind__in=INBOX_GROUPS[kind])
-    from linkstar.approvals.models import ApprovalRequest, ApprovalStatus
 
     # An approval request waits for me while it is pending, read or not; a mention while unread.
     pending_approval = Exists(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -17,6 +18,7 @@ from linkstar.accounts.models import Membership, Organization
 from linkstar.audit.services import record
 from linkstar.core import clock, policy
 from linkstar.core.exceptions import FieldError, InvalidInput
+from linkstar.delivery import outbox
 from linkstar.notifications import messages
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import (
@@ -254,14 +256,10 @@ def send_digests(*, force: bool = False) -> int:
 
 
 def _zone(organization):
-    from zoneinfo import ZoneInfo
-
     return ZoneInfo(organization.time_zone or "Asia/Shanghai")
 
 
 def _digest_organization(organization: Organization, day: dt.date) -> int:
-    from linkstar.delivery import outbox
-
     rows = (
         Notification.objects.filter(organization=organization, email_state=EmailState.DIGEST)
         .select_related("recipient")

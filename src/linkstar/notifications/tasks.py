@@ -6,6 +6,11 @@ import datetime as dt
 
 from django_tasks import task
 
+from linkstar.core import clock
+from linkstar.notifications.fanout import process_event
+from linkstar.notifications.models import Event
+from linkstar.notifications.reminders import scan_reminders as scan
+from linkstar.notifications.services import send_digests as send
 from linkstar.worker.schedule import Periodic
 
 # An event whose fan-out job was lost (a crash between commit and enqueue) is picked up after
@@ -15,8 +20,6 @@ SWEEP_AFTER = dt.timedelta(minutes=2)
 
 @task()
 def process_events(event_ids: list[int]) -> None:
-    from linkstar.notifications.fanout import process_event
-
     for event_id in event_ids:
         process_event(event_id)
 
@@ -24,7 +27,6 @@ def process_events(event_ids: list[int]) -> None:
 @task()
 def scan_reminders() -> dict:
     """Due soon, overdue, stalled, review too long, documents expiring (idempotent)."""
-    from linkstar.notifications.reminders import scan_reminders as scan
 
     return dict(scan())
 
@@ -32,7 +34,6 @@ def scan_reminders() -> dict:
 @task()
 def send_digests() -> int:
     """The daily digest mails (one per person, organization and day)."""
-    from linkstar.notifications.services import send_digests as send
 
     return send()
 
@@ -40,9 +41,6 @@ def send_digests() -> int:
 @task()
 def sweep_events() -> int:
     """Fan out events left unprocessed (their job lost); processing twice makes nothing twice."""
-    from linkstar.core import clock
-    from linkstar.notifications.fanout import process_event
-    from linkstar.notifications.models import Event
 
     ids = list(
         Event.objects.filter(

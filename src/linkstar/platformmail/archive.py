@@ -7,14 +7,15 @@ import csv
 import io
 import logging
 
+from linkstar.platformmail.models import InboundMessage
+from linkstar.platformmail.storage import read_raw
+
 log = logging.getLogger(__name__)
 
 
 def mail_for_archive(project) -> list[tuple[str, bytes]]:
     """The project's platform mail as files for its archive: ``("mail/<date>-<id>.eml", raw)``
     for each message and ``("mail/index.csv", ...)`` listing date, sender, subject, file."""
-    from linkstar.platformmail.models import InboundMessage
-    from linkstar.platformmail.storage import read_raw
 
     messages = InboundMessage.objects.filter(
         organization_id=project.organization_id, project_id=project.pk

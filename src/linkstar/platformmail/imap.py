@@ -22,6 +22,7 @@ from imapclient import IMAPClient
 from linkstar.core import clock, policy
 from linkstar.core.actors import Actor
 from linkstar.platformmail.models import MailAccount, Security, Source
+from linkstar.platformmail.services import ingest_message
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,6 @@ def _claim(account: MailAccount) -> bool:
 
 def poll_account(*, account: MailAccount) -> PollResult:
     """Import what arrived in ``account``'s folder since the last poll."""
-    from linkstar.platformmail.services import ingest_message
 
     result = PollResult(account_id=account.pk)
     if not _claim(account):

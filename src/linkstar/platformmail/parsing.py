@@ -12,6 +12,7 @@ import email
 import email.policy
 import email.utils
 import hashlib
+import html as html_lib
 import re
 from dataclasses import dataclass, field
 from email.header import decode_header
@@ -278,7 +279,6 @@ def html_to_text(html: str) -> str:
     html = _BLOCK_END.sub(lambda m: m.group(0) + "\n\n", html)
     cleaned = nh3.clean(html, tags=set(), clean_content_tags={"script", "style", "title"})
     text = _TAG.sub(" ", cleaned)
-    import html as html_lib
 
     lines = [" ".join(line.split()) for line in html_lib.unescape(text).splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -7,14 +7,13 @@ import datetime as dt
 from django.conf import settings
 from django_tasks import task
 
+from linkstar.platformmail.imap import poll_account
+from linkstar.platformmail.models import MailAccount
 from linkstar.worker.schedule import Periodic
 
 
 @task()
 def poll_mail_account(account_id: int) -> dict:
-    from linkstar.platformmail.imap import poll_account
-    from linkstar.platformmail.models import MailAccount
-
     account = MailAccount.objects.select_related("organization").filter(pk=account_id).first()
     if account is None:
         return {"account_id": account_id, "skipped": True}
@@ -31,7 +30,6 @@ def poll_mail_account(account_id: int) -> dict:
 @task()
 def poll_mailboxes() -> int:
     """Enqueue a poll of every enabled mail account; each runs under its own lease."""
-    from linkstar.platformmail.models import MailAccount
 
     ids = list(MailAccount.objects.filter(enabled=True).values_list("pk", flat=True))
     for account_id in ids:

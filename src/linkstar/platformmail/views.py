@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -90,7 +91,6 @@ def results_by_note(platform) -> str:
 
 def frame_document(message) -> str:
     """The HTML document a message body is shown as (``srcdoc`` of a sandboxed iframe)."""
-    from django.utils.html import escape
 
     body = message.html_body or f"<pre>{escape(message.text_body)}</pre>"
     return (

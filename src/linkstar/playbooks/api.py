@@ -102,7 +102,7 @@ def template_get(request, org: str, template_id: int):
 def version_get(request, org: str, template_id: int, number: int):
     actor = actor_for(request, org)
     template = services.get_template_for(actor, template_id)
-    return version_out(services.get_version(template, number))
+    return version_out(selectors.get_version(template, number))
 
 
 @router.put(
@@ -112,7 +112,7 @@ def version_put(request, org: str, template_id: int, number: int, payload: Versi
     """Replace a draft's tasks; 409 on a published or retired version."""
     actor = actor_for(request, org)
     template = services.get_template_for(actor, template_id)
-    version = services.get_version(template, number)
+    version = selectors.get_version(template, number)
     version = services.replace_draft_tasks(
         actor=actor,
         version=version,
@@ -132,7 +132,7 @@ def version_publish(request, org: str, template_id: int, number: int):
     actor = actor_for(request, org)
     template = services.get_template_for(actor, template_id)
     return version_out(
-        services.publish_version(actor=actor, version=services.get_version(template, number))
+        services.publish_version(actor=actor, version=selectors.get_version(template, number))
     )
 
 
@@ -145,7 +145,7 @@ def version_retire(request, org: str, template_id: int, number: int):
     actor = actor_for(request, org)
     template = services.get_template_for(actor, template_id)
     return version_out(
-        services.retire_version(actor=actor, version=services.get_version(template, number))
+        services.retire_version(actor=actor, version=selectors.get_version(template, number))
     )
 
 

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
+from linkstar.catalog.models import Site
 from linkstar.core.actors import Actor
+from linkstar.core.exceptions import NotFound
 from linkstar.playbooks.models import (
     SiteDefaultTemplate,
     Template,
@@ -31,8 +34,6 @@ def template_list(*, actor: Actor, site: str | None = None) -> QuerySet[Template
 
 
 def version_get(*, template: Template, number: int) -> TemplateVersion:
-    from linkstar.playbooks.services import get_version
-
     return get_version(template, number)
 
 
@@ -43,9 +44,6 @@ def latest_published(template: Template) -> TemplateVersion | None:
 def published_templates(actor: Actor) -> QuerySet[Template]:
     """The templates a project may be created from: visible, with a published version, their
     sites (and platforms) read along."""
-    from django.db.models import Prefetch
-
-    from linkstar.catalog.models import Site
 
     return (
         template_list(actor=actor)
@@ -100,3 +98,10 @@ def default_template_for_site(actor: Actor, site_code: str) -> Template | None:
     covering = Template.objects.filter(Q(site__code=site_code) | Q(sites__code=site_code))
     templates = published_templates(actor).filter(pk__in=covering.values("pk"))
     return site_defaults(actor, templates).get(site_code)
+
+
+def get_version(template: Template, number: int) -> TemplateVersion:
+    try:
+        return template.versions.select_related("template").get(number=number)
+    except TemplateVersion.DoesNotExist:
+        raise NotFound(_("Template version %(n)s does not exist.") % {"n": number}) from None

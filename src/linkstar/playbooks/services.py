@@ -35,6 +35,7 @@ from linkstar.playbooks.models import (
     TemplateVersion,
     VersionStatus,
 )
+from linkstar.playbooks.selectors import template_site_codes, visible_templates
 from linkstar.playbooks.validation import field_errors, plan_errors
 
 BUILTIN_DIR = Path(__file__).parent / "data" / "templates"
@@ -292,7 +293,6 @@ def set_site_default(
     policy.require(actor, "template.manage")
     if template.organization_id not in (None, actor.organization.pk):
         raise NotFound()
-    from linkstar.playbooks.selectors import template_site_codes
 
     covered = template_site_codes(template)
     codes = sorted(covered) if sites is None else list(dict.fromkeys(sites))
@@ -411,13 +411,4 @@ def _load_builtin(data: dict) -> str:
 
 
 def get_template_for(actor: Actor, template_id: int) -> Template:
-    from linkstar.playbooks.selectors import visible_templates
-
     return policy.get_visible(visible_templates(actor), pk=template_id)
-
-
-def get_version(template: Template, number: int) -> TemplateVersion:
-    try:
-        return template.versions.select_related("template").get(number=number)
-    except TemplateVersion.DoesNotExist:
-        raise NotFound(_("Template version %(n)s does not exist.") % {"n": number}) from None

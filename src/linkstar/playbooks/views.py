@@ -236,7 +236,7 @@ def version_detail(request, org: str, template_id: int, number: int):
     """A version's tasks, read-only."""
     actor = web_actor(request, org)
     template = services.get_template_for(actor, template_id)
-    version = services.get_version(template, number)
+    version = selectors.get_version(template, number)
     documents = dict(_document_types())
     tasks = []
     for bp in _blueprints(version):
@@ -279,7 +279,7 @@ def version_new(request, org: str, template_id: int):
 def version_publish(request, org: str, template_id: int, number: int):
     actor = web_actor(request, org)
     template = services.get_template_for(actor, template_id)
-    version = services.get_version(template, number)
+    version = selectors.get_version(template, number)
     try:
         services.publish_version(actor=actor, version=version)
     except InvalidInput as exc:
@@ -294,7 +294,7 @@ def version_publish(request, org: str, template_id: int, number: int):
 def version_retire(request, org: str, template_id: int, number: int):
     actor = web_actor(request, org)
     template = services.get_template_for(actor, template_id)
-    version = services.retire_version(actor=actor, version=services.get_version(template, number))
+    version = services.retire_version(actor=actor, version=selectors.get_version(template, number))
     messages.success(
         request,
         _("Version %(n)s is retired: it starts no new projects.") % {"n": version.number},
@@ -348,7 +348,7 @@ def version_edit(request, org: str, template_id: int, number: int):
     shows every error on its row and cell, with the person's input kept."""
     actor = web_actor(request, org)
     template = services.get_template_for(actor, template_id)
-    version = services.get_version(template, number)
+    version = selectors.get_version(template, number)
     reason = _manage_reason(actor, template)
     if reason:
         raise PermissionDenied(reason)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -8,6 +9,8 @@ from dataclasses import field as dataclass_field
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from linkstar.entities.identifiers import digest_for
+from linkstar.entities.models import IdentifierKind
 from linkstar.projects.models import ProjectStatus, Stage
 
 SORTS = [
@@ -342,8 +345,6 @@ class RowResolver:
 
     @classmethod
     def _suggest(cls, text: str, names: dict) -> str:
-        import difflib
-
         key = _compact(text)
         scored = sorted(
             names.values(),
@@ -397,9 +398,6 @@ class RowResolver:
         return found
 
     def _entity(self, row: BatchRowInput):
-        from linkstar.entities.identifiers import digest_for
-        from linkstar.entities.models import IdentifierKind
-
         found = self._by_part(row.entity, self.entities, self.entity_parts)
         if not found and self.codes:
             code = digest_for(IdentifierKind.REGISTRATION_NUMBER, row.entity)

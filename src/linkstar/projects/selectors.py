@@ -7,7 +7,9 @@ import datetime as dt
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -17,6 +19,9 @@ from django.db.models import (
     When,
 )
 
+from linkstar.accounts.models import Membership, User
+from linkstar.approvals.models import ApprovalRequest
+from linkstar.approvals.selectors import approval_list, with_decisions
 from linkstar.audit.models import AuditEvent
 from linkstar.core import policy
 from linkstar.core.actors import Actor
@@ -217,9 +222,6 @@ def comment_list(
 
 def workbench(*, actor: Actor, soon_days: int = 3) -> dict:
     """Everything the home page shows, in a fixed number of queries."""
-    from django.db.models import Count
-
-    from linkstar.approvals.selectors import approval_list
 
     today = org_today(actor.organization)
     projects = visibility.visible_projects(actor)
@@ -324,7 +326,6 @@ def days_late(tasks: list[Task], today: dt.date) -> int:
 
 def project_team(*, project: StoreProject) -> list:
     """The manager and the members with their organization roles (one query)."""
-    from linkstar.accounts.models import Membership
 
     members = getattr(project, "member_list", None)
     if members is None:
@@ -375,8 +376,6 @@ def task_page(*, actor: Actor, task_id: int) -> Task:
 
 def task_approvals(*, task: Task) -> list:
     """The task's approval requests, newest first, with requester and each level's decider."""
-    from linkstar.approvals.models import ApprovalRequest
-    from linkstar.approvals.selectors import with_decisions
 
     return list(
         with_decisions(
@@ -401,7 +400,6 @@ def task_history(*, task: Task, approval_ids: list[int]) -> list[AuditEvent]:
 def my_open_tasks(*, actor: Actor, status: str | None = None) -> QuerySet[Task]:
     """The open tasks assigned to the actor on active projects, the most overdue first (tasks
     without a due date last)."""
-    from django.db.models import F
 
     qs = (
         visibility.visible_tasks(actor)
@@ -416,7 +414,6 @@ def my_open_tasks(*, actor: Actor, status: str | None = None) -> QuerySet[Task]:
 
 def users_by_id(*, actor: Actor, ids) -> dict:
     """Members of the actor's organization by user id (for names in histories), one query."""
-    from linkstar.accounts.models import User
 
     ids = {int(i) for i in ids if isinstance(i, int) or (isinstance(i, str) and i.isdigit())}
     if not ids:

@@ -13,6 +13,7 @@ from django_tasks.utils import get_random_id
 from django_tasks_rq.backend import Job as TasksJob
 from django_tasks_rq.backend import RQBackend as TasksRQBackend
 from django_tasks_rq.backend import failed_callback, success_callback
+from rq.exceptions import NoSuchJobError
 from rq.job import Callback, JobStatus, Retry
 
 from linkstar.core import clock
@@ -90,8 +91,6 @@ class RQBackend(TasksRQBackend):
         return task_result
 
     def _get_job(self, result_id: str):
-        from rq.exceptions import NoSuchJobError
-
         try:
             return Job.fetch(result_id, connection=django_rq.get_connection())
         except NoSuchJobError:

@@ -8,6 +8,7 @@ import traceback as tb
 from django.conf import settings
 
 from linkstar.core import clock
+from linkstar.worker.models import JobFailure
 
 
 def max_attempts() -> int:
@@ -34,7 +35,6 @@ def record_failure(
 ):
     """Write one ``JobFailure`` row (in its own autocommit write: it must survive the job's
     rolled-back transaction)."""
-    from linkstar.worker.models import JobFailure
 
     if exc is not None:
         error_class = f"{type(exc).__module__}.{type(exc).__qualname__}"

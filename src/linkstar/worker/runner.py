@@ -12,6 +12,7 @@ job class of :mod:`linkstar.worker.backends`; the scheduler runs in a thread bes
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import signal
@@ -19,6 +20,7 @@ import socket
 import threading
 import time
 
+import django_rq
 from django.conf import settings
 from django.db import OperationalError, close_old_connections, connection, connections
 from django.db.models import Q
@@ -26,17 +28,24 @@ from django.utils.crypto import get_random_string
 from django_tasks import TaskContext, task_backends
 from django_tasks.base import TaskResultStatus
 from django_tasks.signals import task_finished, task_started
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult, get_date_max
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+from django_tasks_rq import RQBackend
+from rq import SimpleWorker
+from rq import Worker as RQWorker
+from rq.registry import ScheduledJobRegistry
 
 from linkstar.core import clock
+from linkstar.worker.backends import Job
+from linkstar.worker.models import WorkerHeartbeat
 from linkstar.worker.retry import backoff, max_attempts, record_failure
+from linkstar.worker.scheduler import Scheduler
 
 logger = logging.getLogger("linkstar.worker")
 
 
 def backend_kind(alias: str = "default") -> str:
-    from django_tasks_db import DatabaseBackend
-    from django_tasks_rq import RQBackend
-
     backend = task_backends[alias]
     if isinstance(backend, DatabaseBackend):
         return "db"
@@ -53,8 +62,6 @@ def new_worker_id() -> str:
 
 
 def beat(worker_id: str, *, backend: str, started_at=None) -> None:
-    from linkstar.worker.models import WorkerHeartbeat
-
     now = clock.now()
     WorkerHeartbeat.objects.update_or_create(
         worker_id=worker_id,
@@ -100,9 +107,6 @@ class HeartbeatThread(threading.Thread):
 def recover_abandoned(*, now=None, backend_alias: str = "default") -> list[str]:
     """Jobs ``RUNNING`` on a worker that is no longer alive go back to the queue (or fail when
     their attempts are used up); the ids handed back."""
-    from django_tasks_db.models import DBTaskResult
-
-    from linkstar.worker.models import WorkerHeartbeat
 
     now = now or clock.now()
     dead_after = now - _seconds(settings.LINKSTAR_WORKER_DEAD_SECONDS)
@@ -151,8 +155,6 @@ def recover_abandoned(*, now=None, backend_alias: str = "default") -> list[str]:
 
 
 def _seconds(n):
-    import datetime as dt
-
     return dt.timedelta(seconds=n)
 
 
@@ -167,9 +169,6 @@ class DatabaseQueue:
         self.backend_alias = backend_alias
 
     def claim(self):
-        from django_tasks_db.models import DBTaskResult, get_date_max
-        from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
-
         ready = DBTaskResult.objects.filter(
             status=TaskResultStatus.READY, backend_name=self.backend_alias
         ).filter(Q(run_after=get_date_max()) | Q(run_after__lte=clock.now()))
@@ -193,8 +192,6 @@ class DatabaseQueue:
         return True
 
     def run(self, row) -> None:
-        from django_tasks_db.models import DBTaskResult
-
         task = row.task
         result = row.task_result
         sender = type(task.get_backend())
@@ -247,10 +244,6 @@ class DatabaseQueue:
 
 
 def rq_queues():
-    import django_rq
-
-    from linkstar.worker.backends import Job
-
     backend = task_backends["default"]
     return [django_rq.get_queue(name, job_class=Job) for name in sorted(backend.queues)]
 
@@ -258,7 +251,6 @@ def rq_queues():
 def rq_move_due_scheduled(now=None) -> int:
     """Move the scheduled RQ jobs (deferred, or waiting for a retry) that are due by
     :func:`clock.now` into their queue; the number moved."""
-    from rq.registry import ScheduledJobRegistry
 
     now = now or clock.now()
     moved = 0
@@ -275,9 +267,6 @@ def rq_move_due_scheduled(now=None) -> int:
 
 def rq_drain(*, worker_name: str | None = None) -> int:
     """Run every queued RQ job in this process (burst), the due scheduled ones included."""
-    from rq import SimpleWorker
-
-    from linkstar.worker.backends import Job
 
     ran = 0
     while True:
@@ -301,8 +290,6 @@ def rq_drain(*, worker_name: str | None = None) -> int:
 
 class Worker:
     def __init__(self, *, interval: float = 1.0, once: bool = False, periodics=None) -> None:
-        from linkstar.worker.scheduler import Scheduler
-
         self.kind = backend_kind()
         self.worker_id = new_worker_id()
         self.interval = interval
@@ -361,9 +348,6 @@ class Worker:
             self._housekeeping()
             rq_drain(worker_name=self.worker_id)
             return 0
-        from rq import Worker as RQWorker
-
-        from linkstar.worker.backends import Job
 
         def schedule_loop() -> None:
             try:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from linkstar.core import clock
+from linkstar.worker.models import ScheduledRun
 from linkstar.worker.schedule import Periodic
 
 logger = logging.getLogger("linkstar.worker")
@@ -64,8 +65,6 @@ class Scheduler:
     def tick(self, now=None) -> list[str]:
         """Enqueue every periodic job whose current slot has not run yet; the names enqueued
         by this call."""
-        from linkstar.worker.models import ScheduledRun
-
         now = now or clock.now()
         enqueued: list[str] = []
         for periodic in self.periodics:

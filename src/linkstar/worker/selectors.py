@@ -10,8 +10,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Count, Max
 from django.utils.translation import ngettext
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult, get_date_max
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 from linkstar.core import clock
+from linkstar.worker.models import JobFailure, ScheduledRun, WorkerHeartbeat
+from linkstar.worker.runner import backend_kind, rq_queues
+from linkstar.worker.scheduler import collect_periodic
 
 
 @dataclass
@@ -38,15 +44,8 @@ class PeriodicRow:
 
 def queue_counts() -> dict:
     """Jobs by state: ready (now), waiting (a later run, e.g. a retry), running, failed."""
-    from django_tasks.base import TaskResultStatus
-
-    from linkstar.worker.runner import backend_kind
 
     if backend_kind() == "rq":
-        from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
-
-        from linkstar.worker.runner import rq_queues
-
         counts = {"ready": 0, "waiting": 0, "running": 0, "failed": 0}
         for q in rq_queues():
             counts["ready"] += q.count
@@ -54,7 +53,6 @@ def queue_counts() -> dict:
             counts["running"] += StartedJobRegistry(queue=q).count
             counts["failed"] += FailedJobRegistry(queue=q).count
         return counts
-    from django_tasks_db.models import DBTaskResult, get_date_max
 
     now = clock.now()
     rows = (
@@ -79,22 +77,16 @@ def queue_counts() -> dict:
 
 
 def live_workers():
-    from linkstar.worker.models import WorkerHeartbeat
-
     since = clock.now() - dt.timedelta(seconds=settings.LINKSTAR_WORKER_DEAD_SECONDS)
     return list(WorkerHeartbeat.objects.filter(last_seen_at__gte=since).order_by("started_at"))
 
 
 def recent_failures(*, limit: int = 50):
-    from linkstar.worker.models import JobFailure
-
     return list(JobFailure.objects.order_by("-failed_at", "-pk")[:limit])
 
 
 def failed_db_job_ids(job_ids) -> set[str]:
     """Which of these database-queue jobs are failed for good (they may be retried now)."""
-    from django_tasks.base import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
 
     ids = []
     for job_id in job_ids:
@@ -109,9 +101,6 @@ def failed_db_job_ids(job_ids) -> set[str]:
 
 
 def periodic_jobs() -> list[PeriodicRow]:
-    from linkstar.worker.models import ScheduledRun
-    from linkstar.worker.scheduler import collect_periodic
-
     periodics = collect_periodic()
     last = dict(
         ScheduledRun.objects.filter(name__in=[p.name for p in periodics])

@@ -7,21 +7,20 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from linkstar.audit.services import record
 from linkstar.core import clock, policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import Conflict, NotFound
+from linkstar.worker.models import IdempotencyRecord, JobFailure, ScheduledRun, WorkerHeartbeat
 
 
 def prune_history() -> dict:
     """Delete finished jobs, scheduler slots and failure records older than
     ``LINKSTAR_JOB_HISTORY_DAYS``, idempotency keys past their expiry, and heartbeats of workers
     long gone. Idempotent: two workers pruning at once delete the same rows once."""
-    from django_tasks.base import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    from linkstar.worker.models import IdempotencyRecord, JobFailure, ScheduledRun, WorkerHeartbeat
 
     now = clock.now()
     horizon = now - dt.timedelta(days=settings.LINKSTAR_JOB_HISTORY_DAYS)
@@ -44,8 +43,6 @@ def prune_history() -> dict:
 def retry_job_now(*, actor: Actor, job_id: str):
     """An administrator sends a failed (or waiting) job of the database queue back to run at
     once, with its attempts counted afresh. Audited."""
-    from django_tasks.base import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult, get_date_max
 
     policy.require(actor, "worker.manage")
     row = DBTaskResult.objects.select_for_update().filter(pk=job_id).first()

@@ -8,12 +8,11 @@ import datetime as dt
 from django_tasks import task
 
 from linkstar.worker.schedule import Periodic
+from linkstar.worker.services import prune_history as prune
 
 
 @task()
 def prune_history() -> dict:
-    from linkstar.worker.services import prune_history as prune
-
     return prune()
 
 

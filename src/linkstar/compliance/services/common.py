@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from linkstar.core import policy
 from linkstar.core.actors import Actor
+from linkstar.core.clock import org_today
 from linkstar.core.exceptions import FieldError, InvalidInput, NotFound, PermissionDenied
 from linkstar.entities.models import IdentifierKind
 from linkstar.projects.models import StoreProject
@@ -16,8 +17,6 @@ REASON_MAX = 2000
 
 
 def today_of(organization) -> dt.date:
-    from linkstar.core.clock import org_today
-
     return org_today(organization)
 
 

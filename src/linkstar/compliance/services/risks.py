@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils.translation import gettext as _
 
+from linkstar.accounts.models import Organization
 from linkstar.audit.services import Entry, record_many
 from linkstar.catalog.models import Site
 from linkstar.compliance.models import (
@@ -47,6 +48,8 @@ from linkstar.core.exceptions import (
     PermissionDenied,
 )
 from linkstar.entities.models import Identifier
+from linkstar.notifications import events
+from linkstar.notifications.kinds import EventKind
 from linkstar.projects import visibility
 from linkstar.projects.models import Stage, StoreProject
 
@@ -483,9 +486,6 @@ def notify_new_risks(risks: list[AssociationRisk]) -> None:
     """Publish one ``risk.detected`` event per new pair of projects (after the detecting
     transaction commits), all in one publication: the notifications app tells the managers of
     both projects, one summary per person for a batch."""
-    from linkstar.accounts.models import Organization
-    from linkstar.notifications import events
-    from linkstar.notifications.kinds import EventKind
 
     saved = [r for r in risks if r.pk is not None]
     if not saved:

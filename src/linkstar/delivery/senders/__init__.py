@@ -20,33 +20,17 @@ Formats, from each platform's public documentation (details in the module of eac
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from . import dingtalk, feishu, webhook, wecom
+from ._common import _json_reply, check, send
+from .types import Mention, PreparedRequest
 
 if TYPE_CHECKING:
     from linkstar.delivery.outbox import Message
 
 KINDS = ("wecom", "dingtalk", "feishu", "webhook")
-
-
-@dataclass(frozen=True)
-class PreparedRequest:
-    """One HTTP request, always a POST."""
-
-    url: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass(frozen=True)
-class Mention:
-    """Someone to @-mention. ``user_id`` is the platform's own id for this channel kind (WeCom
-    userid, DingTalk userId, Feishu open_id ``ou_…``); ``mobile`` serves WeCom and DingTalk."""
-
-    name: str
-    mobile: str = ""
-    user_id: str = ""
 
 
 def build_request(
@@ -60,7 +44,6 @@ def build_request(
 ) -> PreparedRequest:
     """The request that posts ``message`` to the robot at ``url``, signed with ``secret`` (when
     the kind signs and a secret is set) at the moment ``now``."""
-    from . import dingtalk, feishu, webhook, wecom
 
     builders = {
         "wecom": wecom.build,
@@ -94,7 +77,6 @@ def as_mention(kind: str, mention: Mention | Mapping[str, Any]) -> Mention:
 def build_event_request(*, url: str, secret: str, payload: dict, now: datetime) -> PreparedRequest:
     """The request of an integration webhook (issue 6): ``payload`` as UTF-8 JSON, signed like
     the generic ``webhook`` kind."""
-    from . import webhook
 
     return webhook.build_event(url=url, secret=secret, payload=payload, now=now)
 
@@ -102,7 +84,6 @@ def build_event_request(*, url: str, secret: str, payload: dict, now: datetime) 
 def check_response(kind: str, status: int, body: bytes | str) -> str | None:
     """``None`` when the platform accepted the message, else a short error for the attempt log.
     Kinds other than the three platforms (``webhook``, integration webhooks) only need a 2xx."""
-    from ._common import check
 
     return check(kind, status, body)
 
@@ -135,7 +116,6 @@ CONFIGURATION_CODES = {
 
 def error_code(kind: str, body: bytes | str) -> int | None:
     """The platform's error code in a reply (``errcode`` / ``code`` / ``StatusCode``)."""
-    from ._common import _json_reply
 
     if isinstance(body, str):
         body = body.encode("utf-8")
@@ -161,7 +141,6 @@ def classify(kind: str, status: int | None, body: bytes | str) -> str | None:
 
 def sign_webhook(secret: str, timestamp: str, body: bytes) -> str:
     """The value of ``X-LinkStar-Signature`` for ``body`` sent at ``timestamp`` (unix seconds)."""
-    from . import webhook
 
     return webhook.signature(secret, timestamp, body)
 
@@ -169,7 +148,6 @@ def sign_webhook(secret: str, timestamp: str, body: bytes) -> str:
 def post(request: PreparedRequest, *, timeout: float = 10.0) -> tuple[int, bytes]:
     """Send ``request``; returns (HTTP status, body) for any HTTP answer, 4xx/5xx included.
     Raises ``OSError`` (``urllib.error.URLError``, ``TimeoutError``…) when no answer came."""
-    from ._common import send
 
     return send(request, timeout=timeout)
 

@@ -8,7 +8,7 @@ import urllib.request
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from . import PreparedRequest
+    from .types import PreparedRequest
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 USER_AGENT = "LinkStar/1"

@@ -30,8 +30,8 @@ import hashlib
 import hmac
 import urllib.parse
 
-from . import Mention, PreparedRequest
 from ._common import escape_markdown, fit, json_bytes, json_headers, truncate_utf8
+from .types import Mention, PreparedRequest
 
 # Not documented for custom robots; 15,000 bytes is the documented limit of app robots.
 TEXT_MAX_BYTES = 15000

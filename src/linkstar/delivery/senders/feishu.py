@@ -28,8 +28,8 @@ import base64
 import hashlib
 import hmac
 
-from . import Mention, PreparedRequest
 from ._common import fit_lines, json_bytes, json_headers, truncate_utf8, utf8_len
+from .types import Mention, PreparedRequest
 
 BODY_MAX_BYTES = 20 * 1024
 # Room for the JSON around the texts (keys, link, mentions, signature).

@@ -22,8 +22,8 @@ import datetime as dt
 import hashlib
 import hmac
 
-from . import Mention, PreparedRequest
 from ._common import json_bytes, json_headers
+from .types import Mention, PreparedRequest
 
 VERSION = 1
 SIGNATURE_HEADER = "X-LinkStar-Signature"

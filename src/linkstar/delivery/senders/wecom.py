@@ -18,8 +18,8 @@ Documentation: 企业微信开发者中心 “群机器人配置说明”
 
 from __future__ import annotations
 
-from . import Mention, PreparedRequest
 from ._common import escape_markdown, fit, json_bytes, json_headers
+from .types import Mention, PreparedRequest
 
 MARKDOWN_MAX_BYTES = 4096
 TEXT_MAX_BYTES = 2048

@@ -5,16 +5,30 @@ from __future__ import annotations
 
 from django import template
 
+from linkstar.catalog.models import DocumentType
 from linkstar.core import policy
 from linkstar.documents import selectors, services
+from linkstar.documents.models import Document, DocumentStatus
 
 register = template.Library()
+
+
+def decorate(documents, today) -> list[Document]:
+    """Status, its label and the days left, for the badges."""
+    labels = dict(DocumentStatus.choices)
+    for document in documents:
+        document.status = document.status_on(today)
+        document.status_label = labels[document.status]
+        document.days_to_expiry = document.days_left(today)
+        document.days_expired = (
+            -document.days_to_expiry if document.status == DocumentStatus.EXPIRED else 0
+        )
+    return documents
 
 
 def attachments_panel_context(
     *, actor, task, error: str | None = None, can_work=None, document_types=None
 ) -> dict:
-    from linkstar.documents.views import decorate
 
     today = services.org_today(actor.organization)
     active = task.project.status == "active"
@@ -42,7 +56,6 @@ def attachments_panel_context(
 def _upload_types(task, types=None) -> list[tuple[str, str]]:
     """The document types to offer for an upload from the task: the task's own first.
     ``types``: the catalog's types in order, when the page has them already."""
-    from linkstar.catalog.models import DocumentType
 
     if types is None:
         types = list(DocumentType.objects.order_by("position"))

@@ -7,9 +7,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from linkstar.accounts.services import add_member
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import DomainError, InvalidInput
-from linkstar.exchange.fields import norm
+from linkstar.entities.services import create_entity
+from linkstar.exchange.fields import norm, parse_date, parse_role
 from linkstar.exchange.models import ImportJob, ImportKind
 from linkstar.exchange.services.mapping import _column_of, mapped_rows
 from linkstar.projects import visibility
@@ -34,9 +36,6 @@ def _dry_run(actor: Actor, job: ImportJob) -> list[dict]:
 def _apply_simple(actor: Actor, job: ImportJob, progress=None) -> list[dict]:
     """Run the entity or member service for each row (each in a savepoint), collecting the
     errors of every row; the caller rolls back when there is any."""
-    from linkstar.accounts.services import add_member
-    from linkstar.entities.services import create_entity
-    from linkstar.exchange.fields import parse_date, parse_role
 
     errors: list[dict] = []
     columns = _column_of(job)

@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import FieldError, InvalidInput
-from linkstar.exchange.fields import FIELDS, IGNORE, norm, synonyms, task_column
+from linkstar.exchange.fields import FIELDS, IGNORE, field_label, norm, synonyms, task_column
 from linkstar.exchange.models import ImportJob, ImportKind, ImportMapping
+from linkstar.exchange.projects_import import ProjectSheet
+from linkstar.playbooks.selectors import visible_templates
 
 # --- mapping ------------------------------------------------------------------------------------
 
@@ -36,8 +38,6 @@ def guess_mapping(actor: Actor, kind: str, headers: list[str]) -> dict:
             target = words.get(key)
         if target is None and kind == ImportKind.PROJECTS:
             if tasks is None:
-                from linkstar.exchange.projects_import import ProjectSheet
-
                 tasks = ProjectSheet(actor, defaults).task_names()
             target = task_column(header, tasks)
         if target and target != IGNORE and target not in used:
@@ -57,8 +57,6 @@ def _clean_mapping(actor: Actor, job: ImportJob, mapping: dict) -> dict:
     if job.kind == ImportKind.PROJECTS:
         template_id = defaults.get("template_id")
         if template_id not in (None, ""):
-            from linkstar.playbooks.selectors import visible_templates
-
             try:
                 template_id = int(template_id)
             except (TypeError, ValueError):
@@ -151,8 +149,6 @@ def _missing_columns(job: ImportJob, used: dict[str, str]) -> list[FieldError]:
 
 
 def _field_label(kind: str, name: str) -> str:
-    from linkstar.exchange.fields import field_label
-
     return field_label(kind, name)
 
 

@@ -8,12 +8,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linkstar.accounts.models import Membership
 from linkstar.audit.services import record
 from linkstar.core import jobs, policy
 from linkstar.core.actors import Actor
+from linkstar.core.clock import org_today
 from linkstar.core.exceptions import DomainError, FieldError, InvalidInput
 from linkstar.exchange.models import ImportJob, ImportKind, ImportStatus
 from linkstar.exchange.progress import Reporter
+from linkstar.exchange.projects_import import ProjectSheet, group_by_version
 from linkstar.exchange.selectors import ACTIONS
 from linkstar.exchange.services.entities_members import _apply_simple
 from linkstar.exchange.services.mapping import (
@@ -25,6 +28,7 @@ from linkstar.exchange.services.mapping import (
 )
 from linkstar.exchange.services.tracker_states import apply_imported_states
 from linkstar.exchange.services.uploading import _require_open
+from linkstar.projects.services import materialise
 
 # --- running ---------------------------------------------------------------------------------
 
@@ -59,8 +63,6 @@ def start_import(*, actor: Actor, job: ImportJob) -> ImportJob:
 
 
 def _actor_for(job: ImportJob) -> Actor | None:
-    from linkstar.accounts.models import Membership
-
     membership = (
         Membership.objects.select_related("organization", "user")
         .filter(organization_id=job.organization_id, user_id=job.created_by_id)
@@ -154,9 +156,6 @@ def _run_projects(actor: Actor, job: ImportJob, report) -> dict:
     """Check every row (outside the write, its progress on the job row), then in one
     transaction: the project services' checks of every row, and the projects created chunk by
     chunk with their tracker states, the saving progress reported after each chunk."""
-    from linkstar.core.clock import org_today
-    from linkstar.exchange.projects_import import ProjectSheet, group_by_version
-    from linkstar.projects.services import _materialise
 
     resolved = None
     if job.plan.get("rows") and job.plan.get("fingerprint") == fingerprint(job):
@@ -183,7 +182,7 @@ def _run_projects(actor: Actor, job: ImportJob, report) -> dict:
         for version, group in group_by_version(resolved).items():
             for first in range(0, len(group), chunk):
                 part = group[first : first + chunk]
-                projects = _materialise(
+                projects = materialise(
                     actor=actor,
                     version=version,
                     rows=[s.row for s in part],

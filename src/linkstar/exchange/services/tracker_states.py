@@ -9,6 +9,9 @@ from django.utils.translation import gettext as _
 from linkstar.audit.services import Entry, diff, record_many
 from linkstar.core import policy
 from linkstar.core.actors import Actor
+from linkstar.projects.models import Stage, StageChange, Task, TaskStatus
+from linkstar.projects.services import status as task_status
+from linkstar.projects.services.lifecycle import write_imported_stages
 
 # --- the tracker's stages and task columns ------------------------------------------------------
 
@@ -22,9 +25,6 @@ def apply_imported_states(*, actor: Actor, created: list) -> dict:
     changed task field (``task:<key>:<field>``, before and after). Written with a few
     statements per chunk of projects, whatever the number of tasks. Historical facts: no
     notifications."""
-    from linkstar.projects.models import Stage, StageChange, Task, TaskStatus
-    from linkstar.projects.services import status as task_status
-    from linkstar.projects.services.lifecycle import write_imported_stages
 
     policy.require(actor, "project.create")
     now = timezone.now()

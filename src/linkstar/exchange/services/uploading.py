@@ -12,6 +12,7 @@ from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import Conflict, FieldError, InvalidInput
 from linkstar.exchange.models import ImportJob, ImportKind, ImportStatus
+from linkstar.exchange.projects_import import ProjectSheet, to_plan
 from linkstar.exchange.readers import read_table
 from linkstar.exchange.selectors import ACTIONS
 from linkstar.exchange.services.entities_members import _dry_run
@@ -137,8 +138,6 @@ def check_rows(actor: Actor, job: ImportJob, progress=None):
     """Every error of the rows under the current mapping (sheet row, column, message); for
     projects also the resolved rows. Writes nothing."""
     if job.kind == ImportKind.PROJECTS:
-        from linkstar.exchange.projects_import import ProjectSheet, to_plan
-
         sheet = ProjectSheet(actor, job.mapping.get("defaults", {}))
         resolved, errors = sheet.check(mapped_rows(job), progress=progress)
         job.plan = {}

@@ -13,6 +13,7 @@ from linkstar.core.actors import Actor
 from linkstar.core.exceptions import Conflict, FieldError, InvalidInput
 from linkstar.platformmail import rules
 from linkstar.platformmail.models import KeywordRule, ProposalStatus, StageProposal
+from linkstar.projects.services import change_stage
 
 # --- stage proposals -------------------------------------------------------------------------
 
@@ -36,7 +37,6 @@ def accept_proposal(*, actor: Actor, proposal: StageProposal, note: str = "") ->
     """A person confirms what the platform's mail says: the stage moves through
     ``change_stage`` as that person (their permission, the stage machine and the compliance
     gates apply); the proposal records who accepted it."""
-    from linkstar.projects.services import change_stage
 
     policy.require(actor, "mail.proposal.decide", proposal.project)
     proposal = _lock_pending(proposal)

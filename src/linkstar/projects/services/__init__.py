@@ -13,21 +13,21 @@ from linkstar.projects.services.corrections import (
     return_for_correction,
 )
 from linkstar.projects.services.creation import (
-    _materialise,
     create_project,
     create_projects_batch,
+    materialise,
     validate_projects_batch,
 )
 from linkstar.projects.services.lifecycle import (
-    _lock_project,
-    _require_active,
     change_stage,
     close_project,
+    lock_project,
+    require_active,
     restorable_until,
     restore_project,
     update_project,
 )
-from linkstar.projects.services.rows import MANAGER_ROLES, ProjectRow, _prepare_rows
+from linkstar.projects.services.rows import MANAGER_ROLES, ProjectRow, prepare_rows
 from linkstar.projects.services.schedule import (
     DateMove,
     dependency_errors,
@@ -40,10 +40,6 @@ __all__ = [
     "MANAGER_ROLES",
     "DateMove",
     "ProjectRow",
-    "_lock_project",
-    "_materialise",
-    "_prepare_rows",
-    "_require_active",
     "add_comment",
     "bulk_update_tasks",
     "change_stage",
@@ -53,10 +49,14 @@ __all__ = [
     "dependency_errors",
     "find_mentions",
     "finish_task",
+    "lock_project",
+    "materialise",
     "may_reopen",
     "org_today",
     "plan_reschedule",
+    "prepare_rows",
     "reopen_task",
+    "require_active",
     "reschedule_task",
     "restorable_until",
     "restore_project",

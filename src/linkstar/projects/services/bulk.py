@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linkstar.approvals.requests import open_approval_request
 from linkstar.audit.services import Entry, record_many
 from linkstar.compliance import services as compliance
 from linkstar.core import policy
@@ -27,7 +28,7 @@ from linkstar.notifications.kinds import EventKind
 from linkstar.projects import visibility
 from linkstar.projects.models import FINISHED_TASK_STATUSES, StoreProject, Task, TaskStatus
 from linkstar.projects.services import status as task_status
-from linkstar.projects.services.lifecycle import _move_stage, _require_active
+from linkstar.projects.services.lifecycle import move_stage, require_active
 from linkstar.projects.services.tasks import (
     assignee_errors,
     check_skip,
@@ -138,7 +139,7 @@ def bulk_update_tasks(
             continue
         try:
             policy.require(actor, PERMISSION[action], task.project)
-            _require_active(task.project)
+            require_active(task.project)
         except DomainError as exc:
             raise _named(task, exc) from None
         checked.add(task.project_id)
@@ -309,8 +310,6 @@ def _complete(*, actor: Actor, tasks: list[Task], **_options) -> list[Task]:
     approvals = {}
     for task in tasks:
         if task.approval_levels:
-            from linkstar.approvals.services import open_approval_request
-
             task_status.await_approval([task])
             try:
                 approvals[task.pk] = open_approval_request(actor=actor, task=task)
@@ -328,7 +327,7 @@ def _complete(*, actor: Actor, tasks: list[Task], **_options) -> list[Task]:
         project = task.project
         if task.sets_stage and project.stage != task.sets_stage:
             try:
-                _move_stage(actor=actor, project=project, stage=task.sets_stage, task=task)
+                move_stage(actor=actor, project=project, stage=task.sets_stage, task=task)
             except DomainError as exc:
                 raise _named(task, exc) from None
     if done:

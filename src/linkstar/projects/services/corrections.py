@@ -31,7 +31,7 @@ from linkstar.projects import selectors
 from linkstar.projects.models import Task, TaskStatus
 from linkstar.projects.rules import REOPENABLE, RETURNABLE
 from linkstar.projects.services import status as task_status
-from linkstar.projects.services.lifecycle import _require_active
+from linkstar.projects.services.lifecycle import require_active
 from linkstar.projects.services.tasks import _lock_task
 
 # The person who finished a task may reopen it themselves this long after.
@@ -89,7 +89,7 @@ def reopen_task(
             code="permission_denied",
         )
     check_version(task, version)
-    _require_active(task.project)
+    require_active(task.project)
     reason = _reason(reason, _("Say why the task is reopened."))
     if dependants not in (KEEP, RESET):
         raise InvalidInput(
@@ -179,7 +179,7 @@ def return_for_correction(
     task = _lock_task(task)
     policy.require(actor, "task.return", task)
     check_version(task, version)
-    _require_active(task.project)
+    require_active(task.project)
     reason = _reason(reason, _("Say what needs to be fixed."))
     if task.status not in RETURNABLE:
         raise TransitionNotAllowed(

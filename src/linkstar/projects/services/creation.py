@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +32,7 @@ from linkstar.projects.models import (
     checklist_items,
 )
 from linkstar.projects.services.assignment import check_team_roles, plan_assignments
-from linkstar.projects.services.rows import ProjectRow, _prepare_rows, _resolve_version
+from linkstar.projects.services.rows import ProjectRow, _resolve_version, prepare_rows
 
 
 def _allocate_codes(organization, prefix: str, count: int) -> list[str]:
@@ -40,7 +41,6 @@ def _allocate_codes(organization, prefix: str, count: int) -> list[str]:
     seq, _ = ProjectCodeSequence.objects.get_or_create(organization=organization, prefix=prefix)
     ProjectCodeSequence.objects.filter(pk=seq.pk).update(last=F("last") + count)
     last = ProjectCodeSequence.objects.values_list("last", flat=True).get(pk=seq.pk)
-    from django.conf import settings
 
     digits = settings.LINKSTAR_PROJECT_CODE_DIGITS
     return [f"{prefix}-{n:0{digits}d}" for n in range(last - count + 1, last + 1)]
@@ -60,7 +60,6 @@ def _insert_tasks(
     preparing every value per task: 5,000 projects x 25 tasks in about a second). Each
     blueprint's constant columns are prepared once; only the project, assignee and dates vary.
     ``assignees``: per project, role → the user doing that role's tasks."""
-    from django.db import connection
 
     if not projects or not blueprints:
         return
@@ -151,7 +150,7 @@ def _assignment_summary(team: dict[str, int | None], blueprints: list[TaskBluepr
     return {role: {"user_id": team.get(role), "tasks": n} for role, n in sorted(counts.items())}
 
 
-def _materialise(
+def materialise(
     *,
     actor: Actor,
     version: TemplateVersion,
@@ -294,8 +293,8 @@ def create_project(
         manager_id=manager_id,
         members=list(members or []),
     )
-    sites = _prepare_rows(actor, template_version, [row], batch=False)
-    return _materialise(
+    sites = prepare_rows(actor, template_version, [row], batch=False)
+    return materialise(
         actor=actor,
         version=template_version,
         rows=[row],
@@ -316,7 +315,6 @@ def _check_batch(
     team_roles: dict[str, list[int]] | None = None,
 ) -> tuple[TemplateVersion, dict[str, Site], dict[str, list[int]]]:
     """Every check of a batch, writing nothing: shared by the creation and its preview."""
-    from django.conf import settings
 
     policy.require(actor, "project.create")
     if not rows:
@@ -331,7 +329,7 @@ def _check_batch(
     shared = list(members or [])
     for row in rows:
         row.members = sorted(set(row.members) | set(shared))
-    sites = _prepare_rows(actor, template_version, rows, batch=True)
+    sites = prepare_rows(actor, template_version, rows, batch=True)
     return template_version, sites, check_team_roles(actor, team_roles)
 
 
@@ -380,7 +378,7 @@ def create_projects_batch(
         version=version,
         team_roles=team_roles,
     )
-    return _materialise(
+    return materialise(
         actor=actor,
         version=template_version,
         rows=rows,

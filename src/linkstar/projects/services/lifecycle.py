@@ -38,7 +38,7 @@ from linkstar.projects.rules import CLOSABLE_STAGES, stage_move_allowed
 from linkstar.projects.services.rows import MANAGER_ROLES
 
 
-def _lock_project(project: StoreProject) -> StoreProject:
+def lock_project(project: StoreProject) -> StoreProject:
     return (
         StoreProject.objects.select_for_update()
         .select_related("organization", "site")
@@ -46,7 +46,7 @@ def _lock_project(project: StoreProject) -> StoreProject:
     )
 
 
-def _require_active(project: StoreProject) -> None:
+def require_active(project: StoreProject) -> None:
     if project.status == ProjectStatus.CLOSED:
         raise Conflict(_("Project %(c)s is closed.") % {"c": project.code}, code="project_closed")
 
@@ -65,10 +65,10 @@ def update_project(
 ) -> StoreProject:
     """Change a project's store name, manager, team or dates (its manager or an admin).
     Moving the start date moves the dates of the tasks not started yet by the same days."""
-    project = _lock_project(project)
+    project = lock_project(project)
     policy.require(actor, "project.update", project)  # on the locked row, not a stale copy
     check_version(project, version)
-    _require_active(project)
+    require_active(project)
     before = {
         "store_name": project.store_name,
         "manager_id": project.manager_id,
@@ -202,11 +202,11 @@ def _carry_to_tasks(project: StoreProject, before: dict, after: dict, changes: d
         )
 
 
-def _move_stage(
+def move_stage(
     *, actor: Actor, project: StoreProject, stage: str, note: str = "", task: Task | None = None
 ) -> None:
     """Apply a stage move on a locked project, through the state machine."""
-    _require_active(project)
+    require_active(project)
     if stage not in Stage.values:
         raise InvalidInput(FieldError("stage", _("Unknown stage %(s)r.") % {"s": stage}))
     if not stage_move_allowed(project.stage, stage):
@@ -257,10 +257,10 @@ def change_stage(
 ) -> StoreProject:
     """Move a project's stage: preparing → under_review ⇄ needs_info → opened | rejected;
     rejected → preparing; any open stage → cancelled. Nothing else (409)."""
-    project = _lock_project(project)
+    project = lock_project(project)
     policy.require(actor, "project.stage", project)
     check_version(project, version)
-    _move_stage(actor=actor, project=project, stage=stage, note=(note or "").strip())
+    move_stage(actor=actor, project=project, stage=stage, note=(note or "").strip())
     return project
 
 
@@ -270,10 +270,10 @@ def close_project(
 ) -> StoreProject:
     """The manager's confirmation (结项): allowed once the project is opened, rejected or
     cancelled and every task is done or skipped."""
-    project = _lock_project(project)
+    project = lock_project(project)
     policy.require(actor, "project.close", project)
     check_version(project, version)
-    _require_active(project)
+    require_active(project)
     if project.stage not in CLOSABLE_STAGES:
         raise TransitionNotAllowed(
             _("A project can be closed once it is opened, rejected or cancelled; it is %(s)s.")
@@ -345,7 +345,7 @@ def restore_project(
     """Undo a cancellation within 30 days (administrators): the project goes back to the stage it
     was cancelled from, active again even if it was closed meanwhile, and its association risks
     are found again. Audited ``project.restored``."""
-    project = _lock_project(project)
+    project = lock_project(project)
     policy.require(actor, "project.restore", project)
     check_version(project, version)
     cancelled = cancellation_of(project)

@@ -148,7 +148,7 @@ class _RowChecker:
         return errors
 
 
-def _prepare_rows(
+def prepare_rows(
     actor: Actor, version: TemplateVersion, rows: list[ProjectRow], *, batch: bool
 ) -> dict[str, Site]:
     checker = _RowChecker(actor, version.template, rows)

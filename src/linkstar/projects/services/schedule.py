@@ -23,7 +23,7 @@ from linkstar.core.actors import Actor
 from linkstar.core.exceptions import FieldError, InvalidInput, check_version
 from linkstar.projects import selectors
 from linkstar.projects.models import FINISHED_TASK_STATUSES, Task
-from linkstar.projects.services.lifecycle import _require_active
+from linkstar.projects.services.lifecycle import require_active
 
 DAY = dt.timedelta(days=1)
 
@@ -166,7 +166,7 @@ def reschedule_task(
     task = Task.objects.select_for_update().select_related("project").get(pk=task.pk)
     policy.require(actor, "task.plan", task)
     check_version(task, version)
-    _require_active(task.project)
+    require_active(task.project)
     if due_date is None:
         raise InvalidInput(FieldError("due_date", _("Choose the new due date.")))
     errors = dependency_errors(task, due_date)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from linkstar.accounts.models import Membership
+from linkstar.approvals.requests import open_approval_request
 from linkstar.audit.services import diff, record
 from linkstar.compliance import services as compliance
 from linkstar.core import policy
@@ -29,7 +30,7 @@ from linkstar.notifications.kinds import EventKind
 from linkstar.projects.models import FINISHED_TASK_STATUSES, Task, TaskStatus
 from linkstar.projects.rules import SKIPPABLE, TASK_TRANSITIONS
 from linkstar.projects.services import status as task_status
-from linkstar.projects.services.lifecycle import _lock_project, _move_stage, _require_active
+from linkstar.projects.services.lifecycle import lock_project, move_stage, require_active
 from linkstar.projects.services.schedule import dependency_errors, plan_reschedule
 
 
@@ -99,14 +100,14 @@ def finish_task(
 ) -> None:
     """Mark a locked task done or skipped (the caller saves it), count it on the project, and
     apply its ``sets_stage`` through the stage state machine."""
-    project = _lock_project(task.project)
+    project = lock_project(task.project)
     task_status.finish([task], now=timezone.now(), status=status, skip_reason=skip_reason)
     if status == TaskStatus.DONE:
         events.publish(
             EventKind.TASK_DONE, actor=actor, project=project, task=task, obj=task, data={}
         )
     if status == TaskStatus.DONE and task.sets_stage and project.stage != task.sets_stage:
-        _move_stage(actor=actor, project=project, stage=task.sets_stage, task=task)
+        move_stage(actor=actor, project=project, stage=task.sets_stage, task=task)
 
 
 def _completion_gaps(task: Task, *, reason: str | None, ask: bool) -> dict:
@@ -186,7 +187,7 @@ def update_task(
     if status is not None or checklist is not None:
         policy.require(actor, "task.work", task)
     check_version(task, version)
-    _require_active(project)
+    require_active(project)
     before = _audited_fields(task)
     errors = _apply_plan(
         actor,
@@ -217,8 +218,6 @@ def update_task(
                 task=task, documents_confirmed=bool(completed_despite.get("confirm_reason"))
             )
             if task.approval_levels:
-                from linkstar.approvals.services import open_approval_request
-
                 task_status.await_approval([task])
                 approval = open_approval_request(actor=actor, task=task)
             else:
@@ -304,7 +303,7 @@ def skip_task(*, actor: Actor, task: Task, reason: str, version: int | None = No
     task = _lock_task(task)
     policy.require(actor, "task.skip", task)
     check_version(task, version)
-    _require_active(task.project)
+    require_active(task.project)
     reason = check_skip(task, reason)
     previous = task.status
     finish_task(actor=actor, task=task, status=TaskStatus.SKIPPED, skip_reason=reason)

@@ -21,6 +21,7 @@ from linkstar.catalog.models import Site
 from linkstar.compliance.services import preview_batch_risks
 from linkstar.core import policy
 from linkstar.core.exceptions import InvalidInput
+from linkstar.entities.models import Identifier, IdentifierKind
 from linkstar.playbooks.selectors import published_templates, site_defaults
 from linkstar.projects import selectors, services, visibility
 from linkstar.projects.forms import (
@@ -34,6 +35,7 @@ from linkstar.projects.forms import (
     parse_pasted_rows,
     rows_from_post,
 )
+from linkstar.projects.services.assignment import ASSIGNABLE_ROLES
 
 BLANK_ROWS = 3
 
@@ -58,8 +60,6 @@ class Choices:
     def registration_codes(self) -> dict[str, set[int]]:
         """The blind indexes of the visible entities' unified social credit codes (one query),
         so that a row may name its entity by code."""
-        from linkstar.entities.models import Identifier, IdentifierKind
-
         codes: dict[str, set[int]] = {}
         rows = Identifier.objects.filter(
             organization=self.actor.organization,
@@ -133,8 +133,6 @@ class Choices:
 
     def operator_choices(self) -> list[tuple[int, str]]:
         """Who may be given a store's operator tasks: members who work on tasks."""
-        from linkstar.projects.services.assignment import ASSIGNABLE_ROLES
-
         return [
             (m.user_id, f"{m.user.display_name} · {m.get_role_display()}")
             for m in self.memberships

@@ -20,6 +20,7 @@ from linkstar.approvals.models import ApprovalRequest
 from linkstar.audit import labels as audit_labels
 from linkstar.core import policy
 from linkstar.core.exceptions import FieldError, InvalidInput
+from linkstar.platformmail.views import project_mail_context
 from linkstar.playbooks.models import Phase, Template
 from linkstar.projects import selectors, services
 from linkstar.projects.gantt import PHASE_ORDER, render_gantt
@@ -254,8 +255,6 @@ def project_detail(request, org: str, project_id: int):
             }
         )
     elif tab == "mail":
-        from linkstar.platformmail.views import project_mail_context
-
         context.update(project_mail_context(actor, project))
     else:
         changes, events = selectors.project_history(project=project)

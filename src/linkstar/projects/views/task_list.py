@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -60,8 +61,6 @@ def _filters(request) -> dict:
 def _tasks(actor, values: dict):
     qs = visibility.visible_tasks(actor).select_related("project__site", "assignee")
     if values["q"]:
-        from django.db.models import Q
-
         qs = qs.filter(
             Q(project__code__icontains=values["q"]) | Q(project__store_name__icontains=values["q"])
         )
