@@ -153,6 +153,8 @@ RULES = {
     ),
     # notifications: an organization's reminder rules (lead times, stalled days)
     "notification.settings": lambda a, o: _is_admin(a),
+    # the organization's working-day calendar (weekdays, holidays, make-up working days)
+    "calendar.edit": lambda a, o: _is_admin(a),
     # platform mail: the object is the project (none for import and settings)
     "mail.import": lambda a, o: _is_admin(a) or a.role == MANAGER,
     "mail.assign": lambda a, o: _manages(a, o),
@@ -201,6 +203,7 @@ DENIED_MESSAGES = {
     "archive.create": _(
         "Only administrators, auditors and the project's manager may archive a project."
     ),
+    "calendar.edit": _("Only an administrator may change the working-day calendar."),
     "channel.manage": _("Only an administrator may manage notification channels."),
     "delivery.view": _("Only an administrator may read the delivery log."),
     "delivery.retry": _("Only an administrator may retry a delivery."),
