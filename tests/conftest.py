@@ -12,7 +12,7 @@ import json
 import pytest
 from django.test import Client
 
-from linkstar.accounts.models import Membership, Organization, User
+from linkstar.accounts.models import Membership, Organization, User, WorkCalendarSettings
 from linkstar.accounts.services import add_member, create_organization, create_user, issue_token
 from linkstar.catalog.models import Site
 from linkstar.catalog.services import load_catalog
@@ -66,9 +66,26 @@ def alice(db):
     return make_user("alice", "Alice")
 
 
+# The test organization works every day, no holidays: task dates of the fixtures are the
+# template's offsets in calendar days, as the tests were written. A test of the working-day
+# calendar (Monday to Friday with China's holidays, what a new organization has) sets it with
+# ``default_calendar``.
+EVERY_DAY = [0, 1, 2, 3, 4, 5, 6]
+
+
 @pytest.fixture
 def org(catalog, alice) -> Organization:
-    return create_organization(name="Acme 代运营", slug="acme", owner=alice)
+    org = create_organization(name="Acme 代运营", slug="acme", owner=alice)
+    WorkCalendarSettings.objects.create(organization=org, weekdays=EVERY_DAY, use_cn_holidays=False)
+    return org
+
+
+@pytest.fixture
+def default_calendar(org):
+    """The test organization back on a new organization's calendar: Monday to Friday with
+    China's public holidays and make-up working days."""
+    WorkCalendarSettings.objects.filter(organization=org).delete()
+    return org
 
 
 def _member(org, login: str, role: str) -> User:

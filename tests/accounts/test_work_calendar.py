@@ -21,6 +21,11 @@ from tests.conftest import actor_of
 D = dt.date
 
 
+@pytest.fixture(autouse=True)
+def _a_new_organizations_calendar(default_calendar):
+    """These tests start from what a new organization has: no calendar row."""
+
+
 def fields_of(exc: InvalidInput) -> list[str]:
     return [e.field for e in exc.errors]
 
@@ -28,7 +33,7 @@ def fields_of(exc: InvalidInput) -> list[str]:
 def test_a_new_organization_works_monday_to_friday_with_chinas_holidays(org):
     row = calendar_settings(org)
     assert row.pk is None and row.weekdays == [0, 1, 2, 3, 4] and row.use_cn_holidays
-    cal = work_calendar(org)
+    cal = work_calendar(org.pk)
     assert not cal.is_working_day(D(2026, 10, 1))
     assert cal.is_working_day(D(2026, 10, 10))  # make-up Saturday
 
@@ -36,7 +41,7 @@ def test_a_new_organization_works_monday_to_friday_with_chinas_holidays(org):
 def test_an_admin_sets_weekdays_and_turns_off_the_shipped_list(org, as_alice):
     row = update_work_calendar(actor=as_alice, weekdays=[0, 1, 2, 3, 4, 5], use_cn_holidays=False)
     assert row.version == 1
-    cal = work_calendar(org)
+    cal = work_calendar(org.pk)
     assert cal.is_working_day(D(2026, 12, 5))  # a Saturday
     assert cal.is_working_day(D(2026, 10, 1))  # China's holidays no longer count
     event = AuditEvent.objects.filter(action="calendar.changed").get()
@@ -52,10 +57,10 @@ def test_an_admin_adds_and_removes_own_days(org, as_alice):
         {"date": "2026-12-08", "kind": "holiday", "name": "公司年会"},
         {"date": "2026-12-12", "kind": "workday", "name": "补班"},
     ]
-    cal = work_calendar(org)
+    cal = work_calendar(org.pk)
     assert not cal.is_working_day(D(2026, 12, 8)) and cal.is_working_day(D(2026, 12, 12))
     remove_calendar_day(actor=as_alice, date="2026-12-08")
-    assert work_calendar(org).is_working_day(D(2026, 12, 8))
+    assert work_calendar(org.pk).is_working_day(D(2026, 12, 8))
     assert AuditEvent.objects.filter(action="calendar.changed").count() == 3
     last = AuditEvent.objects.filter(action="calendar.changed").latest("id")
     assert last.changes["exceptions"]["after"] == [
@@ -114,4 +119,4 @@ def test_a_stale_version_is_refused(org, as_alice):
 
 def test_one_organizations_calendar_leaves_anothers_alone(org, other_org, as_alice):
     update_work_calendar(actor=as_alice, use_cn_holidays=False)
-    assert not work_calendar(other_org).is_working_day(D(2026, 10, 1))
+    assert not work_calendar(other_org.pk).is_working_day(D(2026, 10, 1))

@@ -36,9 +36,10 @@ def calendar_of(row: WorkCalendarSettings) -> WorkCalendar:
     )
 
 
-def work_calendar(organization) -> WorkCalendar:
+def work_calendar(organization_id: int) -> WorkCalendar:
     """What computed dates of the organization count with (one query)."""
-    return calendar_of(calendar_settings(organization))
+    row = WorkCalendarSettings.objects.filter(organization_id=organization_id).first()
+    return calendar_of(row or WorkCalendarSettings())
 
 
 def _as_dict(row: WorkCalendarSettings) -> dict:
