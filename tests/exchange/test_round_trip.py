@@ -8,13 +8,14 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
+from linkstar.accounts.models import WorkCalendarSettings
 from linkstar.accounts.services import add_member, create_organization
 from linkstar.entities.services import create_entity
 from linkstar.exchange import services
 from linkstar.exchange.models import ImportStatus
 from linkstar.projects.models import StoreProject
 from linkstar.projects.services import create_project
-from tests.conftest import actor_of
+from tests.conftest import EVERY_DAY, actor_of
 from tests.exchange.conftest import xlsx
 
 
@@ -133,6 +134,11 @@ def test_an_export_imports_into_a_fresh_organization_with_every_field(
     data = _export(as_alice, language)
 
     fresh = create_organization(name="Beta 代运营", slug="beta", owner=alice)
+    # The same working-day calendar as acme's (tests/conftest.py): dates the import computes
+    # (the planned finish) count the same days.
+    WorkCalendarSettings.objects.create(
+        organization=fresh, weekdays=EVERY_DAY, use_cn_holidays=False
+    )
     as_admin = actor_of(fresh, alice)
     add_member(actor=as_admin, email=bob.email, role="manager")
     add_member(actor=as_admin, email=carol.email, role="operator")

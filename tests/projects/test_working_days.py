@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from linkstar.accounts.workcalendar import update_work_calendar
-from linkstar.projects.services import create_project, reschedule_task
+from linkstar.projects.services import bulk_update_tasks, create_project, reschedule_task
 from linkstar.projects.upgrade import upgrade_project
 from tests.projects.conftest import MINI_TASKS, START
 from tests.projects.test_upgrade import NEW_TASK, _tasks, publish_next
@@ -130,3 +130,16 @@ def test_with_every_day_working_the_plan_is_the_calendar_days_it_always_was(
         START + dt.timedelta(days=4),
         START + dt.timedelta(days=7),
     )
+
+
+def test_the_bulk_move_counts_working_days_when_asked(
+    default_calendar, as_bob, mini_template, entity, task_of
+):
+    project = _mini(as_bob, mini_template, entity, START)
+    submit = task_of(project, "submit")  # due Friday 6 November
+    bulk_update_tasks(
+        actor=as_bob, action="move_due", task_ids=[submit.pk], days=1, working_days=True
+    )
+    assert task_of(project, "submit").due_date == D(2026, 11, 9)  # Monday
+    bulk_update_tasks(actor=as_bob, action="move_due", task_ids=[submit.pk], days=-1)
+    assert task_of(project, "submit").due_date == D(2026, 11, 8)  # calendar days: Sunday
