@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from linkstar.accounts.models import WorkCalendarSettings
 from linkstar.accounts.workcalendar import (
@@ -14,6 +15,7 @@ from linkstar.accounts.workcalendar import (
     update_work_calendar,
     work_calendar,
 )
+from linkstar.audit.labels import action_label
 from linkstar.audit.models import AuditEvent
 from linkstar.core.exceptions import InvalidInput, PermissionDenied, StaleVersion
 from tests.conftest import actor_of
@@ -120,3 +122,10 @@ def test_a_stale_version_is_refused(org, as_alice):
 def test_one_organizations_calendar_leaves_anothers_alone(org, other_org, as_alice):
     update_work_calendar(actor=as_alice, use_cn_holidays=False)
     assert not work_calendar(other_org.pk).is_working_day(D(2026, 10, 1))
+
+
+def test_the_audit_log_names_the_change_in_words():
+    with translation.override("zh-hans"):
+        assert str(action_label("calendar.changed")) == "工作日历已修改"
+    with translation.override("en"):
+        assert str(action_label("calendar.changed")) == "Working-day calendar changed"

@@ -68,6 +68,7 @@ ACTION_LABELS = {
     "project.readiness_overridden": _("Readiness gate overridden"),
     "risk.acknowledged": _("Association risk acknowledged"),
     "project.environment_changed": _("Registration environment changed"),
+    "calendar.changed": _("Working-day calendar changed"),
 }
 
 # Filter on every action of one kind of object ("project." matches project.*).
@@ -85,6 +86,7 @@ ACTION_GROUPS = {
     "secret.": _("Reveals of sensitive values: all"),
     "document.": _("Documents: all"),
     "risk.": _("Association risks: all"),
+    "calendar.": _("Working-day calendar: all"),
 }
 
 OBJECT_TYPE_LABELS = {
@@ -98,6 +100,7 @@ OBJECT_TYPE_LABELS = {
     "task": pgettext_lazy("audit", "Task"),
     "approvalrequest": pgettext_lazy("audit", "Approval request"),
     "comment": pgettext_lazy("audit", "Comment"),
+    "workcalendarsettings": pgettext_lazy("audit", "Working-day calendar"),
 }
 
 FIELD_LABELS = {
@@ -106,6 +109,9 @@ FIELD_LABELS = {
     "missing_documents": _("Completed without the documents"),
     "confirm_reason": _("Why it was completed anyway"),
     "moved_with": _("Moved with"),
+    "weekdays": pgettext_lazy("audit", "Working weekdays"),
+    "use_cn_holidays": pgettext_lazy("audit", "China's public holidays"),
+    "exceptions": pgettext_lazy("audit", "Own holidays and make-up working days"),
     "name": pgettext_lazy("audit", "Name"),
     "name_en": pgettext_lazy("audit", "Name in Latin letters"),
     "slug": pgettext_lazy("audit", "Slug"),
