@@ -92,7 +92,8 @@ class WorkCalendar:
         the task starts ``offset`` working days after the (rolled) start and is due
         ``duration`` working days after it starts. One walk of the calendar per start date,
         remembered, so that a batch of projects starting on the same day costs one walk."""
-        spans = list(spans)
+        # Templates refuse negative offsets and durations; a stray one counts as 0.
+        spans = [(max(o, 0), max(d, 0)) for o, d in spans]
         reach = max((o + d for o, d in spans), default=0)
         days = self._memo.get(start)
         if days is None or len(days) <= reach:
