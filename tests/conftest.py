@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from linkstar.accounts.models import Membership, Organization, User
+from linkstar.accounts.models import Membership, Organization, User, WorkCalendarSettings
 from linkstar.accounts.services import add_member, create_organization
 from linkstar.catalog.models import Site
 from linkstar.catalog.services import load_catalog
@@ -71,6 +71,16 @@ def alice(db):
 @pytest.fixture
 def org(catalog, alice) -> Organization:
     return create_organization(name="Acme 代运营", slug="acme", owner=alice)
+
+
+@pytest.fixture
+def china_calendar(org):
+    """The test organization on the calendar a Chinese team sets (the default skips nothing):
+    Monday to Friday with China's public holidays and make-up working days."""
+    WorkCalendarSettings.objects.create(
+        organization=org, weekdays=[0, 1, 2, 3, 4], use_cn_holidays=True
+    )
+    return org
 
 
 def _member(org, login: str, role: str) -> User:

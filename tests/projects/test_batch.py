@@ -197,8 +197,9 @@ def test_query_count_of_a_batch_does_not_grow_with_its_rows(as_bob, amazon_na, e
 # Measured: 25 statements for a batch of any size (PostgreSQL), first use of a code prefix. Tasks
 # and their dependencies are two executemany statements whatever their number, with one read of
 # the new task ids between them. Two more choose who does each role (issue 12 §3.1): the team's
-# organization roles, and their open tasks.
-MAX_QUERIES_PER_BATCH = 30
+# organization roles, and their open tasks. One more reads the organization's working-day
+# calendar (issue 14 §1).
+MAX_QUERIES_PER_BATCH = 31
 # The association-risk detection of the new projects (issues 4 and 12): eight reads (the new
 # projects, the sites, their entities' and their own identifiers, the projects sharing those
 # digests through an entity or a store, the entity's projects on the same sites, the existing

@@ -16,16 +16,19 @@ labels.register(
         "member.removed": _("Member removed"),
         "token.created": _("API token created"),
         "token.revoked": _("API token revoked"),
+        "calendar.changed": _("Working-day calendar changed"),
     },
     groups={
         "organization.": _("Organization: all"),
         "member.": _("Members: all"),
         "token.": _("API tokens: all"),
+        "calendar.": _("Working-day calendar: all"),
     },
     object_types={
         "organization": pgettext_lazy("audit", "Organization"),
         "membership": pgettext_lazy("audit", "Membership"),
         "apitoken": pgettext_lazy("audit", "API token"),
+        "workcalendarsettings": pgettext_lazy("audit", "Working-day calendar"),
     },
     fields={
         "name": pgettext_lazy("audit", "Name"),
@@ -38,6 +41,9 @@ labels.register(
         "owner": pgettext_lazy("audit", "Token owner"),
         "expires_at": pgettext_lazy("audit", "Expires"),
         "revoked_at": pgettext_lazy("audit", "Revoked"),
+        "weekdays": pgettext_lazy("audit", "Working weekdays"),
+        "use_cn_holidays": pgettext_lazy("audit", "China's public holidays"),
+        "exceptions": pgettext_lazy("audit", "Own holidays and make-up working days"),
     },
     values={"role": Role.choices},
 )

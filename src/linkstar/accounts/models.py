@@ -159,3 +159,38 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > now
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Holiday")
+    WORKDAY = "workday", _("Make-up working day")
+
+
+def default_working_weekdays() -> list[int]:
+    """Every day: computed dates skip nothing until the organization sets its calendar
+    (DESIGN.md §2, API.md: ``start_date = project.start_date + offset_days``)."""
+    return [0, 1, 2, 3, 4, 5, 6]
+
+
+class WorkCalendarSettings(models.Model):
+    """An organization's working-day calendar; no row: every day is a working day (dates skip
+    nothing, as the API describes them) until an administrator sets one — typically Monday to
+    Friday with China's public holidays (the shipped list). ``exceptions``: the organization's own dated days,
+    ``[{"date": "YYYY-MM-DD", "kind": "holiday"|"workday", "name": str}]``, sorted by date,
+    one per date; they take precedence over the shipped list."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="work_calendar"
+    )
+    # Monday = 0 … Sunday = 6
+    weekdays = models.JSONField(_("working weekdays"), default=default_working_weekdays)
+    use_cn_holidays = models.BooleanField(_("China's public holidays"), default=False)
+    exceptions = models.JSONField(_("own holidays and make-up working days"), default=list)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("working-day calendar")
+
+    def __str__(self) -> str:
+        return f"working-day calendar of {self.organization_id}"

@@ -11,9 +11,12 @@ policy.register(
         "org.view": lambda a, o: True,
         "member.manage": lambda a, o: a.is_admin,
         "token.org_manage": lambda a, o: a.is_admin,
+        # the organization's working-day calendar (weekdays, holidays, make-up working days)
+        "calendar.edit": lambda a, o: a.is_admin,
     },
     {
         "member.manage": _("Only an administrator may manage members."),
         "token.org_manage": _("Only an administrator may manage the organization's API tokens."),
+        "calendar.edit": _("Only an administrator may change the working-day calendar."),
     },
 )

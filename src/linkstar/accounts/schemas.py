@@ -101,3 +101,43 @@ class ApiTokenCreated(ApiTokenOut):
 class ApiTokenList(Schema):
     items: list[ApiTokenOut]
     count: int
+
+
+class CalendarDayIO(Schema):
+    date: str = Field(..., description="YYYY-MM-DD")
+    kind: str = Field(..., description="`holiday` (not worked) or `workday` (make-up working day)")
+    name: str = ""
+
+
+class WorkCalendarIn(Schema):
+    weekdays: list[int] | None = Field(
+        None, description="working weekdays, 0 (Monday) to 6 (Sunday); at least one"
+    )
+    use_cn_holidays: bool | None = Field(
+        None, description="China's public holidays and make-up working days (shipped) count"
+    )
+    exceptions: list[CalendarDayIO] | None = Field(
+        None, description="the organization's own dated days (replaces the list); they win"
+    )
+    version: int | None = None
+
+
+class ShippedSourceOut(Schema):
+    year: int
+    title: str
+    published: str
+    url: str
+
+
+class ShippedHolidaysOut(Schema):
+    name: str
+    years: list[int]
+    sources: list[ShippedSourceOut]
+
+
+class WorkCalendarOut(Schema):
+    weekdays: list[int]
+    use_cn_holidays: bool
+    exceptions: list[CalendarDayIO]
+    version: int
+    shipped: ShippedHolidaysOut

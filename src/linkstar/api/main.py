@@ -90,6 +90,7 @@ def _mount() -> None:
     api.add_router("", playbooks_router)
     api.add_router("", projects_router)
     api.add_router("", "linkstar.projects.upgrade_api.router")
+    api.add_router("", "linkstar.accounts.calendar_api.router")
     api.add_router("", approvals_router)
     api.add_router("", audit_router)
     api.add_router("", "linkstar.compliance.api.router")

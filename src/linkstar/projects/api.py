@@ -247,6 +247,7 @@ def task_bulk(request, org: str, payload: TaskBulkIn):
         assignee_id=payload.assignee_id,
         days=payload.days,
         reason=payload.reason or "",
+        working_days=payload.working_days,
     )
     today = services.org_today(actor.organization)
     fresh = {t.pk: t for t in selectors.task_queryset(actor).filter(pk__in=[t.pk for t in tasks])}

@@ -194,6 +194,9 @@ class TaskBulkIn(Schema):
     assignee_id: int | None = Field(None, description="assign: the new assignee (null clears)")
     days: int | None = Field(None, description="move_due: days to move the due dates by")
     reason: str | None = Field(None, description="skip: why the tasks do not apply")
+    working_days: bool = Field(
+        False, description="move_due: count `days` in the organization's working days"
+    )
 
 
 class TaskBulkOut(Schema):

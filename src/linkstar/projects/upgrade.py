@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from linkstar.accounts.workcalendar import work_calendar
+from linkstar.accounts.workdays import WorkCalendar
 from linkstar.audit.services import record
 from linkstar.core import policy
 from linkstar.core.actors import Actor
@@ -209,8 +211,9 @@ def _tasks(project: StoreProject, *, lock: bool) -> list[Task]:
     )
 
 
-def _task_as_blueprint(task: Task, start: dt.date) -> dict:
-    """What a task says about its step, for a task the old version does not know."""
+def _task_as_blueprint(task: Task, start: dt.date, calendar: WorkCalendar) -> dict:
+    """What a task says about its step, for a task the old version does not know (its offset
+    and duration counted in working days, as creation dates them)."""
     return {
         "key": task.key,
         "title": task.title,
@@ -218,8 +221,10 @@ def _task_as_blueprint(task: Task, start: dt.date) -> dict:
         "description": task.description,
         "description_en": task.description_en,
         "phase": task.phase,
-        "offset_days": (task.start_date - start).days if task.start_date else 0,
-        "duration_days": (task.due_date - task.start_date).days
+        "offset_days": calendar.working_days_between(calendar.roll(start), task.start_date)
+        if task.start_date
+        else 0,
+        "duration_days": calendar.working_days_between(task.start_date, task.due_date)
         if task.start_date and task.due_date
         else 0,
         "depends_on": [d.key for d in task.dep_list],
@@ -236,6 +241,7 @@ def _plan(
     project: StoreProject,
     version: TemplateVersion,
     tasks: list[Task],
+    calendar: WorkCalendar,
 ) -> UpgradePlan:
     old = _blueprints(project.template_version)
     new = _blueprints(version)
@@ -251,7 +257,9 @@ def _plan(
     for bp in new:
         task = by_key.get(bp["key"])
         if task is None:
-            start = project.start_date + dt.timedelta(days=bp["offset_days"])
+            ((start, due),) = calendar.task_dates(
+                project.start_date, [(bp["offset_days"], bp["duration_days"])]
+            )
             plan.added.append(
                 PlannedTask(
                     key=bp["key"],
@@ -259,11 +267,11 @@ def _plan(
                     title_en=bp["title_en"],
                     blueprint=bp,
                     start_date=start,
-                    due_date=start + dt.timedelta(days=bp["duration_days"]),
+                    due_date=due,
                 )
             )
             continue
-        base = old_by_key.get(bp["key"]) or _task_as_blueprint(task, project.start_date)
+        base = old_by_key.get(bp["key"]) or _task_as_blueprint(task, project.start_date, calendar)
         changes = tuple(task_changes(base, bp))
         if not changes:
             continue
@@ -304,16 +312,16 @@ def preview_upgrade(
         .first()
     ) or project
     _check(actor, project, version)
-    return _plan(project, version, _tasks(project, lock=False))
+    return _plan(
+        project, version, _tasks(project, lock=False), work_calendar(project.organization_id)
+    )
 
 
 # --- the upgrade -----------------------------------------------------------------------------
 
 
-def _planned_finish(start: dt.date, blueprints: list[dict]) -> dt.date:
-    return start + dt.timedelta(
-        days=max((bp["offset_days"] + bp["duration_days"] for bp in blueprints), default=0)
-    )
+def _planned_finish(start: dt.date, blueprints: list[dict], calendar: WorkCalendar) -> dt.date:
+    return calendar.finish(start, [(bp["offset_days"], bp["duration_days"]) for bp in blueprints])
 
 
 def _new_task(project: StoreProject, item: PlannedTask) -> Task:
@@ -339,7 +347,9 @@ def _new_task(project: StoreProject, item: PlannedTask) -> Task:
     )
 
 
-def _apply_changes(project: StoreProject, task: Task, item: PlannedTask) -> None:
+def _apply_changes(
+    project: StoreProject, task: Task, item: PlannedTask, calendar: WorkCalendar
+) -> None:
     """Copy onto a task not yet started the fields the new version changes (and only those, so
     that a manager's own planning of the other fields stays)."""
     bp = item.blueprint
@@ -354,9 +364,9 @@ def _apply_changes(project: StoreProject, task: Task, item: PlannedTask) -> None
         ticked = {entry.get("text") for entry in task.checklist if entry.get("done")}
         task.checklist = checklist_items(bp["checklist"], bp["checklist_en"], ticked=ticked)
     if "offset_days" in fields or task.start_date is None:
-        task.start_date = project.start_date + dt.timedelta(days=bp["offset_days"])
+        task.start_date = calendar.add_working_days(project.start_date, bp["offset_days"])
     if {"offset_days", "duration_days"} & fields or task.due_date is None:
-        task.due_date = task.start_date + dt.timedelta(days=bp["duration_days"])
+        task.due_date = calendar.add_working_days(task.start_date, bp["duration_days"])
 
 
 @transaction.atomic
@@ -380,7 +390,8 @@ def upgrade_project(
     _check(actor, project, version)
     check_version(project, expected_version)
     tasks = _tasks(project, lock=True)
-    plan = _plan(project, version, tasks)
+    calendar = work_calendar(project.organization_id)
+    plan = _plan(project, version, tasks, calendar)
     from_version = project.template_version
     now = timezone.now()
     by_key = {t.key: t for t in tasks}
@@ -402,7 +413,7 @@ def upgrade_project(
     updated = []
     for item in plan.updated:
         task = by_key[item.key]
-        _apply_changes(project, task, item)
+        _apply_changes(project, task, item, calendar)
         task.version += 1
         task.updated_at = now
         updated.append(task)
@@ -454,8 +465,8 @@ def upgrade_project(
     project.finished_task_count = counts["finished"]
     # The planned finish follows the plan unless the manager set it by hand.
     old_blueprints = _blueprints(from_version)
-    if project.planned_finish == _planned_finish(project.start_date, old_blueprints):
-        project.planned_finish = _planned_finish(project.start_date, _blueprints(version))
+    if project.planned_finish == _planned_finish(project.start_date, old_blueprints, calendar):
+        project.planned_finish = _planned_finish(project.start_date, _blueprints(version), calendar)
     project.template_version = version
     project.version += 1
     project.save()

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linkstar.accounts.workcalendar import work_calendar
 from linkstar.approvals.requests import open_approval_request
 from linkstar.audit.services import Entry, record_many
 from linkstar.compliance import services as compliance
@@ -112,11 +113,14 @@ def bulk_update_tasks(
     assignee_id: int | None = None,
     days: int | None = None,
     reason: str = "",
+    working_days: bool = False,
 ) -> list[Task]:
     """Apply one action to many tasks, all or nothing, by the one-task rules:
 
     - ``assign`` (``assignee_id``, None to clear): the project's manager or an admin; a member.
     - ``move_due`` (``days``, may be negative): due dates move; never before the start date.
+      With ``working_days``, ``days`` counts the organization's working days (a due date on a
+      day nobody works first moves to the working day in the direction of the move).
     - ``start``: todo → in_progress, not while a task it depends on is open.
     - ``complete``: in_progress → done (a task needing approval gets its approval request
       and waits, as one task would); not while a dependency is open, unless this action
@@ -149,7 +153,14 @@ def bulk_update_tasks(
         START: _start,
         COMPLETE: _complete,
         SKIP: _skip,
-    }[action](actor=actor, tasks=tasks, assignee_id=assignee_id, days=days, reason=reason)
+    }[action](
+        actor=actor,
+        tasks=tasks,
+        assignee_id=assignee_id,
+        days=days,
+        reason=reason,
+        working_days=working_days,
+    )
 
 
 def _save(
@@ -232,7 +243,9 @@ def _assign(*, actor: Actor, tasks: list[Task], assignee_id, **_options) -> list
     return tasks
 
 
-def _move_due(*, actor: Actor, tasks: list[Task], days, **_options) -> list[Task]:
+def _move_due(
+    *, actor: Actor, tasks: list[Task], days, working_days: bool = False, **_options
+) -> list[Task]:
     if not isinstance(days, int) or isinstance(days, bool) or days == 0 or abs(days) > MAX_DAYS:
         raise InvalidInput(
             FieldError(
@@ -241,6 +254,7 @@ def _move_due(*, actor: Actor, tasks: list[Task], days, **_options) -> list[Task
                 % {"n": MAX_DAYS},
             )
         )
+    calendar = work_calendar(actor.organization.pk) if working_days else None
     before = {}
     for task in tasks:
         if task.due_date is None:
@@ -248,7 +262,10 @@ def _move_due(*, actor: Actor, tasks: list[Task], days, **_options) -> list[Task
                 task, InvalidInput(FieldError("due_date", _("The task has no due date to move.")))
             )
         before[task.pk] = {"due_date": task.due_date}
-        task.due_date = task.due_date + dt.timedelta(days=days)
+        if calendar is not None:
+            task.due_date = calendar.add_working_days(task.due_date, days)
+        else:
+            task.due_date = task.due_date + dt.timedelta(days=days)
         errors = date_errors(task)
         if errors:
             raise _named(task, InvalidInput(errors))

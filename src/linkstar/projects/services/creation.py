@@ -12,6 +12,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linkstar.accounts.workcalendar import work_calendar
+from linkstar.accounts.workdays import WorkCalendar
 from linkstar.audit.services import Entry, record_many
 from linkstar.catalog.models import Site
 from linkstar.compliance import services as compliance
@@ -54,11 +56,13 @@ def _insert_tasks(
     blueprints: list[TaskBlueprint],
     assignees: list[dict[str, int | None]],
     now: dt.datetime,
+    calendar: WorkCalendar,
 ) -> None:
     """Insert every project's tasks and their dependencies with two ``executemany`` (what
     ``bulk_create`` would write, field defaults included, without building a model object and
     preparing every value per task: 5,000 projects x 25 tasks in about a second). Each
     blueprint's constant columns are prepared once; only the project, assignee and dates vary.
+    Dates count the organization's working days (``calendar``, one walk per start date).
     ``assignees``: per project, role → the user doing that role's tasks."""
 
     if not projects or not blueprints:
@@ -96,14 +100,16 @@ def _insert_tasks(
     adapt = connection.ops.adapt_datefield_value
     i_project, i_assignee = slots["project_id"], slots["assignee_id"]
     i_start, i_due = slots["start_date"], slots["due_date"]
+    spans = [(bp.offset_days, bp.duration_days) for bp in blueprints]
     values = []
     for project, start, team in zip(projects, starts, assignees, strict=True):
-        for bp, template in zip(blueprints, templates, strict=True):
+        dates = calendar.task_dates(start, spans)
+        for bp, template, (task_start, task_due) in zip(blueprints, templates, dates, strict=True):
             row = template.copy()
             row[i_project] = project.pk
             row[i_assignee] = team.get(bp.role)
-            row[i_start] = adapt(start + dt.timedelta(days=bp.offset_days))
-            row[i_due] = adapt(start + dt.timedelta(days=bp.offset_days + bp.duration_days))
+            row[i_start] = adapt(task_start)
+            row[i_due] = adapt(task_due)
             values.append(row)
     qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in fields)
@@ -174,12 +180,12 @@ def materialise(
     )
     for row, joined in zip(rows, plan.joined, strict=True):
         row.members = sorted(set(row.members) | joined)
-    span = dt.timedelta(
-        days=max((bp.offset_days + bp.duration_days for bp in blueprints), default=0)
-    )
+    # Offsets and durations are working days of the organization's calendar (loaded once).
+    calendar = work_calendar(org.pk)
+    spans = [(bp.offset_days, bp.duration_days) for bp in blueprints]
     starts = [row.start_date or start_date for row in rows]
     try:
-        finishes = [start + span for start in starts]
+        finishes = [calendar.finish(start, spans) for start in starts]
     except OverflowError:
         raise InvalidInput(
             FieldError("start_date", _("The plan would end after the year 9999."))
@@ -225,6 +231,7 @@ def materialise(
         blueprints=blueprints,
         assignees=plan.assignees,
         now=now,
+        calendar=calendar,
     )
     StageChange.objects.bulk_create(
         StageChange(
@@ -281,7 +288,8 @@ def create_project(
     team_roles: dict[str, list[int]] | None = None,
 ) -> StoreProject:
     """Create one store project from a published template version, with every task dated from
-    the start date (start + offset, + duration) and its dependencies, and assigned to the team
+    the start date (start + offset, + duration, in the organization's working days: see
+    ``accounts.workdays``) and its dependencies, and assigned to the team
     member holding the task's role (``team_roles``: role → the people to choose from)."""
     policy.require(actor, "project.create")
     template_version = _resolve_version(actor, template_id, version)

@@ -6,6 +6,9 @@ The rule for a later task: it moves by the most any task it depends on moved, bu
 it needs to start on or after that task's new due date (a task with slack keeps its dates), and
 always far enough not to be due before it. Finished tasks keep their dates (they are listed as
 kept). Moving a due date earlier moves nothing else.
+
+Moves are counted in the organization's working days (``accounts.workdays``): a task due on
+Friday moved to Monday has moved one working day, and a task after it moves one working day too.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linkstar.accounts.workcalendar import work_calendar
 from linkstar.audit.services import Entry, record_many
 from linkstar.core import policy
 from linkstar.core.actors import Actor
@@ -24,8 +28,6 @@ from linkstar.core.exceptions import FieldError, InvalidInput, check_version
 from linkstar.projects import selectors
 from linkstar.projects.models import FINISHED_TASK_STATUSES, Task
 from linkstar.projects.services.lifecycle import require_active
-
-DAY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -98,27 +100,42 @@ def plan_reschedule(
     if start is not None and start > due_date:
         start = due_date
     new = {own.pk: (start, due_date)}
-    shift = {own.pk: (due_date - own.due_date).days if own.due_date else 0}
     moves = [DateMove(own, own.start_date, own.due_date, start, due_date)]
-    if shift[own.pk] <= 0:
+    if own.due_date is None or due_date <= own.due_date:
         return moves
+    calendar = work_calendar(own.organization_id)
+    between = calendar.working_days_between
+    shift = {own.pk: between(own.due_date, due_date)}
     kept = []
     for pk in _order_after(own.pk, after):
         t = tasks[pk]
         if t.start_date is None or t.due_date is None:
             continue
         deps = [d for d, later in after.items() if pk in later and d in new]
+        if not deps:
+            continue
         need = 0
         for d in deps:
             d_due = new[d][1]
             need = max(
                 need,
-                min(shift.get(d, 0), (d_due - t.start_date).days),
-                (d_due - t.due_date).days,
+                min(shift.get(d, 0), between(t.start_date, d_due)),
+                between(t.due_date, d_due),
             )
-        if need <= 0:
+        latest = max(new[d][1] for d in deps)
+        if need <= 0 and t.due_date >= latest:
             continue
-        moved = (t.start_date + need * DAY, t.due_date + need * DAY)
+        need = max(need, 1)
+        moved = (
+            calendar.add_working_days(t.start_date, need),
+            calendar.add_working_days(t.due_date, need),
+        )
+        while moved[1] < latest:  # a dependency due on a day nobody works
+            need += 1
+            moved = (
+                calendar.add_working_days(t.start_date, need),
+                calendar.add_working_days(t.due_date, need),
+            )
         if t.status in FINISHED_TASK_STATUSES:
             kept.append(DateMove(t, t.start_date, t.due_date, *moved, kept=True))
             continue
