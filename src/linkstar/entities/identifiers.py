@@ -11,6 +11,7 @@ account number; emails, phones and addresses have their own normalisation.
 
 from __future__ import annotations
 
+from linkstar.core.announcements import ENTITY_IDENTIFIERS_CHANGED, announce
 from linkstar.core.crypto import blind_index
 from linkstar.entities.models import (
     CollectionAccount,
@@ -125,12 +126,13 @@ def _entity_id(obj) -> int:
     return obj.pk if isinstance(obj, SellerEntity) else obj.entity_id
 
 
-def sync(obj) -> list[Identifier]:
-    """Replace the identifier rows of ``obj``'s sources by what it holds now."""
+def sync(obj, *, tell: bool = True) -> list[Identifier]:
+    """Replace the identifier rows of ``obj``'s sources by what it holds now, and announce it
+    (``ENTITY_IDENTIFIERS_CHANGED``: compliance finds the entity's association risks again)."""
     sources, items = items_of(obj)
     entity_id = _entity_id(obj)
     Identifier.objects.filter(entity_id=entity_id, source__in=sources).delete()
-    return Identifier.objects.bulk_create(
+    rows = Identifier.objects.bulk_create(
         Identifier(
             organization_id=obj.organization_id,
             entity_id=entity_id,
@@ -141,12 +143,16 @@ def sync(obj) -> list[Identifier]:
         )
         for source, kind, digest, masked in items
     )
+    if tell:
+        announce(ENTITY_IDENTIFIERS_CHANGED, entity_id=entity_id)
+    return rows
 
 
 def drop(obj) -> None:
     """Remove the identifier rows of ``obj`` (called before it is deleted)."""
     sources, _items = items_of(obj)
     Identifier.objects.filter(entity_id=_entity_id(obj), source__in=sources).delete()
+    announce(ENTITY_IDENTIFIERS_CHANGED, entity_id=_entity_id(obj))
 
 
 RECORD_MODELS = (EntityPerson, EntityContact, CollectionAccount, EntityCard, EntityAddress)
@@ -156,10 +162,11 @@ def rebuild(entity: SellerEntity) -> int:
     """Rewrite every identifier of one entity from its records (after a blind-index key change,
     or to repair); returns how many rows it holds now."""
     Identifier.objects.filter(entity=entity).delete()
-    count = len(sync(entity))
+    count = len(sync(entity, tell=False))
     for model in RECORD_MODELS:
         for record in model.objects.filter(entity=entity):
-            count += len(sync(record))
+            count += len(sync(record, tell=False))
+    announce(ENTITY_IDENTIFIERS_CHANGED, entity_id=entity.pk)
     return count
 
 
