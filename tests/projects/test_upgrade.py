@@ -19,13 +19,13 @@ from linkstar.playbooks.services import (
     retire_version,
 )
 from linkstar.projects.models import StoreProject, Task, TaskStatus
-from linkstar.projects.services import skip_task, update_project, update_task
-from linkstar.projects.upgrade import (
+from linkstar.projects.selectors.upgrade import (
     outdated_projects,
     preview_upgrade,
     target_version,
-    upgrade_project,
 )
+from linkstar.projects.services import skip_task, update_project, update_task
+from linkstar.projects.services.upgrade import upgrade_project
 from tests.support.seed import (
     MINI_TASKS,
     NEW_TASK,

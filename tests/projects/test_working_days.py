@@ -8,7 +8,7 @@ import datetime as dt
 
 from linkstar.accounts.workcalendar import update_work_calendar
 from linkstar.projects.services import bulk_update_tasks, create_project, reschedule_task
-from linkstar.projects.upgrade import upgrade_project
+from linkstar.projects.services.upgrade import upgrade_project
 from tests.support.seed import MINI_TASKS, NEW_TASK, changed_mini_tasks, publish_next
 from tests.support.seed import PROJECT_START as START
 

@@ -43,13 +43,13 @@ from linkstar.playbooks.forms import (
 from linkstar.playbooks.models import Phase, Template, TemplateVersion, VersionStatus
 from linkstar.projects import selectors as project_selectors
 from linkstar.projects.models import Stage, TaskStatus
-from linkstar.projects.upgrade import (
+from linkstar.projects.selectors.upgrade import (
     newer_versions,
     outdated_projects,
     preview_upgrade,
     target_version,
-    upgrade_project,
 )
+from linkstar.projects.services.upgrade import upgrade_project
 
 OUTDATED_PAGE_SIZE = 25
 

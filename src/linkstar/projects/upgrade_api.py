@@ -11,14 +11,14 @@ from linkstar.accounts.web import actor_for
 from linkstar.core.api import ERRORS
 from linkstar.projects import selectors
 from linkstar.projects.schemas import ProjectOut
-from linkstar.projects.serializers import project_out
-from linkstar.projects.upgrade import (
+from linkstar.projects.selectors.upgrade import (
     PlannedTask,
     UpgradePlan,
     preview_upgrade,
     target_version,
-    upgrade_project,
 )
+from linkstar.projects.serializers import project_out
+from linkstar.projects.services.upgrade import upgrade_project
 
 router = Router(tags=["store projects and tasks"])
 

@@ -1,10 +1,12 @@
-"""Moving a store project to a newer published version of its SOP template (升级模板版本).
+"""Reads of a template upgrade (升级模板版本): which versions are newer, which projects are behind,
+and the plan — what upgrading would do, task by task — computed the same way for the preview and
+for the upgrade itself (``services/upgrade.py``).
 
 When a platform changes its rules, an administrator publishes a new template version; projects
 already running stay on the version they were created from until their manager upgrades them.
 The rule of an upgrade: what the new version adds is created, what it removes is skipped if
 nobody started it, what it changes is updated if nobody started it; started and finished work
-is never touched. The plan is computed the same way for the preview and for the upgrade itself.
+is never touched.
 """
 
 from __future__ import annotations
@@ -12,31 +14,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from linkstar.accounts.workcalendar import work_calendar
 from linkstar.accounts.workdays import WorkCalendar
-from linkstar.audit.services import record
 from linkstar.core import policy
 from linkstar.core.actors import Actor
-from linkstar.core.exceptions import Conflict, FieldError, InvalidInput, check_version
+from linkstar.core.exceptions import Conflict, FieldError, InvalidInput
 from linkstar.playbooks.diff import FieldChange, VersionDiff, diff_blueprints, task_changes
 from linkstar.playbooks.models import Template, TemplateVersion, VersionStatus
 from linkstar.playbooks.services import blueprint_as_dict
 from linkstar.projects import visibility
-from linkstar.projects.models import (
-    FINISHED_TASK_STATUSES,
-    ProjectStatus,
-    StoreProject,
-    Task,
-    TaskStatus,
-    checklist_items,
-)
-from linkstar.projects.services import status as task_status
+from linkstar.projects.models import ProjectStatus, StoreProject, Task, TaskStatus
 
 ADDED, SKIPPED, UPDATED, KEPT = "added", "skipped", "updated", "kept"
 # Why a task is kept as it is although the new version differs.
@@ -162,7 +153,7 @@ def outdated_projects(*, actor: Actor, template: Template) -> QuerySet[StoreProj
 # --- the plan --------------------------------------------------------------------------------
 
 
-def _check(actor: Actor, project: StoreProject, version: TemplateVersion) -> None:
+def check_upgrade(actor: Actor, project: StoreProject, version: TemplateVersion) -> None:
     policy.require(actor, "project.update", project)
     if project.status == ProjectStatus.CLOSED:
         raise Conflict(_("Project %(c)s is closed.") % {"c": project.code}, code="project_closed")
@@ -193,14 +184,14 @@ def _check(actor: Actor, project: StoreProject, version: TemplateVersion) -> Non
         )
 
 
-def _blueprints(version: TemplateVersion) -> list[dict]:
+def blueprints_of(version: TemplateVersion) -> list[dict]:
     return [
         {**blueprint_as_dict(bp), "position": bp.position}
         for bp in version.blueprints.order_by("position")
     ]
 
 
-def _tasks(project: StoreProject, *, lock: bool) -> list[Task]:
+def plan_tasks(project: StoreProject, *, lock: bool) -> list[Task]:
     qs = Task.objects.filter(project_id=project.pk)
     if lock:
         qs = qs.select_for_update()
@@ -211,7 +202,7 @@ def _tasks(project: StoreProject, *, lock: bool) -> list[Task]:
     )
 
 
-def _task_as_blueprint(task: Task, start: dt.date, calendar: WorkCalendar) -> dict:
+def task_as_blueprint(task: Task, start: dt.date, calendar: WorkCalendar) -> dict:
     """What a task says about its step, for a task the old version does not know (its offset
     and duration counted in working days, as creation dates them)."""
     return {
@@ -237,14 +228,14 @@ def _task_as_blueprint(task: Task, start: dt.date, calendar: WorkCalendar) -> di
     }
 
 
-def _plan(
+def plan_upgrade(
     project: StoreProject,
     version: TemplateVersion,
     tasks: list[Task],
     calendar: WorkCalendar,
 ) -> UpgradePlan:
-    old = _blueprints(project.template_version)
-    new = _blueprints(version)
+    old = blueprints_of(project.template_version)
+    new = blueprints_of(version)
     old_by_key = {bp["key"]: bp for bp in old}
     new_keys = {bp["key"] for bp in new}
     by_key = {t.key: t for t in tasks}
@@ -271,7 +262,7 @@ def _plan(
                 )
             )
             continue
-        base = old_by_key.get(bp["key"]) or _task_as_blueprint(task, project.start_date, calendar)
+        base = old_by_key.get(bp["key"]) or task_as_blueprint(task, project.start_date, calendar)
         changes = tuple(task_changes(base, bp))
         if not changes:
             continue
@@ -311,180 +302,7 @@ def preview_upgrade(
         .filter(pk=project.pk)
         .first()
     ) or project
-    _check(actor, project, version)
-    return _plan(
-        project, version, _tasks(project, lock=False), work_calendar(project.organization_id)
+    check_upgrade(actor, project, version)
+    return plan_upgrade(
+        project, version, plan_tasks(project, lock=False), work_calendar(project.organization_id)
     )
-
-
-# --- the upgrade -----------------------------------------------------------------------------
-
-
-def _planned_finish(start: dt.date, blueprints: list[dict], calendar: WorkCalendar) -> dt.date:
-    return calendar.finish(start, [(bp["offset_days"], bp["duration_days"]) for bp in blueprints])
-
-
-def _new_task(project: StoreProject, item: PlannedTask) -> Task:
-    bp = item.blueprint
-    return Task(
-        organization_id=project.organization_id,
-        project=project,
-        key=bp["key"],
-        position=bp["position"],
-        title=bp["title"],
-        title_en=bp["title_en"],
-        description=bp["description"],
-        description_en=bp["description_en"],
-        phase=bp["phase"],
-        role=bp["role"] or "",
-        assignee_id=project.manager_id if bp["role"] == "manager" else None,
-        start_date=item.start_date,
-        due_date=item.due_date,
-        approval_levels=bp["approval_levels"],
-        document_types=list(bp["document_types"]),
-        checklist=checklist_items(bp["checklist"], bp["checklist_en"]),
-        sets_stage=bp["sets_stage"] or "",
-    )
-
-
-def _apply_changes(
-    project: StoreProject, task: Task, item: PlannedTask, calendar: WorkCalendar
-) -> None:
-    """Copy onto a task not yet started the fields the new version changes (and only those, so
-    that a manager's own planning of the other fields stays)."""
-    bp = item.blueprint
-    fields = set(item.fields)
-    for name in COPIED_FIELDS:
-        if name in fields:
-            value = bp[name]
-            setattr(task, name, value if value is not None else "")
-    if "role" in fields and bp["role"] == "manager" and task.assignee_id is None:
-        task.assignee_id = project.manager_id
-    if {"checklist", "checklist_en"} & fields:
-        ticked = {entry.get("text") for entry in task.checklist if entry.get("done")}
-        task.checklist = checklist_items(bp["checklist"], bp["checklist_en"], ticked=ticked)
-    if "offset_days" in fields or task.start_date is None:
-        task.start_date = calendar.add_working_days(project.start_date, bp["offset_days"])
-    if {"offset_days", "duration_days"} & fields or task.due_date is None:
-        task.due_date = calendar.add_working_days(task.start_date, bp["duration_days"])
-
-
-@transaction.atomic
-def upgrade_project(
-    *,
-    actor: Actor,
-    project: StoreProject,
-    version: TemplateVersion,
-    expected_version: int | None = None,
-) -> StoreProject:
-    """Move a project to a newer published version of its template (its manager or an admin).
-    Tasks the new version adds are created, dated from the project's start and wired to their
-    dependencies; tasks it removes are skipped if still to do and kept otherwise; tasks it
-    changes are updated if still to do and kept otherwise. Started and finished work is never
-    changed. One transaction, one audit event ``project.upgraded``."""
-    project = (
-        StoreProject.objects.select_for_update(of=("self",))
-        .select_related("template_version__template", "organization", "site")
-        .get(pk=project.pk)
-    )
-    _check(actor, project, version)
-    check_version(project, expected_version)
-    tasks = _tasks(project, lock=True)
-    calendar = work_calendar(project.organization_id)
-    plan = _plan(project, version, tasks, calendar)
-    from_version = project.template_version
-    now = timezone.now()
-    by_key = {t.key: t for t in tasks}
-    positions = {bp["key"]: bp["position"] for bp in _blueprints(version)}
-
-    created = Task.objects.bulk_create(_new_task(project, item) for item in plan.added)
-    ids = {t.key: t.pk for t in tasks} | {t.key: t.pk for t in created}
-
-    skip_reason = _("Removed in version %(n)s of the template.") % {"n": version.number}
-    skipped = [by_key[item.key] for item in plan.skipped]
-    task_status.finish(skipped, now=now, status=TaskStatus.SKIPPED, skip_reason=skip_reason)
-    for task in skipped:
-        task.version += 1
-        task.updated_at = now
-    Task.objects.bulk_update(
-        skipped, ["status", "skip_reason", "completed_at", "version", "updated_at"]
-    )
-
-    updated = []
-    for item in plan.updated:
-        task = by_key[item.key]
-        _apply_changes(project, task, item, calendar)
-        task.version += 1
-        task.updated_at = now
-        updated.append(task)
-    Task.objects.bulk_update(
-        updated,
-        [
-            *COPIED_FIELDS,
-            "assignee",
-            "checklist",
-            "start_date",
-            "due_date",
-            "version",
-            "updated_at",
-        ],
-    )
-
-    # Plan order follows the new version; tasks it no longer has keep their place.
-    moved = [t for t in tasks if t.key in positions and t.position != positions[t.key]]
-    for task in moved:
-        task.position = positions[task.key]
-    Task.objects.bulk_update(moved, ["position"])
-
-    Dep = Task.depends_on.through
-    rewired = [
-        (ids[item.key], item.blueprint["depends_on"])
-        for item in plan.updated
-        if "depends_on" in item.fields
-    ]
-    Dep.objects.filter(from_task_id__in=[task_id for task_id, _deps in rewired]).delete()
-    Dep.objects.bulk_create(
-        Dep(from_task_id=task_id, to_task_id=ids[key])
-        for task_id, deps in [
-            *rewired,
-            *((ids[item.key], item.blueprint["depends_on"]) for item in plan.added),
-        ]
-        for key in deps
-        if key in ids
-    )
-
-    before = {
-        "task_count": project.task_count,
-        "finished_task_count": project.finished_task_count,
-        "planned_finish": project.planned_finish,
-    }
-    counts = Task.objects.filter(project_id=project.pk).aggregate(
-        total=Count("id"), finished=Count("id", filter=Q(status__in=FINISHED_TASK_STATUSES))
-    )
-    project.task_count = counts["total"]
-    project.finished_task_count = counts["finished"]
-    # The planned finish follows the plan unless the manager set it by hand.
-    old_blueprints = _blueprints(from_version)
-    if project.planned_finish == _planned_finish(project.start_date, old_blueprints, calendar):
-        project.planned_finish = _planned_finish(project.start_date, _blueprints(version), calendar)
-    project.template_version = version
-    project.version += 1
-    project.save()
-
-    changes = {
-        "template_version": {"before": from_version.number, "after": version.number},
-        **{
-            name: {"before": before[name], "after": getattr(project, name)}
-            for name in before
-            if before[name] != getattr(project, name)
-        },
-        **{name: {"before": None, "after": keys} for name, keys in plan.keys().items()},
-    }
-    record(
-        actor=actor,
-        action="project.upgraded",
-        obj=project,
-        changes=changes,
-        project_id=project.pk,
-    )
-    return project
