@@ -10,8 +10,14 @@ from django.db import transaction
 
 from linkstar.catalog.services import CATALOG_FILE, load_catalog
 from linkstar.core.exceptions import InvalidInput
-from linkstar.playbooks.models import TaskBlueprint, Template, TemplateVersion, VersionStatus
-from linkstar.playbooks.services import BUILTIN_DIR, blueprint_as_dict, load_builtin_templates
+from linkstar.playbooks.models import (
+    TaskBlueprint,
+    Template,
+    TemplateVersion,
+    VersionStatus,
+    blueprint_as_dict,
+)
+from linkstar.playbooks.services import BUILTIN_DIR, load_builtin_templates
 from linkstar.playbooks.validation import field_errors, plan_errors
 
 pytestmark = pytest.mark.usefixtures("english_messages")

@@ -15,7 +15,14 @@ from linkstar.core.exceptions import (
     StaleVersion,
     TransitionNotAllowed,
 )
-from linkstar.playbooks.models import TaskBlueprint, Template, TemplateVersion, VersionStatus
+from linkstar.playbooks.models import (
+    BLUEPRINT_FIELDS,
+    TaskBlueprint,
+    Template,
+    TemplateVersion,
+    VersionStatus,
+    blueprint_as_dict,
+)
 from linkstar.playbooks.selectors import (
     get_version,
     latest_published,
@@ -23,7 +30,6 @@ from linkstar.playbooks.selectors import (
     visible_templates,
 )
 from linkstar.playbooks.services import (
-    BLUEPRINT_FIELDS,
     create_draft_version,
     create_template,
     get_template_for,
@@ -508,8 +514,6 @@ def test_a_template_lives_through_its_whole_life_with_one_audit_event_per_write(
 
 
 def _dicts(version: TemplateVersion) -> list[dict]:
-    from linkstar.playbooks.services import blueprint_as_dict
-
     return [blueprint_as_dict(bp) for bp in version.blueprints.order_by("position")]
 
 

@@ -10,9 +10,8 @@ import pytest
 from django.test import Client
 
 from linkstar.audit.models import AuditEvent
-from linkstar.playbooks.models import Template, TemplateVersion, VersionStatus
+from linkstar.playbooks.models import Template, TemplateVersion, VersionStatus, blueprint_as_dict
 from linkstar.playbooks.services import (
-    blueprint_as_dict,
     create_draft_version,
     replace_draft_tasks,
 )

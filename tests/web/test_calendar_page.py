@@ -10,7 +10,7 @@ from linkstar.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
-PAGE = "/o/acme/settings/calendar/"
+PAGE = "/o/acme/settings/workdays/"
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +25,7 @@ def _row(org):
 def test_the_page_is_in_the_settings_tabs_and_in_chinese_by_default(client, alice):
     client.force_login(alice)
     page = client.get(PAGE).content.decode()
-    assert 'data-tab="calendar"' in page and "工作日历" in page
+    assert 'data-tab="workdays"' in page and "工作日历" in page
     assert "国务院办公厅关于2026年部分节假日安排的通知" in page
     assert "https://www.gov.cn/zhengce/content/202511/content_7047090.htm" in page
     assert "周六" in page and 'id="save-calendar"' in page

@@ -92,7 +92,7 @@ def work_calendar_page(request, org: str):
         actor,
         "accounts/work_calendar.html",
         {
-            "tab": "calendar",
+            "tab": "workdays",
             "row": row,
             "can_edit": can_edit,
             "errors": errors,

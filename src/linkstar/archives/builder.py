@@ -40,7 +40,7 @@ from linkstar.core.clock import org_today
 from linkstar.documents.models import Document, TaskAttachment
 from linkstar.documents.services import document_storage
 from linkstar.entities.serializers import entity_out
-from linkstar.playbooks.services import blueprint_as_dict
+from linkstar.playbooks.models import blueprint_as_dict
 from linkstar.projects import selectors as project_selectors
 from linkstar.projects.models import StoreProject, Task
 from linkstar.projects.serializers import comment_out, task_out

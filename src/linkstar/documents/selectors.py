@@ -1,4 +1,4 @@
-"""Reads on the vault, scoped by ``policy.visible_documents``, each at a fixed query cost."""
+"""Reads on the vault, scoped by ``visibility.visible_documents``, each at a fixed query cost."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """What changed between two versions of an SOP template: tasks added, removed and changed.
 
-A pure function over blueprint dicts (the shape of ``services.blueprint_as_dict``), so that the
+A pure function over blueprint dicts (the shape of ``models.blueprint_as_dict``), so that the
 version diff page, the project upgrade and the tests all compare plans the same way. Tasks are
 matched by their blueprint key, the one thing that stays stable across versions.
 """

@@ -165,3 +165,11 @@ class SiteDefaultTemplate(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.site_id} → {self.template}"
+
+
+def blueprint_as_dict(bp: TaskBlueprint) -> dict:
+    """A blueprint as the API, the editor, the diff and the archives read it."""
+    data = {f: getattr(bp, f) for f in BLUEPRINT_FIELDS}
+    data["role"] = data["role"] or None
+    data["sets_stage"] = data["sets_stage"] or None
+    return data

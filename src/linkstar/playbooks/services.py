@@ -28,24 +28,17 @@ from linkstar.core.exceptions import (
     check_version,
 )
 from linkstar.playbooks.models import (
-    BLUEPRINT_FIELDS,
     SiteDefaultTemplate,
     TaskBlueprint,
     Template,
     TemplateVersion,
     VersionStatus,
+    blueprint_as_dict,
 )
 from linkstar.playbooks.selectors import template_site_codes, visible_templates
 from linkstar.playbooks.validation import field_errors, plan_errors
 
 BUILTIN_DIR = Path(__file__).parent / "data" / "templates"
-
-
-def blueprint_as_dict(bp: TaskBlueprint) -> dict:
-    data = {f: getattr(bp, f) for f in BLUEPRINT_FIELDS}
-    data["role"] = data["role"] or None
-    data["sets_stage"] = data["sets_stage"] or None
-    return data
 
 
 def _normalise(raw: dict) -> dict:

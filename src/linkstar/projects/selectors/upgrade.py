@@ -24,8 +24,7 @@ from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import Conflict, FieldError, InvalidInput
 from linkstar.playbooks.diff import FieldChange, VersionDiff, diff_blueprints, task_changes
-from linkstar.playbooks.models import Template, TemplateVersion, VersionStatus
-from linkstar.playbooks.services import blueprint_as_dict
+from linkstar.playbooks.models import Template, TemplateVersion, VersionStatus, blueprint_as_dict
 from linkstar.projects import visibility
 from linkstar.projects.models import ProjectStatus, StoreProject, Task, TaskStatus
 
