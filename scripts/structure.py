@@ -1,10 +1,17 @@
 """Counts of the import structure, for anyone to run: `python scripts/structure.py`.
 
-- imports between apps, and the cycles they form (strongly connected groups of apps);
-- imports inside functions that reach another app (the hidden ones);
+- imports between apps, and the cycles they form (strongly connected groups of apps), for all
+  modules and for the domain alone (models, rules, selectors, services: pages, the API and the
+  command line left out, as they sit above every app);
+- imports inside functions that reach another app (the hidden ones), and those of them where
+  Django needs them (the command line and ``apps.py``, which run before the app registry, and
+  the restore, which runs before Django is set up);
+- imports inside functions at all;
 - modules that assign ``Task.status`` (``<x>.status = …`` on a task) or write it in SQL.
 
-Reads the source with ``ast``; imports nothing of LinkStar. Migrations are left out."""
+Reads the source with ``ast``; imports nothing of LinkStar. Migrations are left out, and so are
+type-only imports (under ``if TYPE_CHECKING:``), which are no dependency at run time. ``-v``
+lists the imports behind each count."""
 
 from __future__ import annotations
 
@@ -31,15 +38,30 @@ def _modules():
         yield ".".join(rel.parts).removesuffix(".__init__"), path
 
 
+# Where Django needs an import inside a function: before the app registry or settings exist.
+DJANGO_NEEDS = re.compile(r"^linkstar\.(cli|[a-z_]+\.apps|backups\.restore)$")
+# Modules above every app: pages, the API, the command line, the demo and the URL map.
+INTERFACE = re.compile(
+    r"^linkstar\.(cli|urls|demo|api)(\.|$)|\.(views|api|forms|urls|templatetags)(\.|$)|_(api|views)$"
+)
+
+
+def _type_checking(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+
+
 def _imports(tree: ast.AST):
-    """(module imported, inside a function?) for every import of the tree."""
+    """(module imported, inside a function?) for every import of the tree, type-only ones
+    left out. Relative imports count as imports of their own package."""
     found = []
 
     def visit(node, in_function):
         for child in ast.iter_child_nodes(node):
+            if _type_checking(child):
+                continue
             inner = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
-            if isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
-                found.append((child.module, in_function))
+            if isinstance(child, ast.ImportFrom):
+                found.append((child.module if child.level == 0 else "", in_function))
             elif isinstance(child, ast.Import):
                 found.extend((alias.name, in_function) for alias in child.names)
             visit(child, inner)
@@ -104,33 +126,64 @@ def status_writers() -> list[str]:
     return found
 
 
-def main() -> int:
+def counts() -> dict:
+    """Every count the script prints, with what is behind it."""
     edges: dict[str, set[str]] = defaultdict(set)
-    hidden, writers = [], []
+    domain: dict[str, set[str]] = defaultdict(set)
+    hidden, needed, inside, writers = [], [], [], []
     for module, path in _modules():
         source = path.read_text(encoding="utf-8")
         tree = ast.parse(source)
         app = _app(module)
         for target, in_function in _imports(tree):
+            if in_function:
+                inside.append(f"{module} → {target or '(relative)'}")
             other = _app(target)
             if other is None or other == app:
                 continue
             edges[app].add(other)
+            if not INTERFACE.search(module):
+                domain[app].add(other)
             if in_function:
-                hidden.append(f"{module} → {target}")
+                (needed if DJANGO_NEEDS.match(module) else hidden).append(f"{module} → {target}")
         if _status_writers(tree, source):
             writers.append(module)
-    cycles = _cycles(edges)
-    print(f"apps importing each other: {sum(len(v) for v in edges.values())} edges")
-    print(f"cycles between apps: {len(cycles)}")
-    for group in cycles:
-        print("  " + " ⇄ ".join(group))
-    print(f"imports inside functions that reach another app: {len(hidden)}")
-    if "-v" in sys.argv:
-        for line in hidden:
-            print("  " + line)
-    print(f"modules that write Task.status: {len(writers)}")
-    for module in writers:
+    inside = [line for line in inside if not DJANGO_NEEDS.match(line.split(" → ")[0])]
+    return {
+        "edges": edges,
+        "cycles": _cycles(edges),
+        "domain_cycles": _cycles(domain),
+        "hidden": hidden,
+        "needed": needed,
+        "inside": inside,
+        "writers": writers,
+    }
+
+
+def main() -> int:
+    found = counts()
+    verbose = "-v" in sys.argv
+
+    def listed(lines):
+        if verbose:
+            for line in lines:
+                print("  " + line)
+
+    print(f"apps importing each other: {sum(len(v) for v in found['edges'].values())} edges")
+    print(f"cycles between apps: {len(found['cycles'])}")
+    for group in found["cycles"]:
+        print(f"  {len(group)} apps: " + " ⇄ ".join(group))
+    print(f"cycles between apps, their domain alone: {len(found['domain_cycles'])}")
+    for group in found["domain_cycles"]:
+        print(f"  {len(group)} apps: " + " ⇄ ".join(group))
+    print(f"imports inside functions that reach another app: {len(found['hidden'])}")
+    listed(found["hidden"])
+    print(f"  and where Django needs them (CLI, apps.py, restore): {len(found['needed'])}")
+    listed(found["needed"])
+    print(f"imports inside functions at all, elsewhere: {len(found['inside'])}")
+    listed(found["inside"])
+    print(f"modules that write Task.status: {len(found['writers'])}")
+    for module in found["writers"]:
         print("  " + module)
     return 0
 

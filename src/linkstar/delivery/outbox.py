@@ -8,6 +8,7 @@ never blocks, nor fails, the request that caused the event.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
@@ -59,8 +60,6 @@ def _enqueue_on_commit(ids: list[int]) -> None:
         try:
             jobs.enqueue("delivery.send_deliveries", ids)
         except Exception:  # the sweep sends them anyway
-            import logging
-
             logging.getLogger(__name__).warning("could not enqueue deliveries %s", ids)
 
     transaction.on_commit(enqueue)

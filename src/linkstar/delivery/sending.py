@@ -159,14 +159,10 @@ def prepare(rows: list[Delivery], token: str) -> list[Outgoing]:
                 elif not channel.enabled:
                     item.problem = _("The channel is disabled.")
                 elif d.kind == ChannelKind.INTEGRATION:
-                    from linkstar.delivery import senders
-
                     item.request = senders.build_event_request(
                         url=channel.url, secret=channel.secret, payload=d.payload, now=now
                     )
                 else:
-                    from linkstar.delivery import senders
-
                     message = with_keywords(
                         Message.from_dict(d.payload.get("message") or {}), channel.keywords
                     )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl.utils.datetime import from_excel
 
 from linkstar.accounts.models import Role
+from linkstar.archives.exports import PROJECT_COLUMNS
 from linkstar.projects.models import Stage, TaskStatus
 
 IGNORE = ""
@@ -226,10 +227,6 @@ def field_label(kind: str, name: str) -> str:
 def _export_labels() -> dict[str, set[str]]:
     """The headers of the project export (``archives``), in both languages, so that an export
     maps back onto the same fields."""
-    try:
-        from linkstar.archives.exports import PROJECT_COLUMNS
-    except ImportError:  # pragma: no cover - the export app is optional
-        return {}
 
     keys = {
         "store_name": "store_name",

@@ -25,6 +25,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.cell import column_index_from_string, range_boundaries
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
+from linkstar.archives.exports import PROJECT_COLUMNS, TASK_COLUMNS
 from linkstar.core.exceptions import FieldError, InvalidInput
 from linkstar.exchange.fields import clean_text, header_vocabulary, norm
 
@@ -403,10 +404,6 @@ def _merge_export_tasks(table: Table, grid: list[list]) -> bool:
     status, assignee email, due date per task), give every project row its tasks' states as
     columns "<task key> status / assignee / due", which the mapping recognises, so that an
     export imports back with its task states. False when the sheet is something else."""
-    try:
-        from linkstar.archives.exports import PROJECT_COLUMNS, TASK_COLUMNS
-    except ImportError:  # pragma: no cover - the export app is optional
-        return False
 
     if not grid or not table.rows:
         return False

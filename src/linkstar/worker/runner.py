@@ -321,8 +321,6 @@ class Worker:
             return self._run_rq()
         finally:
             heart.stop()
-            from linkstar.worker.models import WorkerHeartbeat
-
             WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
 
     def _run_db(self) -> int:
