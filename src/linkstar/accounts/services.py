@@ -37,7 +37,6 @@ from linkstar.core.exceptions import (
     NotFound,
     PermissionDenied,
 )
-from linkstar.projects import visibility
 
 TOKEN_PREFIX = "lsk_"
 # last_used_at is written at most this often per token (every request would be a write).
@@ -122,6 +121,13 @@ def _role(role: str) -> str:
     return role
 
 
+def _entity_of_organization(actor: Actor, entity_id) -> bool:
+    """A client member's seller entity is one of the organization's: the entity a membership
+    points at (members are managed by administrators, who see every entity of theirs)."""
+    entities = Membership._meta.get_field("entity").related_model.objects
+    return entities.filter(organization_id=actor.organization.pk, pk=entity_id).exists()
+
+
 @transaction.atomic
 def add_member(
     *,
@@ -143,10 +149,7 @@ def add_member(
         user = create_user(email=email, password=password, name=name)
     if Membership.objects.filter(user=user, organization=actor.organization).exists():
         raise Conflict(_("%(e)s is already a member.") % {"e": email}, code="already_member")
-    if (
-        entity_id is not None
-        and not visibility.visible_entities(actor).filter(pk=entity_id).exists()
-    ):
+    if entity_id is not None and not _entity_of_organization(actor, entity_id):
         raise InvalidInput(FieldError("entity_id", _("Unknown seller entity.")))
     membership = Membership.objects.create(
         user=user, organization=actor.organization, role=role, entity_id=entity_id
@@ -192,10 +195,7 @@ def change_member_role(
     policy.require(actor, "member.manage")
     membership = _membership(actor, user_id)
     role = _role(role)
-    if (
-        entity_id is not None
-        and not visibility.visible_entities(actor).filter(pk=entity_id).exists()
-    ):
+    if entity_id is not None and not _entity_of_organization(actor, entity_id):
         raise InvalidInput(FieldError("entity_id", _("Unknown seller entity.")))
     if role != Role.ADMIN:
         _keep_an_admin(actor, membership)

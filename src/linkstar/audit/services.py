@@ -25,15 +25,16 @@ if TYPE_CHECKING:
 GENESIS = "0" * 64
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """A value as JSON stores it (dates as ISO text, sets as lists), for events and audit."""
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
@@ -43,7 +44,7 @@ def diff(before: dict, after: dict) -> dict:
     """``{"field": {"before": x, "after": y}}`` for the fields whose value changed."""
     changes = {}
     for key in sorted(set(before) | set(after)):
-        old, new = _jsonable(before.get(key)), _jsonable(after.get(key))
+        old, new = jsonable(before.get(key)), jsonable(after.get(key))
         if old != new:
             changes[key] = {"before": old, "after": new}
     return changes
@@ -131,7 +132,7 @@ def record_many(*, actor: Actor, entries: list[Entry]) -> list[AuditEvent]:
                 object_id=str(entry.object_id),
                 object_repr=entry.object_repr[:300],
                 project_id=entry.project_id,
-                changes=_jsonable(entry.changes or {}),
+                changes=jsonable(entry.changes or {}),
                 prev_hash=prev,
             )
             event.hash = _digest(event)

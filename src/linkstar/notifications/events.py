@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 
-from linkstar.audit.services import _jsonable
+from linkstar.audit.services import jsonable
 from linkstar.core import jobs
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import Event
@@ -54,7 +54,7 @@ def _row(
         **ids,
         object_type=obj._meta.model_name if obj is not None else object_type,
         object_id=str(obj.pk) if obj is not None else str(object_id),
-        data=_jsonable(data or {}),
+        data=jsonable(data or {}),
         dedupe_key=dedupe_key,
         batch_key=batch_key,
     )
