@@ -353,6 +353,63 @@ def test_a_finished_task_in_the_selection_refuses_the_skip(as_bob, mini_project,
     assert state() == before
 
 
+# --- reopen ----------------------------------------------------------------------------------
+
+
+def test_a_manager_reopens_the_same_step_of_many_stores_with_a_reason(
+    as_bob, as_carol, mini_project, second_project, task_of, reload, publishes, carol
+):
+    """A platform sends back the same document for every store: its step is opened again in
+    each, in progress where it had started, to do where it was skipped untouched."""
+    done = [task_of(p, "collect") for p in (mini_project, second_project)]
+    for task in done:
+        update_task(actor=as_bob, task=task, assignee_id=carol.pk)
+    bulk_update_tasks(actor=as_carol, action="start", task_ids=ids(*done))
+    bulk_update_tasks(actor=as_carol, action="complete", task_ids=ids(*done))
+    skipped = task_of(mini_project, "announce")
+    bulk_update_tasks(actor=as_bob, action="skip", task_ids=[skipped.pk], reason="n/a")
+    publishes["many"].clear()
+    bulk_update_tasks(
+        actor=as_bob, action="reopen", task_ids=ids(*done, skipped), reason="平台退回营业执照"
+    )
+    for task in done:
+        task.refresh_from_db()
+        assert (task.status, task.completed_at) == ("in_progress", None)
+    skipped.refresh_from_db()
+    assert (skipped.status, skipped.skip_reason) == ("todo", "")
+    assert reload(mini_project).finished_task_count == 0
+    assert reload(second_project).finished_task_count == 0
+    events_ = AuditEvent.objects.filter(action="task.reopened").order_by("pk")
+    assert events_.count() == 3
+    assert all(e.changes["reason"]["after"] == "平台退回营业执照" for e in events_)
+    assert events_.get(object_id=str(skipped.pk)).changes["status"] == {
+        "before": "skipped",
+        "after": "todo",
+    }
+    assigned = [t for t in (*done, skipped) if t.assignee_id is not None]
+    assert len(assigned) >= 2  # carol's two, and whoever the skipped step's role gave it to
+    assert publishes["many"] == [("task.reopened", len(assigned))]  # one batch for them all
+
+
+def test_a_bulk_reopen_needs_a_reason_the_manager_and_finished_tasks(
+    as_bob, as_carol, mini_project, task_of
+):
+    announce, go_live = task_of(mini_project, "announce"), task_of(mini_project, "go-live")
+    bulk_update_tasks(actor=as_bob, action="skip", task_ids=[announce.pk], reason="n/a")
+    before = state()
+    with pytest.raises(InvalidInput) as caught:
+        bulk_update_tasks(actor=as_bob, action="reopen", task_ids=[announce.pk], reason=" ")
+    assert caught.value.errors[0].field == "reason"
+    with pytest.raises(PermissionDenied):
+        bulk_update_tasks(actor=as_carol, action="reopen", task_ids=[announce.pk], reason="x")
+    with pytest.raises(TransitionNotAllowed) as caught:
+        bulk_update_tasks(
+            actor=as_bob, action="reopen", task_ids=ids(announce, go_live), reason="x"
+        )
+    assert "Go live" in caught.value.detail
+    assert state() == before
+
+
 # --- cost ------------------------------------------------------------------------------------
 
 

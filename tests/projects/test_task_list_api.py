@@ -142,3 +142,22 @@ def test_bulk_refusals_map_to_403_409_422_and_404(api, carol, bob, mallory, mini
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"] == "task_ids"
     assert Task.objects.get(pk=collect.pk).status == "todo"
+
+
+def test_bulk_reopen_opens_finished_tasks_again_and_a_task_still_open_is_409(
+    api, bob, mini_project, task_of
+):
+    announce, go_live = task_of(mini_project, "announce"), task_of(mini_project, "go-live")
+    skipped = api(bob).post(BULK, {"action": "skip", "task_ids": [announce.pk], "reason": "n/a"})
+    assert skipped.status_code == 200
+    refused = api(bob).post(
+        BULK, {"action": "reopen", "task_ids": [announce.pk, go_live.pk], "reason": "x"}
+    )
+    assert refused.status_code == 409 and "Go live" in refused.json()["detail"]
+    no_reason = api(bob).post(BULK, {"action": "reopen", "task_ids": [announce.pk]})
+    assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
+    answer = api(bob).post(
+        BULK, {"action": "reopen", "task_ids": [announce.pk], "reason": "平台要求补充公告"}
+    )
+    assert answer.status_code == 200, answer.content
+    assert [t["status"] for t in answer.json()["items"]] == ["todo"]

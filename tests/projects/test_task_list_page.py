@@ -123,3 +123,21 @@ def test_nobody_clears_the_assignee(bob, mini_project, task_of):
     )
     assert response.status_code == 302
     assert Task.objects.get(pk=collect.pk).assignee_id is None
+
+
+def test_reopening_the_ticked_tasks_with_a_reason(bob, mini_project, task_of):
+    announce = task_of(mini_project, "announce")
+    client = client_for(bob, "zh-hans")
+    client.post(URL, {"action": "skip", "task": [announce.pk], "reason": "不适用", "page": "1"})
+    page = client.get(URL).content.decode()
+    assert '<option value="reopen">重新打开</option>' in page
+    assert 'data-for="skip reopen"' in page  # the reason field serves both
+    refused = client.post(URL, {"action": "reopen", "task": [announce.pk], "reason": ""})
+    assert "请填写重新打开的原因" in refused.content.decode()
+    assert Task.objects.get(pk=announce.pk).status == "skipped"
+    response = client.post(
+        URL, {"action": "reopen", "task": [announce.pk], "reason": "平台要求补充", "page": "1"}
+    )
+    assert response.status_code == 302
+    assert Task.objects.get(pk=announce.pk).status == "todo"
+    assert AuditEvent.objects.filter(action="task.reopened", object_id=str(announce.pk)).exists()

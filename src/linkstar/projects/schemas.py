@@ -189,7 +189,7 @@ class TaskPatch(Schema):
 
 
 class TaskBulkIn(Schema):
-    action: str = Field(description="assign, move_due, start, complete or skip")
+    action: str = Field(description="assign, move_due, start, complete, skip or reopen")
     task_ids: list[int]
     assignee_id: int | None = Field(None, description="assign: the new assignee (null clears)")
     days: int | None = Field(None, description="move_due: days to move the due dates by")

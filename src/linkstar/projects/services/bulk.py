@@ -28,7 +28,9 @@ from linkstar.notifications import events
 from linkstar.notifications.kinds import EventKind
 from linkstar.projects import visibility
 from linkstar.projects.models import FINISHED_TASK_STATUSES, StoreProject, Task, TaskStatus
+from linkstar.projects.rules import REOPENABLE
 from linkstar.projects.services import status as task_status
+from linkstar.projects.services.corrections import not_reopenable, reopened_status
 from linkstar.projects.services.lifecycle import move_stage, require_active
 from linkstar.projects.services.tasks import (
     assignee_errors,
@@ -39,7 +41,8 @@ from linkstar.projects.services.tasks import (
 )
 
 ASSIGN, MOVE_DUE, START, COMPLETE, SKIP = "assign", "move_due", "start", "complete", "skip"
-ACTIONS = (ASSIGN, MOVE_DUE, START, COMPLETE, SKIP)
+REOPEN = "reopen"
+ACTIONS = (ASSIGN, MOVE_DUE, START, COMPLETE, SKIP, REOPEN)
 # The policy action each bulk action needs on every task's project.
 PERMISSION = {
     ASSIGN: "task.plan",
@@ -47,6 +50,8 @@ PERMISSION = {
     START: "task.work",
     COMPLETE: "task.work",
     SKIP: "task.skip",
+    # many at once is the manager's (one task: also its assignee within a day, corrections.py)
+    REOPEN: "task.plan",
 }
 MAX_DAYS = 3650
 AUDIT_NAMES = {"skip_reason": "reason"}
@@ -126,6 +131,8 @@ def bulk_update_tasks(
       and waits, as one task would); not while a dependency is open, unless this action
       completes it too; documents and stage gates as for one task.
     - ``skip`` (``reason``): the manager's; a task not finished nor awaiting approval.
+    - ``reopen`` (``reason``): the manager's; a done or not applicable task is open again (in
+      progress if it had started, else to do); the later tasks are kept as they are.
 
     Each changed task is audited; one notification per kind for the whole action."""
     if action not in ACTIONS:
@@ -153,6 +160,7 @@ def bulk_update_tasks(
         START: _start,
         COMPLETE: _complete,
         SKIP: _skip,
+        REOPEN: _reopen,
     }[action](
         actor=actor,
         tasks=tasks,
@@ -370,4 +378,43 @@ def _skip(*, actor: Actor, tasks: list[Task], reason: str, **_options) -> list[T
     before = {t.pk: {"status": t.status, "skip_reason": t.skip_reason or None} for t in tasks}
     task_status.finish(tasks, now=now, status=TaskStatus.SKIPPED, skip_reason=reason)
     _save(actor, tasks, before, ["status", "skip_reason", "completed_at"], "task.skipped")
+    return tasks
+
+
+def _reopen(*, actor: Actor, tasks: list[Task], reason: str, **_options) -> list[Task]:
+    """Open many finished tasks again (a platform sent back the same document for 20 stores):
+    the one-task rules, each audited ``task.reopened`` with the reason, one batch of
+    notifications to their assignees."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(FieldError("reason", _("Say why the task is reopened.")))
+    for task in tasks:
+        if task.status not in REOPENABLE:
+            raise _named(task, not_reopenable(task))
+    _lock_projects(tasks)
+    before = {t.pk: {"status": t.status, "skip_reason": t.skip_reason or None} for t in tasks}
+    for target in (TaskStatus.IN_PROGRESS, TaskStatus.TODO):
+        task_status.reopen([t for t in tasks if reopened_status(t) == target], to=target)
+    _save(
+        actor,
+        tasks,
+        before,
+        ["status", "skip_reason", "completed_at"],
+        "task.reopened",
+        extra={t.pk: {"reason": reason} for t in tasks},
+    )
+    told = [t for t in tasks if t.assignee_id is not None]
+    if told:
+        events.publish_many(
+            EventKind.TASK_REOPENED,
+            actor=actor,
+            items=[
+                {
+                    "task": t,
+                    "obj": t,
+                    "data": {"assignee_id": t.assignee_id, "how": "reopened", "reason": reason},
+                }
+                for t in told
+            ],
+        )
     return tasks

@@ -61,7 +61,14 @@ def _reason(reason: str, message: str) -> str:
     return reason
 
 
-def _open_again(task: Task) -> str:
+def not_reopenable(task: Task) -> TransitionNotAllowed:
+    return TransitionNotAllowed(
+        _("Only a done or not applicable task can be reopened; this one is %(s)s.")
+        % {"s": TaskStatus(task.status).label}
+    )
+
+
+def reopened_status(task: Task) -> str:
     """The status a reopened task takes: in progress if it had started, else to do."""
     return TaskStatus.IN_PROGRESS if task.started_at else TaskStatus.TODO
 
@@ -98,13 +105,10 @@ def reopen_task(
     if dependants == RESET:
         policy.require(actor, "task.plan", task)
     if task.status not in REOPENABLE:
-        raise TransitionNotAllowed(
-            _("Only a done or not applicable task can be reopened; this one is %(s)s.")
-            % {"s": TaskStatus(task.status).label}
-        )
+        raise not_reopenable(task)
     reset = _reset_dependants(actor, task, reason) if dependants == RESET else []
     before = {"status": task.status, "skip_reason": task.skip_reason or None}
-    task_status.reopen([task], to=_open_again(task))
+    task_status.reopen([task], to=reopened_status(task))
     task.version += 1
     task.save()
     record(

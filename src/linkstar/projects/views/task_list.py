@@ -30,6 +30,7 @@ ACTIONS = (
     ("start", gettext_lazy("Start")),
     ("complete", gettext_lazy("Complete")),
     ("skip", gettext_lazy("Not applicable (skip)")),
+    ("reopen", gettext_lazy("Reopen")),
 )
 FILTERS = ("q", "platform", "site", "phase", "key", "assignee", "status", "due_after", "due_before")
 
@@ -94,7 +95,7 @@ def _run_action(actor, post) -> tuple[int, str]:
             options["days"] = int(post.get("days", ""))
         except ValueError:
             options["days"] = None
-    elif action == "skip":
+    elif action in ("skip", "reopen"):
         options["reason"] = post.get("reason", "")
     tasks = services.bulk_update_tasks(actor=actor, action=action, task_ids=task_ids, **options)
     label = dict(ACTIONS).get(action, action)
