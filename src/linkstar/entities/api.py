@@ -56,6 +56,7 @@ from linkstar.entities.serializers import (
     person_out,
 )
 from linkstar.projects import visibility
+from linkstar.projects.selectors import credentials as credential_selectors
 
 router = Router(tags=["seller entities"])
 vault = Router(tags=["seller entity records, store credentials and reveal"])
@@ -191,9 +192,9 @@ _record_endpoints(
 )
 def credential_list(request, org: str, project_id: int, paging: Query[Paging]):
     actor = actor_for(request, org)
-    project = selectors.project_for(actor, project_id)
+    project = credential_selectors.project_for(actor, project_id)
     return page(
-        selectors.credentials_of(actor, project),
+        credential_selectors.credentials_of(actor, project),
         limit=paging.limit,
         offset=paging.offset,
         serialize=lambda cs: [credential_out(c) for c in cs],
@@ -205,7 +206,7 @@ def credential_list(request, org: str, project_id: int, paging: Query[Paging]):
 )
 def credential_create(request, org: str, project_id: int, payload: CredentialIn):
     actor = actor_for(request, org)
-    project = selectors.project_for(actor, project_id)
+    project = credential_selectors.project_for(actor, project_id)
     credential = services.create_credential(
         actor=actor, project=project, **payload.model_dump(exclude_none=True)
     )
@@ -220,7 +221,7 @@ def credential_update(
     request, org: str, project_id: int, credential_id: int, payload: CredentialPatch
 ):
     actor = actor_for(request, org)
-    credential = selectors.credential_for(actor, project_id, credential_id)
+    credential = credential_selectors.credential_for(actor, project_id, credential_id)
     fields, version = _patch_fields(payload)
     revoked = fields.pop("revoked", None)
     with transaction.atomic():
@@ -242,7 +243,7 @@ def credential_update(
 )
 def credential_delete(request, org: str, project_id: int, credential_id: int):
     actor = actor_for(request, org)
-    credential = selectors.credential_for(actor, project_id, credential_id)
+    credential = credential_selectors.credential_for(actor, project_id, credential_id)
     services.delete_credential(actor=actor, credential=credential)
     return Status(204, None)
 
@@ -255,7 +256,7 @@ def reveal(request, org: str, payload: RevealIn, response: HttpResponse):
     """The plain value of one sensitive field: admins, and the manager of a project of the
     entity (of the credential's project); a reason is required and the reveal is audited."""
     actor = actor_for(request, org)
-    obj = selectors.revealable_for(actor, payload.object_type, payload.object_id)
+    obj = credential_selectors.revealable_for(actor, payload.object_type, payload.object_id)
     value = services.reveal_secret(actor=actor, obj=obj, field=payload.field, reason=payload.reason)
     response["Cache-Control"] = "no-store"
     return {"value": value}

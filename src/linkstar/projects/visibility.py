@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from linkstar.accounts.models import Role
 from linkstar.documents.models import Document
-from linkstar.entities.models import SellerEntity
+from linkstar.entities.selectors import visible_entities
 from linkstar.projects.models import StoreProject, Task
 
 if TYPE_CHECKING:
@@ -41,13 +41,6 @@ def visible_projects(actor: Actor) -> QuerySet:
 
 def visible_tasks(actor: Actor) -> QuerySet:
     return Task.objects.filter(project__in=visible_projects(actor).values("pk"))
-
-
-def visible_entities(actor: Actor) -> QuerySet:
-    qs = SellerEntity.objects.filter(organization_id=actor.organization.pk)
-    if actor.role == Role.CLIENT and not actor.is_admin:
-        return qs.filter(pk=actor.entity_id) if actor.entity_id else qs.none()
-    return qs
 
 
 def team_projects(actor: Actor) -> QuerySet:

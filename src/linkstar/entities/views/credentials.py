@@ -14,13 +14,14 @@ from linkstar.core import policy
 from linkstar.core.exceptions import Conflict, InvalidInput, PermissionDenied
 from linkstar.core.forms import apply_errors
 from linkstar.core.web import render_in_org_time
-from linkstar.entities import selectors, services
+from linkstar.entities import services
 from linkstar.entities.forms import CredentialForm, RotateForm
 from linkstar.entities.sensitive import masked
+from linkstar.projects.selectors import credentials as credential_selectors
 
 
 def _page(request, actor, project, *, form=None, rotate=None, status=200):
-    credentials = list(selectors.credentials_of(actor, project))
+    credentials = list(credential_selectors.credentials_of(actor, project))
     for credential in credentials:
         credential.project = project
         credential.masked_secret = masked(credential, "secret")
@@ -52,7 +53,7 @@ def credential_list(request, org: str, project_id: int):
     """Every member who sees the project, clients aside, sees its credentials masked; the
     project's manager and admins add them."""
     actor = web_actor(request, org)
-    project = selectors.project_for(actor, project_id)
+    project = credential_selectors.project_for(actor, project_id)
     policy.require(actor, "credential.view", project)
     if request.method != "POST":
         return _page(request, actor, project)
@@ -77,7 +78,7 @@ def credential_list(request, org: str, project_id: int):
 def credential_rotate(request, org: str, project_id: int, credential_id: int):
     """Rotate = record the new secret (after changing it on the platform)."""
     actor = web_actor(request, org)
-    credential = selectors.credential_for(actor, project_id, credential_id)
+    credential = credential_selectors.credential_for(actor, project_id, credential_id)
     project = credential.project
     policy.require(actor, "credential.manage", project)
     form = RotateForm(request.POST or None, initial={"version": credential.version})
@@ -114,7 +115,7 @@ def credential_rotate(request, org: str, project_id: int, credential_id: int):
 
 def credential_revoke(request, org: str, project_id: int, credential_id: int):
     actor = web_actor(request, org)
-    credential = selectors.credential_for(actor, project_id, credential_id)
+    credential = credential_selectors.credential_for(actor, project_id, credential_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     services.revoke_credential(actor=actor, credential=credential)
@@ -127,7 +128,7 @@ def credential_revoke(request, org: str, project_id: int, credential_id: int):
 
 def credential_delete(request, org: str, project_id: int, credential_id: int):
     actor = web_actor(request, org)
-    credential = selectors.credential_for(actor, project_id, credential_id)
+    credential = credential_selectors.credential_for(actor, project_id, credential_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     services.delete_credential(actor=actor, credential=credential)

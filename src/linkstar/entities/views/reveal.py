@@ -8,7 +8,8 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.views.decorators.cache import never_cache
 
 from linkstar.accounts.web import web_actor
-from linkstar.entities import selectors, services
+from linkstar.entities import services
+from linkstar.projects.selectors import credentials as credential_selectors
 
 
 @never_cache
@@ -16,7 +17,7 @@ def reveal(request, org: str):
     actor = web_actor(request, org)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    obj = selectors.revealable_for(
+    obj = credential_selectors.revealable_for(
         actor, request.POST.get("object_type", ""), request.POST.get("object_id")
     )
     value = services.reveal_secret(
