@@ -23,7 +23,7 @@ from linkstar.core import clock, policy
 from linkstar.core.exceptions import Conflict, InvalidInput
 from linkstar.core.forms import apply_errors
 from linkstar.core.web import render_in_org_time, show_once, take_once
-from linkstar.projects import visibility
+from linkstar.entities.selectors import visible_entities
 
 
 class LoginView(auth_views.LoginView):
@@ -44,7 +44,7 @@ def home(request):
 
 
 def entity_choices(actor) -> list[tuple[int, str]]:
-    return [(e.pk, e.name) for e in visibility.visible_entities(actor).only("pk", "name")]
+    return [(e.pk, e.name) for e in visible_entities(actor).only("pk", "name")]
 
 
 # --- members -----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from linkstar.documents.schemas import (
     DocumentOut,
     DocumentUploadIn,
 )
+from linkstar.entities.selectors import visible_entities
 from linkstar.projects import visibility
 
 router = Router(tags=["document vault"])
@@ -144,7 +145,7 @@ def entity_document_list(
     request, org: str, entity_id: int, filters: Query[EntityDocumentFilters], paging: Query[Paging]
 ):
     actor = actor_for(request, org)
-    entity = policy.get_visible(visibility.visible_entities(actor), pk=entity_id)
+    entity = policy.get_visible(visible_entities(actor), pk=entity_id)
     today = services.org_today(actor.organization)
     qs = selectors.document_list(
         actor=actor,
@@ -179,7 +180,7 @@ def document_upload(
     """Upload a document (multipart/form-data: ``file`` plus the fields). A new upload of the
     same type for the same entity and person supersedes the current one."""
     actor = actor_for(request, org)
-    entity = policy.get_visible(visibility.visible_entities(actor), pk=entity_id)
+    entity = policy.get_visible(visible_entities(actor), pk=entity_id)
     document = services.upload_document(actor=actor, entity=entity, **_upload(fields, file))
     document = selectors.document_get(actor=actor, document_id=document.pk)
     today = services.org_today(actor.organization)

@@ -1,4 +1,4 @@
-"""Reads on the vault, scoped by ``visibility.visible_documents``, each at a fixed query cost."""
+"""Reads on the vault, scoped by ``visible_documents``, each at a fixed query cost."""
 
 from __future__ import annotations
 
@@ -7,12 +7,35 @@ import datetime as dt
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from linkstar.accounts.models import Role
 from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.documents.models import Document, DocumentStatus, TaskAttachment
-from linkstar.projects import visibility
+from linkstar.entities.selectors import visible_entities
+from linkstar.projects.visibility import sees_all_projects, team_projects, visible_tasks
 
 RELATED = ("entity", "document_type", "uploaded_by")
+
+
+def visible_documents(actor: Actor) -> QuerySet:
+    """Vault documents: all of the organization's for the roles that see every project; a
+    client its own entity's; an operator those of the entities of the projects it is on."""
+    qs = Document.objects.filter(organization_id=actor.organization.pk)
+    if sees_all_projects(actor):
+        return qs
+    if actor.role == Role.CLIENT:
+        return qs.filter(entity_id=actor.entity_id) if actor.entity_id else qs.none()
+    return qs.filter(entity_id__in=team_projects(actor).values("entity_id"))
+
+
+def upload_entities(actor: Actor) -> QuerySet:
+    """The seller entities an actor may upload documents for (``document.upload``)."""
+    qs = visible_entities(actor)
+    if actor.is_admin or actor.role in {Role.MANAGER, Role.CLIENT}:
+        return qs
+    if actor.role in {Role.OPERATOR, Role.REVIEWER}:
+        return qs.filter(pk__in=team_projects(actor).values("entity_id"))
+    return qs.none()
 
 
 def warn_days() -> int:
@@ -41,7 +64,7 @@ def document_list(
     current_only: bool = True,
 ) -> QuerySet[Document]:
     """The documents the actor may see, newest first; by default the current version of each."""
-    qs = visibility.visible_documents(actor).select_related(*RELATED)
+    qs = visible_documents(actor).select_related(*RELATED)
     if current_only:
         qs = qs.filter(is_current=True)
     if entity:
@@ -58,7 +81,7 @@ def entity_documents(*, actor: Actor, entity) -> dict[str, list[Document]]:
     people): what readiness checks against."""
     found: dict[str, list[Document]] = {}
     qs = (
-        visibility.visible_documents(actor)
+        visible_documents(actor)
         .filter(entity_id=entity.pk, is_current=True)
         .select_related("document_type")
         .order_by("document_type__position", "person_name", "id")
@@ -75,7 +98,7 @@ def expiring_documents(
     expiring within the horizon (``LINKSTAR_DOCUMENT_EXPIRY_HORIZON_DAYS``, 60), soonest first."""
     days = settings.LINKSTAR_DOCUMENT_EXPIRY_HORIZON_DAYS if horizon_days is None else horizon_days
     return (
-        visibility.visible_documents(actor)
+        visible_documents(actor)
         .filter(is_current=True, expiry_date__isnull=False)
         .filter(expiry_date__lte=today + dt.timedelta(days=days))
         .select_related(*RELATED)
@@ -85,9 +108,7 @@ def expiring_documents(
 
 def document_get(*, actor: Actor, document_id: int) -> Document:
     """One visible document, or ``NotFound`` (also for another organization's)."""
-    return policy.get_visible(
-        visibility.visible_documents(actor).select_related(*RELATED), pk=document_id
-    )
+    return policy.get_visible(visible_documents(actor).select_related(*RELATED), pk=document_id)
 
 
 def document_versions(*, document: Document) -> list[Document]:
@@ -108,7 +129,7 @@ def document_uses(*, actor: Actor, documents: list[Document]) -> list[TaskAttach
     return list(
         TaskAttachment.objects.filter(
             document__in=[d.pk for d in documents],
-            task__in=visibility.visible_tasks(actor).values("pk"),
+            task__in=visible_tasks(actor).values("pk"),
         )
         .select_related("task__project__site", "document", "attached_by")
         .order_by("-attached_at", "-id")
@@ -135,7 +156,7 @@ def attachment_get(*, actor: Actor, task, attachment_id: int) -> TaskAttachment:
 def attachable_documents(*, actor: Actor, task, today: dt.date) -> list[Document]:
     """The current, unexpired documents of the task's entity not yet attached to it."""
     return list(
-        visibility.visible_documents(actor)
+        visible_documents(actor)
         .filter(entity_id=task.project.entity_id, is_current=True)
         .exclude(Q(expiry_date__lt=today) | Q(attachments__task_id=task.pk))
         .select_related("document_type")

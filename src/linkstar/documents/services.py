@@ -25,10 +25,10 @@ from linkstar.core import clock, policy
 from linkstar.core.actors import Actor
 from linkstar.core.clock import org_today
 from linkstar.core.exceptions import Conflict, FieldError, InvalidInput
+from linkstar.documents import selectors
 from linkstar.documents.checks import inspect_upload
 from linkstar.documents.models import Document, DocumentStatus, TaskAttachment
 from linkstar.entities.models import SellerEntity
-from linkstar.projects import visibility
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +278,7 @@ def attach_document(*, actor: Actor, task, document: Document) -> TaskAttachment
     project = task.project
     require_active(project)
     # Read afresh: the caller's copy may predate a newer upload.
-    document = visibility.visible_documents(actor).filter(pk=document.pk).first()
+    document = selectors.visible_documents(actor).filter(pk=document.pk).first()
     if document is None:
         raise InvalidInput(FieldError("document_id", _("No such document.")))
     if document.entity_id != project.entity_id:

@@ -28,6 +28,7 @@ from linkstar.documents.downloads import file_response
 from linkstar.documents.forms import AttachForm, UploadForm, VaultFilterForm
 from linkstar.documents.models import Document
 from linkstar.documents.templatetags.vault import attachments_panel_context, decorate
+from linkstar.entities.selectors import visible_entities
 from linkstar.projects import visibility
 
 PAGE_SIZE = 50
@@ -47,7 +48,7 @@ def _upload_form(actor, data=None, files=None, initial=None, document_types=None
         data,
         files,
         initial=initial,
-        entities=_entities(visibility.upload_entities(actor)),
+        entities=_entities(selectors.upload_entities(actor)),
         document_types=document_types if document_types is not None else _document_types(),
     )
 
@@ -70,7 +71,7 @@ def _vault_page(request, actor, *, upload_form=None, status: int = 200):
     document_types = _document_types()
     filters = VaultFilterForm(
         request.GET or None,
-        entities=_entities(visibility.visible_entities(actor)),
+        entities=_entities(visible_entities(actor)),
         document_types=document_types,
     )
     values = filters.cleaned_data if filters.is_valid() else {}
@@ -126,7 +127,7 @@ def document_upload(request, org: str):
     status = 422
     if form.is_valid():
         data = form.cleaned_data
-        entity = visibility.visible_entities(actor).filter(pk=data["entity"]).first()
+        entity = visible_entities(actor).filter(pk=data["entity"]).first()
         try:
             if entity is None:
                 raise InvalidInput(FieldError("entity", _("Choose a seller entity.")))

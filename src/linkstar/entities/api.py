@@ -46,6 +46,7 @@ from linkstar.entities.schemas import (
     RevealIn,
     RevealOut,
 )
+from linkstar.entities.selectors import visible_entities
 from linkstar.entities.serializers import (
     account_out,
     address_out,
@@ -55,7 +56,6 @@ from linkstar.entities.serializers import (
     entity_out,
     person_out,
 )
-from linkstar.projects import visibility
 from linkstar.projects.selectors import credentials as credential_selectors
 
 router = Router(tags=["seller entities"])
@@ -78,7 +78,7 @@ def _patch_fields(payload: Schema) -> tuple[dict, int | None]:
 def entity_list(request, org: str, paging: Query[Paging]):
     actor = actor_for(request, org)
     return page(
-        visibility.visible_entities(actor).order_by("name", "pk"),
+        visible_entities(actor).order_by("name", "pk"),
         limit=paging.limit,
         offset=paging.offset,
         serialize=lambda es: [entity_out(e) for e in es],

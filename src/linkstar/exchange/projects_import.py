@@ -21,6 +21,7 @@ from linkstar.catalog.models import Platform, Site
 from linkstar.core.actors import Actor
 from linkstar.core.clock import org_today
 from linkstar.core.exceptions import InvalidInput
+from linkstar.entities.selectors import visible_entities
 from linkstar.exchange.fields import (
     norm,
     parse_date,
@@ -29,7 +30,6 @@ from linkstar.exchange.fields import (
 )
 from linkstar.playbooks.models import TaskBlueprint, TemplateVersion, VersionStatus
 from linkstar.playbooks.selectors import visible_templates
-from linkstar.projects import visibility
 from linkstar.projects.models import Stage, TaskStatus
 from linkstar.projects.services import MANAGER_ROLES, ProjectRow, prepare_rows
 
@@ -157,7 +157,7 @@ class ProjectSheet:
         self.entity_alias: dict[str, int] = {}
         self.entity_number: dict[str, int] = {}
         self.entity_names: dict[int, str] = {}
-        for entity in visibility.visible_entities(self.actor):
+        for entity in visible_entities(self.actor):
             self.entity_names[entity.pk] = entity.name
             for name in (entity.name, entity.name_en):
                 if name:

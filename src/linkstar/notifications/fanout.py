@@ -29,6 +29,7 @@ from linkstar.approvals.rules import may_decide
 from linkstar.core import clock
 from linkstar.core.actors import Actor
 from linkstar.delivery import outbox
+from linkstar.documents.selectors import visible_documents
 from linkstar.notifications import messages
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import EmailState, Event, Notification
@@ -274,7 +275,7 @@ def _may_see(membership: Membership, event: Event) -> bool:
         return True
     if event.kind == K.DOCUMENT_EXPIRING:
         document_id = (event.data or {}).get("document_id")
-        return visibility.visible_documents(actor).filter(pk=document_id).exists()
+        return visible_documents(actor).filter(pk=document_id).exists()
     if event.project_id is None:
         return actor.role != Role.CLIENT
     return visibility.visible_projects(actor).filter(pk=event.project_id).exists()

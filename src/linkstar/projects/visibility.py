@@ -1,5 +1,5 @@
-"""What an actor may see at all, as querysets: the projects and tasks, and the seller entities and
-vault documents reached through them. An object outside them is *not found*, never *forbidden*
+"""What an actor may see at all, as querysets: the projects and tasks, and the projects an actor
+is on (the seller entities are entities' own, the vault documents documents' own). An object outside them is *not found*, never *forbidden*
 (``policy.get_visible``), so nothing leaks across organizations or past a client's own entity."""
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from linkstar.accounts.models import Role
-from linkstar.documents.models import Document
-from linkstar.entities.selectors import visible_entities
 from linkstar.projects.models import StoreProject, Task
 
 if TYPE_CHECKING:
@@ -55,24 +53,3 @@ def team_projects(actor: Actor) -> QuerySet:
     return StoreProject.objects.filter(organization_id=actor.organization.pk).filter(
         Q(manager_id=uid) | Exists(member) | Exists(assigned)
     )
-
-
-def visible_documents(actor: Actor) -> QuerySet:
-    """Vault documents: all of the organization's for the roles that see every project; a
-    client its own entity's; an operator those of the entities of the projects it is on."""
-    qs = Document.objects.filter(organization_id=actor.organization.pk)
-    if sees_all_projects(actor):
-        return qs
-    if actor.role == Role.CLIENT:
-        return qs.filter(entity_id=actor.entity_id) if actor.entity_id else qs.none()
-    return qs.filter(entity_id__in=team_projects(actor).values("entity_id"))
-
-
-def upload_entities(actor: Actor) -> QuerySet:
-    """The seller entities an actor may upload documents for (``document.upload``)."""
-    qs = visible_entities(actor)
-    if actor.is_admin or actor.role in {Role.MANAGER, Role.CLIENT}:
-        return qs
-    if actor.role in {Role.OPERATOR, Role.REVIEWER}:
-        return qs.filter(pk__in=team_projects(actor).values("entity_id"))
-    return qs.none()

@@ -48,6 +48,7 @@ from linkstar.core.exceptions import (
     PermissionDenied,
 )
 from linkstar.entities.models import Identifier
+from linkstar.entities.selectors import visible_entities
 from linkstar.notifications import events
 from linkstar.notifications.kinds import EventKind
 from linkstar.projects import visibility
@@ -677,9 +678,7 @@ def preview_batch_risks(*, actor: Actor, template_version_or_site, rows) -> dict
     if not entity_ids:
         return {}
     visible = set(
-        visibility.visible_entities(actor)
-        .filter(pk__in=sorted(entity_ids))
-        .values_list("pk", flat=True)
+        visible_entities(actor).filter(pk__in=sorted(entity_ids)).values_list("pk", flat=True)
     )
     stores: dict[int, _Store] = {}
     for index, row in enumerate(rows):

@@ -19,8 +19,8 @@ from linkstar.core.forms import apply_errors
 from linkstar.core.web import render_in_org_time
 from linkstar.entities import selectors, services
 from linkstar.entities.forms import RECORD_FORMS, EntityForm
+from linkstar.entities.selectors import visible_entities
 from linkstar.entities.sensitive import masked
-from linkstar.projects import visibility
 
 PAGE_SIZE = 50
 SENSITIVE_POST = ("registration_number", "legal_rep_id_number")
@@ -40,7 +40,7 @@ def expiry_status(day: dt.date | None, today: dt.date) -> str:
 def entity_list(request, org: str):
     """Every member reads the entities they may see (a client: its own); numbers masked."""
     actor = web_actor(request, org)
-    entities = visibility.visible_entities(actor).order_by("name", "pk")
+    entities = visible_entities(actor).order_by("name", "pk")
     page = Paginator(entities, PAGE_SIZE).get_page(request.GET.get("page"))
     for entity in page:
         entity.masked_id_number = masked(entity, "legal_rep_id_number")

@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from linkstar.accounts.services import add_member
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import DomainError, InvalidInput
+from linkstar.entities.selectors import visible_entities
 from linkstar.entities.services import create_entity
 from linkstar.exchange.fields import norm, parse_date, parse_role
 from linkstar.exchange.models import ImportJob, ImportKind
 from linkstar.exchange.services.mapping import _column_of, mapped_rows
-from linkstar.projects import visibility
 
 
 class _Rollback(Exception):
@@ -80,9 +80,7 @@ def _apply_simple(actor: Actor, job: ImportJob, progress=None) -> list[dict]:
                     entity_id = None
                     if "entity" in fields:
                         if entities is None:
-                            entities = {
-                                norm(e.name): e.pk for e in visibility.visible_entities(actor)
-                            }
+                            entities = {norm(e.name): e.pk for e in visible_entities(actor)}
                         entity_id = entities.get(norm(fields["entity"]))
                         if entity_id is None:
                             fail(

@@ -13,9 +13,9 @@ from linkstar.accounts.models import Membership
 from linkstar.catalog.models import Site
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import FieldError, InvalidInput
+from linkstar.entities.selectors import visible_entities
 from linkstar.playbooks.models import Template, TemplateVersion, VersionStatus
 from linkstar.playbooks.selectors import visible_templates
-from linkstar.projects import visibility
 from linkstar.projects.models import Stage, StoreProject
 
 MANAGER_ROLES = ("admin", "manager")
@@ -74,9 +74,7 @@ class _RowChecker:
             template.site.code, Site.objects.select_related("platform").get(pk=template.site_id)
         )
         entity_ids = {r.entity_id for r in rows if r.entity_id is not None}
-        self.entities = {
-            e.pk: e for e in visibility.visible_entities(actor).filter(pk__in=entity_ids)
-        }
+        self.entities = {e.pk: e for e in visible_entities(actor).filter(pk__in=entity_ids)}
         self.memberships = {
             m.user_id: m for m in Membership.objects.filter(organization=org).select_related("user")
         }

@@ -22,8 +22,9 @@ from linkstar.compliance.services import preview_batch_risks
 from linkstar.core import policy
 from linkstar.core.exceptions import InvalidInput
 from linkstar.entities.models import Identifier, IdentifierKind
+from linkstar.entities.selectors import visible_entities
 from linkstar.playbooks.selectors import published_templates, site_defaults
-from linkstar.projects import selectors, services, visibility
+from linkstar.projects import selectors, services
 from linkstar.projects.forms import (
     BY_ROW_SITE,
     ROW_ERROR_COLUMNS,
@@ -55,7 +56,7 @@ class Choices:
             .select_related("user")
             .order_by("user__name", "user__email")
         )
-        self.entities = list(visibility.visible_entities(actor))
+        self.entities = list(visible_entities(actor))
 
     def registration_codes(self) -> dict[str, set[int]]:
         """The blind indexes of the visible entities' unified social credit codes (one query),

@@ -12,7 +12,8 @@ from linkstar.accounts.web import web_actor
 from linkstar.audit.labels import action_label
 from linkstar.catalog.models import Platform, Site
 from linkstar.core import policy
-from linkstar.projects import selectors, visibility
+from linkstar.entities.selectors import visible_entities
+from linkstar.projects import selectors
 from linkstar.projects.forms import ProjectFilterForm
 from linkstar.projects.models import Stage
 
@@ -62,7 +63,7 @@ def filter_form(actor, params) -> ProjectFilterForm:
                 organization=actor.organization, role__in=["admin", "manager"]
             ).select_related("user")
         ],
-        entities=[(e.pk, e.name) for e in visibility.visible_entities(actor)],
+        entities=[(e.pk, e.name) for e in visible_entities(actor)],
     )
 
 
