@@ -85,10 +85,10 @@ def test_imports_sit_at_the_top_of_modules_but_where_django_needs_them():
 
 # The apps still tied in one cycle through their domain (issue 14's closing note says why: a
 # task's completion asks approvals and the readiness gates and publishes notification events,
-# whose fan-out and delivery read projects back; store credentials and task attachments are
-# project features kept with entities and documents). The group may shrink, never grow.
+# whose fan-out and delivery read projects, approvals, compliance and documents back). The group
+# may shrink, never grow.
 DOMAIN_CYCLE_AT_MOST = {
-    "approvals", "compliance", "delivery", "documents", "entities", "notifications", "projects",
+    "approvals", "compliance", "delivery", "documents", "notifications", "projects",
 }  # fmt: skip
 
 
