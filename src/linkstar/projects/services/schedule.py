@@ -106,12 +106,16 @@ def plan_reschedule(
     calendar = work_calendar(own.organization_id)
     between = calendar.working_days_between
     shift = {own.pk: between(own.due_date, due_date)}
+    depends_on: dict[int, list[int]] = {}  # the reverse of ``after``, built once
+    for d, later in after.items():
+        for pk in later:
+            depends_on.setdefault(pk, []).append(d)
     kept = []
     for pk in _order_after(own.pk, after):
         t = tasks[pk]
         if t.start_date is None or t.due_date is None:
             continue
-        deps = [d for d, later in after.items() if pk in later and d in new]
+        deps = [d for d in depends_on.get(pk, ()) if d in new]
         if not deps:
             continue
         need = 0
