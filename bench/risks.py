@@ -305,13 +305,14 @@ def main(argv: list[str] | None = None) -> int:
 
             return call
 
-        from linkstar.projects.services import creation as project_services
+        from linkstar.compliance import listeners as compliance_listeners
 
-        project_services.compliance.after_projects_created = timed
+        # creation announces PROJECTS_CREATED; compliance's listener runs the detection
+        compliance_listeners.after_projects_created = timed
         try:
             c = measure("(c) create_projects_batch, 500 x 21 tasks", max(args.batch_runs, 1), batch)
         finally:
-            project_services.compliance.after_projects_created = original
+            compliance_listeners.after_projects_created = original
         new_ids = [p.pk for p in first]
         new_risks = AssociationRisk.objects.filter(project_id__in=new_ids).count()
         c.note = f"{new_risks} risks on the first batch's projects"

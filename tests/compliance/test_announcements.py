@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from linkstar.compliance.models import AssociationRisk, RiskStatus
 from linkstar.core import announcements
 from linkstar.entities.services import create_record, delete_record
+from linkstar.projects.models import Task
 from tests.support.compliance import identify, open_store, seller
 
 
@@ -43,3 +44,15 @@ def test_an_unknown_announcement_is_a_programming_error():
         announcements.announce("entities.renamed", entity_id=1)
     with pytest.raises(ImproperlyConfigured):
         announcements.listen("entities.renamed")
+
+
+def test_gathering_collects_every_listeners_answer(mini_project):
+    """The task services ask for a task's document gaps by announcement (compliance answers),
+    so that projects do not import compliance."""
+    task = Task.objects.get(project=mini_project, key="collect")
+    task.document_types = ["business_license"]
+    assert announcements.gather(announcements.TASK_DOCUMENT_GAPS, task=task) != []
+    task.document_types = []
+    assert announcements.gather(announcements.TASK_DOCUMENT_GAPS, task=task) == []
+    with pytest.raises(ImproperlyConfigured):
+        announcements.gather("projects.nothing", task=task)

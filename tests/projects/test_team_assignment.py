@@ -9,6 +9,7 @@ import pytest
 
 from linkstar.accounts.services import add_member
 from linkstar.audit.models import AuditEvent
+from linkstar.compliance import listeners as compliance_listeners
 from linkstar.core.exceptions import InvalidInput
 from linkstar.projects.models import StoreProject, Task
 from linkstar.projects.services import ProjectRow, create_project, create_projects_batch
@@ -161,9 +162,7 @@ def test_assigning_a_batch_costs_a_bounded_number_of_queries(
 ):
     # Association risks between the batch's stores (one entity) cost per risk found: theirs
     # is the compliance tests' business; here, 40 projects cost what 2 do.
-    from linkstar.projects.services import creation
-
-    monkeypatch.setattr(creation.compliance, "after_projects_created", lambda **kw: None)
+    monkeypatch.setattr(compliance_listeners, "after_projects_created", lambda **kw: None)
 
     def run(n, prefix):
         rows = [ProjectRow(store_name=f"{prefix}{i}", entity_id=entity.pk) for i in range(n)]

@@ -46,3 +46,12 @@ def approval_list(
 
 def approval_get(*, actor: Actor, approval_id: int) -> ApprovalRequest:
     return policy.get_visible(approval_queryset(actor), pk=approval_id)
+
+
+def task_approvals(*, task) -> list:
+    """The task's approval requests, newest first, with requester and each level's decider."""
+    return list(
+        with_decisions(
+            ApprovalRequest.objects.filter(organization_id=task.organization_id, task=task)
+        ).order_by("-created_at", "-id")
+    )

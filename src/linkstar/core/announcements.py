@@ -3,11 +3,25 @@ listen — without the lower app importing them, so no import cycle is needed fo
 
 An app listens in its ``listeners.py`` (read once at start by ``CoreConfig.ready``) with
 ``@listen(NAME)``; the announcing service calls ``announce(NAME, **payload)`` in its own
-transaction, and every listener runs there, in the order the apps are installed. The names are
-listed here, each with its payload, so that what reacts to what can be read in one place:
+transaction, and every listener runs there, in the order the apps are installed. A listener may
+refuse what is announced by raising a ``DomainError`` (a gate): the announcing service's change
+is then refused as a whole. ``gather(NAME, **payload)`` is an announcement whose listeners each
+answer a list; the service gets them in one list. The names are listed here, each with its
+payload and who listens, so that what reacts to what can be read in one place:
 
 - ``ENTITY_IDENTIFIERS_CHANGED`` (``entity_id``): the identifiers of a seller entity were written
   (``entities/identifiers.py``). Compliance finds the association risks of its projects again.
+- ``PROJECTS_CREATED`` (``projects``): projects were created, or a cancelled one restored
+  (``projects/services``). Compliance finds their association risks, one detection for all.
+- ``STAGE_MOVING`` (``project``, ``stage``): a project is about to move stage. Compliance's
+  readiness and association-risk gates may refuse it (409).
+- ``TASK_COMPLETING`` (``task``, ``documents_confirmed``): a task is about to be done or sent for
+  approval. Compliance refuses it while its documents are missing (unless confirmed) and meets
+  the stage gate of a task that moves its project.
+- ``TASK_DOCUMENT_GAPS`` (``task``), gathered: the task's document types missing or expired on
+  the project's entity, in words (compliance).
+- ``TASK_AWAITS_APPROVAL`` (``actor``, ``task``), gathered: a task needing approval was done.
+  Approvals opens its request and answers it.
 """
 
 from __future__ import annotations
@@ -18,7 +32,21 @@ from collections.abc import Callable
 from django.core.exceptions import ImproperlyConfigured
 
 ENTITY_IDENTIFIERS_CHANGED = "entities.identifiers_changed"
-NAMES = frozenset({ENTITY_IDENTIFIERS_CHANGED})
+PROJECTS_CREATED = "projects.created"
+STAGE_MOVING = "projects.stage_moving"
+TASK_COMPLETING = "projects.task_completing"
+TASK_DOCUMENT_GAPS = "projects.task_document_gaps"
+TASK_AWAITS_APPROVAL = "projects.task_awaits_approval"
+NAMES = frozenset(
+    {
+        ENTITY_IDENTIFIERS_CHANGED,
+        PROJECTS_CREATED,
+        STAGE_MOVING,
+        TASK_COMPLETING,
+        TASK_DOCUMENT_GAPS,
+        TASK_AWAITS_APPROVAL,
+    }
+)
 
 _LISTENERS: dict[str, list[Callable[..., None]]] = defaultdict(list)
 
@@ -41,3 +69,13 @@ def announce(name: str, **payload) -> None:
         raise ImproperlyConfigured(f"unknown announcement {name!r}")
     for function in list(_LISTENERS[name]):
         function(**payload)
+
+
+def gather(name: str, **payload) -> list:
+    """Announce, and collect every listener's answer (a list each) in one list."""
+    if name not in NAMES:
+        raise ImproperlyConfigured(f"unknown announcement {name!r}")
+    answers: list = []
+    for function in list(_LISTENERS[name]):
+        answers.extend(function(**payload) or ())
+    return answers

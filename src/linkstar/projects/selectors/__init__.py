@@ -20,8 +20,6 @@ from django.db.models import (
 )
 
 from linkstar.accounts.models import Membership, User
-from linkstar.approvals.models import ApprovalRequest
-from linkstar.approvals.selectors import approval_list, with_decisions
 from linkstar.audit.models import AuditEvent
 from linkstar.core import policy
 from linkstar.core.actors import Actor
@@ -267,7 +265,6 @@ def workbench(*, actor: Actor, soon_days: int = 3) -> dict:
     return {
         "today": today,
         "my_tasks": list(mine),
-        "approvals": approval_list(actor=actor, mine=True)[:10],
         "by_stage": by_stage,
         "funnel": funnel,
         "overdue_by_assignee": overdue_by_assignee,
@@ -372,16 +369,6 @@ def task_page(*, actor: Actor, task_id: int) -> Task:
         )
     )
     return _mark_waiting([policy.get_visible(qs, pk=task_id)])[0]
-
-
-def task_approvals(*, task: Task) -> list:
-    """The task's approval requests, newest first, with requester and each level's decider."""
-
-    return list(
-        with_decisions(
-            ApprovalRequest.objects.filter(organization_id=task.organization_id, task=task)
-        ).order_by("-created_at", "-id")
-    )
 
 
 def task_history(*, task: Task, approval_ids: list[int]) -> list[AuditEvent]:

@@ -18,11 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linkstar.accounts.workcalendar import work_calendar
-from linkstar.approvals.requests import open_approval_request
 from linkstar.audit.services import Entry, record_many
-from linkstar.compliance import services as compliance
 from linkstar.core import policy
 from linkstar.core.actors import Actor
+from linkstar.core.announcements import TASK_AWAITS_APPROVAL, TASK_COMPLETING, announce, gather
 from linkstar.core.exceptions import DomainError, FieldError, InvalidInput
 from linkstar.notifications import events
 from linkstar.notifications.kinds import EventKind
@@ -325,7 +324,7 @@ def _complete(*, actor: Actor, tasks: list[Task], **_options) -> list[Task]:
         try:
             check_transition(task, TaskStatus.DONE)
             refuse_waiting(task, _("finish"), waiting.get(task.pk, []))
-            compliance.check_task_completion(task=task)  # its documents, and the stage gate
+            announce(TASK_COMPLETING, task=task)  # its documents, and the stage gate
         except DomainError as exc:
             raise _named(task, exc) from None
     now = timezone.now()
@@ -337,7 +336,7 @@ def _complete(*, actor: Actor, tasks: list[Task], **_options) -> list[Task]:
         if task.approval_levels:
             task_status.await_approval([task])
             try:
-                approvals[task.pk] = open_approval_request(actor=actor, task=task)
+                (approvals[task.pk],) = gather(TASK_AWAITS_APPROVAL, actor=actor, task=task)
             except DomainError as exc:
                 raise _named(task, exc) from None
     # finished with checklist items unticked: recorded, as completing one task records them

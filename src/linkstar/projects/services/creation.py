@@ -16,9 +16,9 @@ from linkstar.accounts.workcalendar import work_calendar
 from linkstar.accounts.workdays import WorkCalendar
 from linkstar.audit.services import Entry, record_many
 from linkstar.catalog.models import Site
-from linkstar.compliance import services as compliance
 from linkstar.core import policy
 from linkstar.core.actors import Actor
+from linkstar.core.announcements import PROJECTS_CREATED, announce
 from linkstar.core.clock import org_today
 from linkstar.core.exceptions import FieldError, InvalidInput
 from linkstar.notifications import events
@@ -264,7 +264,7 @@ def materialise(
             for p, row, team in zip(projects, rows, plan.assignees, strict=True)
         ],
     )
-    compliance.after_projects_created(projects=projects)  # association risks, one detection
+    announce(PROJECTS_CREATED, projects=projects)  # association risks, one detection
     events.publish_many(
         EventKind.PROJECT_CREATED,
         actor=actor,

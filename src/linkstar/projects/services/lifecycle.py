@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 
 from linkstar.accounts.models import Membership
 from linkstar.audit.services import diff, record
-from linkstar.compliance import services as compliance
 from linkstar.core import policy
 from linkstar.core.actors import Actor
+from linkstar.core.announcements import PROJECTS_CREATED, STAGE_MOVING, announce
 from linkstar.core.exceptions import (
     Conflict,
     FieldError,
@@ -214,7 +214,7 @@ def move_stage(
             _("A project cannot move from %(a)s to %(b)s.")
             % {"a": Stage(project.stage).label, "b": Stage(stage).label}
         )
-    compliance.check_stage_move(project=project, stage=stage)  # readiness and risk gates
+    announce(STAGE_MOVING, project=project, stage=stage)  # readiness and risk gates
     previous = project.stage
     now = timezone.now()
     project.stage = stage
@@ -393,5 +393,5 @@ def restore_project(
         obj=project,
         data={"from": Stage.CANCELLED.value, "to": project.stage, "note": note, "task_key": None},
     )
-    compliance.after_projects_created(projects=[project])  # its association risks, again
+    announce(PROJECTS_CREATED, projects=[project])  # its association risks, again
     return project

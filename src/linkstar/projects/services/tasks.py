@@ -12,11 +12,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from linkstar.accounts.models import Membership
-from linkstar.approvals.requests import open_approval_request
 from linkstar.audit.services import diff, record
-from linkstar.compliance import services as compliance
 from linkstar.core import policy
 from linkstar.core.actors import Actor
+from linkstar.core.announcements import (
+    TASK_AWAITS_APPROVAL,
+    TASK_COMPLETING,
+    TASK_DOCUMENT_GAPS,
+    announce,
+    gather,
+)
 from linkstar.core.exceptions import (
     Conflict,
     DependencyNotDone,
@@ -117,7 +122,7 @@ def _completion_gaps(task: Task, *, reason: str | None, ask: bool) -> dict:
     409 ``completion_unconfirmed`` for the person to confirm or finish it."""
     reason = (reason or "").strip()
     unticked = [item.get("text", "") for item in task.checklist if not item.get("done")]
-    gaps = compliance.task_document_gaps(task) if (reason or ask) else []
+    gaps = gather(TASK_DOCUMENT_GAPS, task=task) if (reason or ask) else []
     if ask and not reason and (unticked or gaps):
         raise Conflict(
             _("Not everything is there yet: confirm with a reason, or finish it first."),
@@ -214,12 +219,14 @@ def update_task(
             _check_dependencies(task, _("finish"))
             completed_despite = _completion_gaps(task, reason=confirm_reason, ask=ask_confirmation)
             # its documents (unless confirmed with a reason), and the stage gate
-            compliance.check_task_completion(
-                task=task, documents_confirmed=bool(completed_despite.get("confirm_reason"))
+            announce(
+                TASK_COMPLETING,
+                task=task,
+                documents_confirmed=bool(completed_despite.get("confirm_reason")),
             )
             if task.approval_levels:
                 task_status.await_approval([task])
-                approval = open_approval_request(actor=actor, task=task)
+                (approval,) = gather(TASK_AWAITS_APPROVAL, actor=actor, task=task)
             else:
                 finish_task(actor=actor, task=task)
     changes = diff(before, _audited_fields(task))

@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from linkstar.accounts.models import Membership
 from linkstar.accounts.web import web_actor
+from linkstar.approvals.selectors import approval_list
 from linkstar.audit.labels import action_label
 from linkstar.catalog.models import Platform, Site
 from linkstar.core import policy
@@ -23,6 +24,7 @@ PAGE_SIZE = 25
 def workbench(request, org: str):
     actor = web_actor(request, org)
     data = selectors.workbench(actor=actor)
+    data["approvals"] = approval_list(actor=actor, mine=True)[:10]  # waiting for me
     for event in data["activity"]:
         event.action_text = action_label(event.action)
     stages = [(value, label, data["by_stage"].get(value, 0)) for value, label in Stage.choices]

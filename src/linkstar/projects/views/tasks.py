@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from linkstar.accounts.models import Role
 from linkstar.accounts.selectors import member_list
 from linkstar.accounts.web import web_actor
+from linkstar.approvals import selectors as approval_selectors
 from linkstar.approvals.rules import may_decide, may_withdraw
 from linkstar.catalog.models import DocumentType
 from linkstar.compliance import services as compliance
@@ -352,7 +353,7 @@ def task_page_context(request, actor, task_id: int, **extra) -> dict:
     decorate_tasks([task], today=today)
     all_document_types = list(DocumentType.objects.order_by("position"))
     doc_types = {d.code: d for d in all_document_types if d.code in task.document_types}
-    approvals = selectors.task_approvals(task=task)
+    approvals = approval_selectors.task_approvals(task=task)
     history = describe_events(
         selectors.task_history(task=task, approval_ids=[a.pk for a in approvals]),
         actor=actor,
