@@ -122,9 +122,9 @@ def run(args) -> int:
     from linkstar.accounts.services import add_member
     from linkstar.core import clock
     from linkstar.delivery import sending
+    from linkstar.delivery.fanout import process_event
     from linkstar.delivery.models import Channel, Delivery
     from linkstar.entities.services import create_entity
-    from linkstar.notifications.fanout import process_event
     from linkstar.notifications.models import Event, Notification
     from linkstar.playbooks.models import Template
     from linkstar.projects.services import ProjectRow, create_project, create_projects_batch

@@ -109,8 +109,8 @@ def build(bench, projects: int) -> int:
 
 
 def scan(label: str) -> None:
+    from linkstar.delivery.reminders import scan_reminders
     from linkstar.notifications.models import Event
-    from linkstar.notifications.reminders import scan_reminders
 
     before = Event.objects.filter(dedupe_key__isnull=False).count()
     with counting() as log:

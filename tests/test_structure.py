@@ -42,9 +42,9 @@ def test_no_module_imports_a_jobs_module_they_are_enqueued_by_name():
 
 def test_a_job_is_found_by_its_name_and_an_unknown_name_is_refused():
     from linkstar.core import jobs
-    from linkstar.notifications.tasks import process_events
+    from linkstar.delivery.tasks import process_events
 
-    assert jobs.job("notifications.process_events") is process_events
+    assert jobs.job("delivery.process_events") is process_events
     for name in ("notifications.nothing", "nothing.process_events", "process_events"):
         with pytest.raises(LookupError):
             jobs.job(name)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from linkstar.delivery import sending
+from linkstar.delivery.fanout import process_event
 from linkstar.delivery.models import Channel, ChatHandle, Delivery, DeliveryState
-from linkstar.notifications.fanout import process_event
 from linkstar.notifications.models import Event
 from tests.support.browser import english_left, fits, screenshot, signed_in_pages
 from tests.support.delivery import task_done_event

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from linkstar.notifications.fanout import process_event
+from linkstar.delivery.fanout import process_event
 from linkstar.notifications.models import Event, Notification, NotificationPreference
 from linkstar.projects.models import Task
 from linkstar.projects.services import update_task

@@ -106,8 +106,8 @@ def test_an_admin_creates_an_organization_token_and_sees_the_periodic_jobs(open_
         "els => els.map(e => e.dataset.periodic)"
     )
     assert len(names) >= 3
-    assert any(n.startswith("notifications.") for n in names)
-    assert any(n.startswith("delivery.") for n in names)
+    assert "delivery.scan_reminders" in names
+    assert "delivery.deliver_due" in names
     assert page.locator("#job-counts [data-count=ready]").count() == 1
     assert fits(page, 1366)
     screenshot(page, "background-jobs")

@@ -163,7 +163,7 @@ def test_risks_found_together_make_one_notice_per_manager(
 
 
 def test_two_workers_on_one_batch_tell_once(as_bob, amazon_na, entity, other_manager):
-    from linkstar.notifications.fanout import process_event
+    from linkstar.delivery.fanout import process_event
 
     _batch(as_bob, amazon_na, entity, 3, manager_id=other_manager.user_id)
     ids = list(Event.objects.order_by("pk").values_list("pk", flat=True))
@@ -174,7 +174,7 @@ def test_two_workers_on_one_batch_tell_once(as_bob, amazon_na, entity, other_man
 
 
 def test_a_summary_reads_in_english_in_the_inbox(as_bob, amazon_na, entity, other_manager, org):
-    from linkstar.notifications import messages
+    from linkstar.delivery import messages
 
     _batch(as_bob, amazon_na, entity, 7, manager_id=other_manager.user_id)
     process_all()

@@ -7,8 +7,8 @@ import pytest
 from linkstar.approvals.models import ApprovalRequest
 from linkstar.approvals.services import decide_approval
 from linkstar.core.actors import Actor
+from linkstar.delivery.fanout import process_event
 from linkstar.notifications import events
-from linkstar.notifications.fanout import process_event
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import Event, Notification
 from linkstar.projects.services import add_comment, change_stage, create_project, update_task

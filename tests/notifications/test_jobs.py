@@ -1,4 +1,5 @@
-"""The periodic jobs of notifications, as the worker's scheduler runs them."""
+"""The periodic jobs of notifications (the outbox's: ``linkstar.delivery.tasks``), as the worker's
+scheduler runs them."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import datetime as dt
 import pytest
 
 from linkstar.core import clock
+from linkstar.delivery.tasks import PERIODIC, scan_reminders, sweep_events
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import Event, Notification
-from linkstar.notifications.tasks import PERIODIC, scan_reminders, sweep_events
 from linkstar.projects.services import update_task
 
 
@@ -23,11 +24,12 @@ def _reminders_at_any_hour(settings):
 def test_the_periodic_jobs_are_declared_for_the_scheduler():
     names = {p.name: p for p in PERIODIC}
     assert set(names) == {
-        "notifications.reminders",
-        "notifications.digest",
-        "notifications.sweep",
+        "delivery.deliver_due",
+        "delivery.scan_reminders",
+        "delivery.send_digests",
+        "delivery.sweep_events",
     }
-    assert names["notifications.reminders"].every.total_seconds() == 15 * 60
+    assert names["delivery.scan_reminders"].every.total_seconds() == 15 * 60
 
 
 def test_an_event_whose_job_was_lost_is_fanned_out_by_the_sweep(settled, as_bob, carol):

@@ -10,10 +10,11 @@ import pytest
 
 from linkstar.core import clock
 from linkstar.core.exceptions import InvalidInput
+from linkstar.delivery.digests import send_digests
 from linkstar.delivery.models import Delivery
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import DigestRun, EmailState, Notification
-from linkstar.notifications.services import send_digests, update_preferences
+from linkstar.notifications.services import update_preferences
 from tests.support.delivery import make_channel
 from tests.support.notifications import assign
 from tests.support.seed import actor_of

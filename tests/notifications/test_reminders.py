@@ -9,10 +9,10 @@ import datetime as dt
 import pytest
 
 from linkstar.core import clock
+from linkstar.delivery.reminders import plan_reminders, publish, scan_reminders
 from linkstar.documents.models import Document
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import Event, Notification
-from linkstar.notifications.reminders import plan_reminders, publish, scan_reminders
 from linkstar.notifications.services import update_org_settings
 from linkstar.projects.models import Task
 from linkstar.projects.services import change_stage, update_task

@@ -11,9 +11,9 @@ import pytest
 from linkstar.core import clock
 from linkstar.delivery import sending
 from linkstar.delivery.models import ChatHandle, Delivery
+from linkstar.delivery.reminders import scan_reminders
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import Event
-from linkstar.notifications.reminders import scan_reminders
 from linkstar.notifications.services import update_org_settings, update_preferences
 from linkstar.projects.models import Task
 from tests.support.delivery import channel_for, smtp_sink

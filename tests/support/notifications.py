@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from linkstar.notifications.fanout import process_event
+from linkstar.delivery.fanout import process_event
 from linkstar.notifications.models import Event, Notification
 from linkstar.projects.services import update_task
 

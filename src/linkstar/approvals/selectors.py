@@ -21,6 +21,13 @@ def with_decisions(queryset: QuerySet[ApprovalRequest]) -> QuerySet[ApprovalRequ
     )
 
 
+def pending_approvals() -> QuerySet[ApprovalRequest]:
+    """The approval requests still waiting for a decision, of every organization: for a reader
+    that matches them by id in its own query (the inbox puts the notifications asking to decide
+    one first), never a list to show anyone."""
+    return ApprovalRequest.objects.filter(status=ApprovalStatus.PENDING)
+
+
 def approval_queryset(actor: Actor) -> QuerySet[ApprovalRequest]:
     return with_decisions(
         ApprovalRequest.objects.filter(

@@ -1,4 +1,4 @@
-"""Background jobs enqueued by name: ``enqueue("notifications.process_events", ids)``.
+"""Background jobs enqueued by name: ``enqueue("delivery.process_events", ids)``.
 
 A name is ``<app>.<function>``: the ``@task`` function of that app's ``tasks`` module. Services
 name the job they want instead of importing a ``tasks`` module, so no service depends on the

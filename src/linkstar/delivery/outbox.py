@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from linkstar.core import clock, jobs
 from linkstar.delivery import ratelimit
+from linkstar.delivery.messages import ORG_LANGUAGE
 from linkstar.delivery.models import (
     CHAT_KINDS,
     EMAIL,
@@ -26,7 +27,6 @@ from linkstar.delivery.models import (
     Delivery,
     DeliveryState,
 )
-from linkstar.notifications.messages import ORG_LANGUAGE
 
 
 @dataclass

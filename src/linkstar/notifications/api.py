@@ -7,9 +7,11 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from linkstar.accounts.web import actor_for
+from linkstar.approvals.selectors import pending_approvals
 from linkstar.core import policy
 from linkstar.core.api import ERRORS, Paging
-from linkstar.notifications import messages, selectors, services
+from linkstar.delivery import messages
+from linkstar.notifications import selectors, services
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.preferences import from_row, org_settings
 from linkstar.notifications.schemas import (
@@ -63,10 +65,19 @@ def my_notifications(request, paging: Query[Paging], filters: Query[InboxFilters
     kind)."""
     organization = actor_for(request, filters.org).organization if filters.org else None
     qs = selectors.notification_list(
-        user=request.auth, organization=organization, unread=filters.unread, kind=filters.kind
+        user=request.auth,
+        pending_approvals=pending_approvals(),
+        organization=organization,
+        unread=filters.unread,
+        kind=filters.kind,
     )
     items = list(qs[paging.offset : paging.offset + paging.limit])
-    unread = selectors.notification_list(user=request.auth, organization=organization, unread=True)
+    unread = selectors.notification_list(
+        user=request.auth,
+        pending_approvals=pending_approvals(),
+        organization=organization,
+        unread=True,
+    )
     # The caller's language: the one asked for (Accept-Language), else the one saved.
     language = None if "HTTP_ACCEPT_LANGUAGE" in request.META else request.auth.language
     with translation.override(language or translation.get_language()):
@@ -86,7 +97,12 @@ def mark_read(request, payload: MarkReadIn):
     marked = services.mark_read(
         user=request.auth, ids=payload.ids, all=payload.all, organization=organization
     )
-    unread = selectors.notification_list(user=request.auth, organization=organization, unread=True)
+    unread = selectors.notification_list(
+        user=request.auth,
+        pending_approvals=pending_approvals(),
+        organization=organization,
+        unread=True,
+    )
     return {"marked": marked, "unread": unread.count()}
 
 

@@ -62,7 +62,7 @@ def _row(
 
 def _enqueue(event_ids: list[int]) -> None:
     if event_ids:
-        jobs.enqueue("notifications.process_events", event_ids)
+        jobs.enqueue("delivery.process_events", event_ids)
 
 
 def publish(

@@ -81,7 +81,7 @@ class Notification(models.Model):
     """What one person is told about one event, shown in their inbox.
 
     The texts are not stored: ``params`` (project code, store name, task title, due date …) are
-    rendered in the reader's language each time (``linkstar.notifications.messages``)."""
+    rendered in the reader's language each time (``linkstar.delivery.messages``)."""
 
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, related_name="+"

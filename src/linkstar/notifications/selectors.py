@@ -7,7 +7,6 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from linkstar.accounts.models import Membership
-from linkstar.approvals.models import ApprovalRequest, ApprovalStatus
 from linkstar.notifications.kinds import INBOX_GROUPS, EventKind
 from linkstar.notifications.models import Notification, NotificationPreference
 from linkstar.notifications.preferences import Prefs, from_row
@@ -16,13 +15,20 @@ BELL_CAP = 99  # the bell shows "99+" beyond this; counting stops there (one che
 
 
 def notification_list(
-    *, user, organization=None, unread: bool = False, kind: str | None = None
+    *,
+    user,
+    pending_approvals: QuerySet,
+    organization=None,
+    unread: bool = False,
+    kind: str | None = None,
 ) -> QuerySet:
     """The user's notifications; of one organization, or of all those they are a member of now
     (one left behind keeps its rows, but they are not shown); ``kind``: one of
     :data:`INBOX_GROUPS` (``mentions``, ``approvals``, ``reminders``, ``risks``, ``mail``).
     What waits for the reader comes first — unread @-mentions, and approvals requested of them
-    still pending — then the rest, newest first."""
+    still pending — then the rest, newest first. Which approval requests are pending is the
+    approvals app's to say: the caller passes them (``approvals.selectors.pending_approvals()``,
+    matched by id in the same query), so notifications import no app above them."""
     qs = Notification.objects.filter(recipient=user)
     if organization is not None:
         qs = qs.filter(organization=organization)
@@ -36,9 +42,7 @@ def notification_list(
         qs = qs.filter(kind__in=INBOX_GROUPS[kind])
 
     # An approval request waits for me while it is pending, read or not; a mention while unread.
-    pending_approval = Exists(
-        ApprovalRequest.objects.filter(pk=OuterRef("approval_ref"), status=ApprovalStatus.PENDING)
-    )
+    pending_approval = Exists(pending_approvals.filter(pk=OuterRef("approval_ref")))
     waiting = Case(
         When(read_at__isnull=True, kind=EventKind.COMMENT_MENTION, then=Value(0)),
         When(Q(kind=EventKind.APPROVAL_REQUESTED) & pending_approval, then=Value(0)),

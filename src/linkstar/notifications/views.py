@@ -15,10 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linkstar.accounts.web import web_actor
+from linkstar.approvals.selectors import pending_approvals
 from linkstar.core import policy
 from linkstar.core.exceptions import FieldError, InvalidInput
 from linkstar.core.web import error_text, render_in_org_time
-from linkstar.notifications import messages, selectors, services
+from linkstar.delivery import messages
+from linkstar.notifications import selectors, services
 from linkstar.notifications.kinds import INBOX_GROUP_LABELS, INBOX_GROUPS, EventKind
 from linkstar.notifications.models import Notification
 from linkstar.notifications.preferences import coalesces
@@ -41,7 +43,11 @@ def inbox(request, org: str):
     if kind not in INBOX_GROUPS:
         kind = ""
     qs = selectors.notification_list(
-        user=actor.user, organization=actor.organization, unread=unread_only, kind=kind or None
+        user=actor.user,
+        pending_approvals=pending_approvals(),
+        organization=actor.organization,
+        unread=unread_only,
+        kind=kind or None,
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render_in_org_time(
@@ -113,7 +119,11 @@ def read_all(request, org: str):
         if kind not in INBOX_GROUPS:
             kind = ""
         qs = selectors.notification_list(
-            user=actor.user, organization=actor.organization, unread=unread_only, kind=kind or None
+            user=actor.user,
+            pending_approvals=pending_approvals(),
+            organization=actor.organization,
+            unread=unread_only,
+            kind=kind or None,
         )
         page = Paginator(qs, PAGE_SIZE).get_page(request.POST.get("page"))
         return _with_bell(

@@ -11,6 +11,6 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Periodic:
-    name: str  # stable, unique: "notifications.reminders"
+    name: str  # stable, unique: "delivery.scan_reminders"
     every: dt.timedelta  # the period; a run is due once per slot of this length
     task: Any  # a django_tasks Task, enqueued without arguments

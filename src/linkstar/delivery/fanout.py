@@ -28,9 +28,8 @@ from linkstar.approvals.models import ApprovalRequest
 from linkstar.approvals.rules import may_decide
 from linkstar.core import clock
 from linkstar.core.actors import Actor
-from linkstar.delivery import outbox
+from linkstar.delivery import messages, outbox
 from linkstar.documents.selectors import visible_documents
-from linkstar.notifications import messages
 from linkstar.notifications.kinds import EventKind
 from linkstar.notifications.models import EmailState, Event, Notification
 from linkstar.notifications.preferences import coalesces, org_settings, prefs_for, quiet_until
