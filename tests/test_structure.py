@@ -83,20 +83,12 @@ def test_imports_sit_at_the_top_of_modules_but_where_django_needs_them():
     assert found["hidden"] == [] and found["inside"] == []
 
 
-# The apps still tied in one cycle through their domain (issue 14's closing note says why: a
-# task's completion asks approvals and the readiness gates and publishes notification events,
-# whose fan-out and delivery read projects, approvals, compliance and documents back). The group
-# may shrink, never grow.
-DOMAIN_CYCLE_AT_MOST = {
-    "approvals", "compliance", "delivery", "documents", "notifications", "projects",
-}  # fmt: skip
-
-
-def test_no_app_joins_the_remaining_import_cycle():
+def test_no_import_cycle_between_the_apps_domains():
+    """Models, rules, selectors and services of the apps import each other without a cycle
+    (pyproject.toml's layers contract gives the order); pages and the API sit above them all,
+    and core in no cycle at all."""
     found = _script().counts()
-    assert len(found["domain_cycles"]) <= 1
-    for group in found["domain_cycles"]:
-        assert set(group) <= DOMAIN_CYCLE_AT_MOST
+    assert found["domain_cycles"] == []
     assert "core" not in {app for group in found["cycles"] for app in group}
 
 
@@ -104,7 +96,8 @@ def test_no_app_joins_the_remaining_import_cycle():
                     reason="import-linter is not installed")  # fmt: skip
 def test_the_import_contracts_hold():
     """pyproject.toml's [tool.importlinter] contracts: core and audit know no domain, selectors
-    no services, rules neither, domain modules no pages or API, no service a job module."""
+    no services, rules neither, domain modules no pages or API, no service a job module, and
+    the apps' domain in layers."""
     result = subprocess.run(
         [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"],
         cwd=SCRIPT.parents[1],
