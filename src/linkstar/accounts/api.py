@@ -21,6 +21,7 @@ from linkstar.accounts.web import actor_for
 from linkstar.core import policy
 from linkstar.core.actors import client_ip
 from linkstar.core.api import ERRORS, Paging, page
+from linkstar.projects import visibility
 
 router = Router(tags=["auth and organizations"])
 
@@ -74,7 +75,7 @@ def orgs(request, paging: Query[Paging]):
 def members(request, org: str, paging: Query[Paging]):
     actor = actor_for(request, org)
     return page(
-        selectors.member_list(actor=actor),
+        visibility.visible_members(actor),
         limit=paging.limit,
         offset=paging.offset,
         serialize=lambda ms: [member_out(m) for m in ms],

@@ -24,6 +24,7 @@ from linkstar.core.exceptions import Conflict, InvalidInput
 from linkstar.core.forms import apply_errors
 from linkstar.core.web import render_in_org_time, show_once, take_once
 from linkstar.entities.selectors import visible_entities
+from linkstar.projects import visibility
 
 
 class LoginView(auth_views.LoginView):
@@ -81,7 +82,7 @@ def org_members(request, org: str):
                     % {"email": membership.user.email, "role": membership.get_role_display()},
                 )
                 return redirect("org_members", org)
-    members = list(selectors.member_list(actor=actor).select_related("entity"))
+    members = list(visibility.visible_members(actor).select_related("entity"))
     rows = [
         (
             m,

@@ -64,16 +64,28 @@ def navigation(request) -> dict:
         "current_membership": current,
         "current_org": current.organization if current else None,
         "current_path": urlparse(request.get_full_path()).path,
-        # links shown only to those the policy lets through (no query: role rules)
-        "may_import": current is not None
-        and policy.can(
-            Actor(
-                user=request.user,
-                organization=current.organization,
-                role=current.role,
-                is_owner=current.is_owner,
-                via="web",
-            ),
-            "import.projects",
-        ),
+        # links shown only to those the policy lets through (no query: role rules), so that
+        # nobody sees a link that would answer 403
+        **_menu(request.user, current),
     }
+
+
+# menu entry → the action its page needs (without an object: the role's rule)
+MENU_ACTIONS = {
+    "may_import": "import.projects",
+    "may_batch": "project.create",
+    "may_audit": "audit.view",
+}
+
+
+def _menu(user, membership) -> dict[str, bool]:
+    if membership is None:
+        return dict.fromkeys(MENU_ACTIONS, False)
+    actor = Actor(
+        user=user,
+        organization=membership.organization,
+        role=membership.role,
+        is_owner=membership.is_owner,
+        via="web",
+    )
+    return {name: policy.can(actor, action) for name, action in MENU_ACTIONS.items()}

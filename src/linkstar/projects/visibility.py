@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from linkstar.accounts.models import Role
+from linkstar.accounts.selectors import member_list
 from linkstar.projects.models import StoreProject, Task
 
 if TYPE_CHECKING:
@@ -52,4 +53,26 @@ def team_projects(actor: Actor) -> QuerySet:
     assigned = Task.objects.filter(project_id=OuterRef("pk"), assignee_id=uid)
     return StoreProject.objects.filter(organization_id=actor.organization.pk).filter(
         Q(manager_id=uid) | Exists(member) | Exists(assigned)
+    )
+
+
+def visible_members(actor: Actor) -> QuerySet:
+    """The members an actor may see: every member for the organization's staff; a client only
+    the people of its own seller entity and the team of its entity's projects (managers, team
+    members, assignees) — never the other clients nor the rest of the staff (issue 15 §1)."""
+    qs = member_list(actor=actor)
+    if actor.is_admin or actor.role != Role.CLIENT:
+        return qs
+    if actor.entity_id is None:
+        return qs.filter(user_id=actor.user_id)
+    projects = StoreProject.objects.filter(
+        organization_id=actor.organization.pk, entity_id=actor.entity_id
+    )
+    assignees = Task.objects.filter(project__in=projects.values("pk")).values("assignee_id")
+    return qs.filter(
+        Q(user_id=actor.user_id)
+        | Q(role=Role.CLIENT, entity_id=actor.entity_id)
+        | Q(user_id__in=projects.values("manager_id"))
+        | Q(user_id__in=projects.values("members"))
+        | Q(user_id__in=assignees)
     )

@@ -19,7 +19,7 @@ from django.db.models import (
     When,
 )
 
-from linkstar.accounts.models import Membership, User
+from linkstar.accounts.models import Membership, Role, User
 from linkstar.audit.models import AuditEvent
 from linkstar.core import policy
 from linkstar.core.actors import Actor
@@ -251,22 +251,28 @@ def workbench(*, actor: Actor, soon_days: int = 3) -> dict:
         bucket = {"needs_info": "under_review", "cancelled": None}.get(stage, stage)
         if bucket:
             row[bucket] += n
-    overdue_by_assignee = list(
-        open_tasks.filter(due_date__lt=today)
-        .values("assignee_id", "assignee__name", "assignee__email")
-        .annotate(n=Count("id"))
-        .order_by("-n")[:10]
-    )
-    activity = list(
-        AuditEvent.objects.filter(
-            organization_id=actor.organization.pk, project_id__in=projects.values("pk")
-        ).order_by("-seq")[:12]
-    )
+    # The staff's workload and activity are internal: a client sees neither (issue 15 §1).
+    internal = actor.is_admin or actor.role != Role.CLIENT
+    overdue_by_assignee: list = []
+    activity: list = []
+    if internal:
+        overdue_by_assignee = list(
+            open_tasks.filter(due_date__lt=today)
+            .values("assignee_id", "assignee__name", "assignee__email")
+            .annotate(n=Count("id"))
+            .order_by("-n")[:10]
+        )
+        activity = list(
+            AuditEvent.objects.filter(
+                organization_id=actor.organization.pk, project_id__in=projects.values("pk")
+            ).order_by("-seq")[:12]
+        )
     return {
         "today": today,
         "my_tasks": list(mine),
         "by_stage": by_stage,
         "funnel": funnel,
+        "internal": internal,
         "overdue_by_assignee": overdue_by_assignee,
         "activity": activity,
     }

@@ -1,0 +1,67 @@
+"""A client sees only the people of its own seller entity and the team of its entity's projects:
+not the rest of the staff, not the other clients (issue 15 §1), in the API and on the page."""
+
+from __future__ import annotations
+
+import pytest
+
+from linkstar.accounts.services import add_member
+from linkstar.projects.selectors import workbench
+from tests.support.clients import client_for
+from tests.support.seed import build_project
+
+
+@pytest.fixture
+def yunfan_store(as_bob, mini_template, entity_yunfan, carol):
+    return build_project(
+        manager=as_bob,
+        template=mini_template,
+        entity=entity_yunfan,
+        members=[carol],
+        store_name="Yunfan Shop US",
+    )
+
+
+@pytest.fixture
+def other_client(as_alice, entity):
+    """A client of the other seller entity (Xinghe)."""
+    return add_member(
+        actor=as_alice,
+        email="henry@xinghe.example",
+        role="client",
+        name="Henry",
+        password="pass-1234-word",
+        entity_id=entity.pk,
+    ).user
+
+
+def test_a_client_lists_its_own_people_and_its_projects_team_only(
+    api, grace, bob, carol, alice, dave, frank, other_client, yunfan_store, mini_project
+):
+    emails = {m["email"] for m in api(grace).get("/orgs/acme/members").json()["items"]}
+    assert emails == {grace.email, bob.email, carol.email}
+    assert not emails & {alice.email, dave.email, frank.email, other_client.email}
+    # the staff still see everyone
+    staff = {m["email"] for m in api(bob).get("/orgs/acme/members").json()["items"]}
+    assert {grace.email, other_client.email, alice.email, dave.email} <= staff
+
+
+def test_a_client_without_a_project_sees_only_itself(api, grace, bob, other_client):
+    items = api(grace).get("/orgs/acme/members").json()["items"]
+    assert [m["email"] for m in items] == [grace.email]
+
+
+def test_the_members_page_of_a_client_shows_no_other_client_nor_the_staff(
+    grace, alice, other_client, yunfan_store
+):
+    page = client_for(grace).get("/o/acme/settings/members/").content.decode()
+    assert grace.email in page
+    assert other_client.email not in page and alice.email not in page
+
+
+def test_a_clients_workbench_shows_no_staff_workload_nor_activity(grace, bob, as_bob, yunfan_store):
+    page = client_for(grace).get("/o/acme/").content.decode()
+    assert 'id="overdue-by-assignee"' not in page and 'id="activity"' not in page
+    staff = client_for(bob).get("/o/acme/").content.decode()
+    assert 'id="overdue-by-assignee"' in staff and 'id="activity"' in staff
+    assert workbench(actor=as_bob)["activity"]  # the project's creation, for the staff
