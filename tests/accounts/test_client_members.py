@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from linkstar.accounts.services import add_member
+from linkstar.entities.services import create_credential, reveal_secret
 from linkstar.projects.selectors import workbench
 from tests.support.clients import client_for
 from tests.support.seed import build_project
@@ -65,3 +66,22 @@ def test_a_clients_workbench_shows_no_staff_workload_nor_activity(grace, bob, as
     staff = client_for(bob).get("/o/acme/").content.decode()
     assert 'id="overdue-by-assignee"' in staff and 'id="activity"' in staff
     assert workbench(actor=as_bob)["activity"]  # the project's creation, for the staff
+
+
+def test_a_clients_project_history_leaves_out_credentials_and_revealed_secrets(
+    api, as_bob, bob, other_client, mini_project
+):
+    """``other_client`` is a client of the Xinghe entity, the seller of ``mini_project``."""
+    credential = create_credential(
+        actor=as_bob, project=mini_project, kind="platform_login", label="Seller Central",
+        login="store@xinghe.example", secret="s3cret-pass",
+    )  # fmt: skip
+    reveal_secret(actor=as_bob, obj=credential, field="secret", reason="客户要求核对")
+    path = f"/orgs/acme/projects/{mini_project.pk}/history"
+    staff = {e["action"] for e in api(bob).get(path).json()["events"]}
+    assert {"credential.created", "secret.revealed"} <= staff
+    answer = api(other_client).get(path)
+    assert answer.status_code == 200
+    seen = {e["action"] for e in answer.json()["events"]}
+    assert "project.created" in seen
+    assert not {a for a in seen if a.startswith(("credential.", "secret."))}

@@ -182,7 +182,7 @@ def project_history(request, org: str, project_id: int):
     """Stage changes and the audit events of the project."""
     actor = actor_for(request, org)
     project = selectors.project_get(actor=actor, project_id=project_id)
-    changes, events = selectors.project_history(project=project)
+    changes, events = selectors.project_history(project=project, actor=actor)
     return {
         "stage_changes": [
             {

@@ -190,14 +190,21 @@ def task_get(*, actor: Actor, task_id: int) -> Task:
     return policy.get_visible(task_queryset(actor), pk=task_id)
 
 
-def project_history(*, project: StoreProject) -> tuple[list[StageChange], list[AuditEvent]]:
+# What the agency does with a store's secrets is internal: a client's history leaves it out.
+INTERNAL_TO_CLIENTS = ("credential.", "secret.")
+
+
+def project_history(
+    *, project: StoreProject, actor: Actor | None = None
+) -> tuple[list[StageChange], list[AuditEvent]]:
+    """The project's stage changes and audit events, oldest first; for a client (``actor``),
+    without the events about store credentials and revealed secrets (issue 15 §1)."""
     changes = list(project.stage_changes.select_related("actor").order_by("at", "id"))
-    events = list(
-        AuditEvent.objects.filter(
-            organization_id=project.organization_id, project_id=project.pk
-        ).order_by("seq")
-    )
-    return changes, events
+    qs = AuditEvent.objects.filter(organization_id=project.organization_id, project_id=project.pk)
+    if actor is not None and actor.role == Role.CLIENT and not actor.is_admin:
+        for prefix in INTERNAL_TO_CLIENTS:
+            qs = qs.exclude(action__startswith=prefix)
+    return changes, list(qs.order_by("seq"))
 
 
 def comment_list(

@@ -257,7 +257,7 @@ def project_detail(request, org: str, project_id: int):
     elif tab == "mail":
         context.update(project_mail_context(actor, project))
     else:
-        changes, events = selectors.project_history(project=project)
+        changes, events = selectors.project_history(project=project, actor=actor)
         approval_tasks = dict(
             ApprovalRequest.objects.filter(
                 organization_id=project.organization_id, project_id=project.pk
