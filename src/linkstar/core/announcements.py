@@ -51,31 +51,32 @@ NAMES = frozenset(
 _LISTENERS: dict[str, list[Callable[..., None]]] = defaultdict(list)
 
 
-def listen(name: str):
-    """``@listen(NAME)``: call the function with the payload whenever NAME is announced."""
+def _listeners(name: str) -> list[Callable[..., None]]:
     if name not in NAMES:
         raise ImproperlyConfigured(f"unknown announcement {name!r}")
+    return _LISTENERS[name]
+
+
+def listen(name: str):
+    """``@listen(NAME)``: call the function with the payload whenever NAME is announced."""
+    listeners = _listeners(name)
 
     def register(function: Callable[..., None]) -> Callable[..., None]:
-        if function not in _LISTENERS[name]:
-            _LISTENERS[name].append(function)
+        if function not in listeners:
+            listeners.append(function)
         return function
 
     return register
 
 
 def announce(name: str, **payload) -> None:
-    if name not in NAMES:
-        raise ImproperlyConfigured(f"unknown announcement {name!r}")
-    for function in list(_LISTENERS[name]):
+    for function in list(_listeners(name)):
         function(**payload)
 
 
 def gather(name: str, **payload) -> list:
     """Announce, and collect every listener's answer (a list each) in one list."""
-    if name not in NAMES:
-        raise ImproperlyConfigured(f"unknown announcement {name!r}")
     answers: list = []
-    for function in list(_LISTENERS[name]):
+    for function in list(_listeners(name)):
         answers.extend(function(**payload) or ())
     return answers

@@ -30,12 +30,7 @@ def visible_projects(actor: Actor) -> QuerySet:
         if actor.entity_id is None:
             return qs.none()
         return qs.filter(entity_id=actor.entity_id)
-    uid = actor.user_id
-    member = StoreProject.members.through.objects.filter(
-        storeproject_id=OuterRef("pk"), user_id=uid
-    )
-    assigned = Task.objects.filter(project_id=OuterRef("pk"), assignee_id=uid)
-    return qs.filter(Q(manager_id=uid) | Exists(member) | Exists(assigned))
+    return team_projects(actor)  # operators: the projects they are on
 
 
 def visible_tasks(actor: Actor) -> QuerySet:
