@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "linkstar.projects",
     "linkstar.approvals",
     "linkstar.compliance",
+    "linkstar.docrequests",
     "linkstar.notifications",
     "linkstar.delivery",
     "linkstar.platformmail",

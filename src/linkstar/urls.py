@@ -5,6 +5,7 @@ from django.views.i18n import set_language
 
 from linkstar.accounts import views as account_views
 from linkstar.api.main import api
+from linkstar.docrequests import urls as docrequest_urls
 
 
 def health(request):
@@ -25,6 +26,7 @@ org_pages = [
     path("", include("linkstar.platformmail.urls")),
     path("", include("linkstar.exchange.urls")),
     path("", include("linkstar.archives.urls")),
+    path("", include("linkstar.docrequests.urls")),
 ]
 
 urlpatterns = [
@@ -36,4 +38,5 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("o/<slug:org>/", include(org_pages)),
     path("calendar/", include("linkstar.archives.feed_urls")),
+    path("r/", include(docrequest_urls.link_urlpatterns)),
 ]

@@ -99,6 +99,7 @@ def _mount() -> None:
     api.add_router("", "linkstar.platformmail.api.router")
     api.add_router("", "linkstar.exchange.api.router")
     api.add_router("", "linkstar.archives.api.router")
+    api.add_router("", "linkstar.docrequests.api.router")
 
 
 _mount()

@@ -10,7 +10,10 @@ projects; an operator only about projects it is on; never the person who did it)
 - stage changed, project closed → the manager and the team; project created, task done,
   stalled, review too long, platform mail → the manager (the admins when there is none);
 - document expiring or expired → the managers of the entity's active projects and the admins;
-- association risk → the managers of both projects.
+- association risk → the managers of both projects;
+- documents requested of a client, an upload reviewed, a request due soon → the clients of the
+  project's entity (overdue: and the requester); a client's upload → the requester and the
+  project's manager.
 
 Each recipient gets an in-app notification and, by their preferences, a mail (now, after their
 quiet hours, or in the daily digest); the event gets one chat message per channel (which
@@ -320,6 +323,12 @@ def _candidates(event: Event) -> set:
             manager__isnull=False,
         ).values_list("manager_id", flat=True)
         return set(managers) | _admins(event.organization_id)
+    if kind in (K.REQUEST_OPENED, K.REQUEST_REVIEWED, K.REQUEST_DUE_SOON):
+        return _clients_of(event)
+    if kind == K.REQUEST_OVERDUE:
+        return _clients_of(event) | {data.get("requested_by")}
+    if kind == K.REQUEST_UPLOADED:
+        return {data.get("requested_by"), project.manager_id if project else None}
     if kind == K.RISK_DETECTED:
         other = (
             StoreProject.objects.filter(
@@ -330,6 +339,19 @@ def _candidates(event: Event) -> set:
         )
         return {project.manager_id if project else None, other}
     return set()
+
+
+def _clients_of(event: Event) -> set[int]:
+    """The client members of the event's project's seller entity."""
+    if event.project is None:
+        return set()
+    return set(
+        Membership.objects.filter(
+            organization_id=event.organization_id,
+            role=Role.CLIENT,
+            entity_id=event.project.entity_id,
+        ).values_list("user_id", flat=True)
+    )
 
 
 def _deciders(event: Event) -> set[int]:

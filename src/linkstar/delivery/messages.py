@@ -78,9 +78,11 @@ def event_params(event, extra: dict | None = None) -> dict:
 
 
 def link_for(event, org_slug: str, params: dict) -> str:
-    """The page a notification opens: the task, else the approval inbox, the document, the
-    project, or the risk list."""
+    """The page a notification opens: the task, else the approval inbox, the document request,
+    the document, the project, or the risk list."""
     kind = event.kind
+    if params.get("request_id"):
+        return reverse("docrequest_detail", args=[org_slug, params["request_id"]])
     if kind == EventKind.APPROVAL_REQUESTED:
         return reverse("approval_inbox", args=[org_slug])
     if params.get("task_id"):
@@ -187,6 +189,13 @@ def _document_expiring_title(p: dict) -> str:
     ) % {"document": name, "days": days}
 
 
+def _request_reviewed_title(p: dict) -> str:
+    name = _bilingual(p, "document_name")
+    if p.get("decision") == "reject":
+        return _("Document sent back: %(name)s") % {"name": name}
+    return _("Document accepted: %(name)s") % {"name": name}
+
+
 # The title of a notification to one reader, by event kind (from its params).
 _TITLES: dict[str, Callable[[dict], str]] = {
     EventKind.TASK_ASSIGNED: lambda p: (
@@ -235,6 +244,27 @@ _TITLES: dict[str, Callable[[dict], str]] = {
             "code": p.get("project_code", ""),
             "stage": _stage(p.get("proposed_stage") or p.get("to", "")),
         }
+    ),
+    EventKind.REQUEST_OPENED: lambda p: (
+        _("%(code)s: %(count)s documents requested, due %(date)s")
+        % {
+            "code": p.get("project_code", ""),
+            "count": p.get("count", ""),
+            "date": p.get("due_date", ""),
+        }
+    ),
+    EventKind.REQUEST_UPLOADED: lambda p: (
+        _("%(code)s: the client uploaded %(name)s")
+        % {"code": p.get("project_code", ""), "name": _bilingual(p, "document_name")}
+    ),
+    EventKind.REQUEST_REVIEWED: _request_reviewed_title,
+    EventKind.REQUEST_DUE_SOON: lambda p: (
+        _("%(code)s: requested documents due %(date)s")
+        % {"code": p.get("project_code", ""), "date": p.get("due_date", "")}
+    ),
+    EventKind.REQUEST_OVERDUE: lambda p: (
+        _("%(code)s: requested documents overdue since %(date)s")
+        % {"code": p.get("project_code", ""), "date": p.get("due_date", "")}
     ),
 }
 
@@ -361,6 +391,24 @@ def _mail_stage_proposed_lines(p: dict) -> list[str]:
     return lines
 
 
+def _request_opened_lines(p: dict) -> list[str]:
+    lines = [_("Documents: %(names)s") % {"names": _bilingual(p, "documents")}]
+    if p.get("actor_name"):
+        lines.append(_("Asked by: %(name)s") % {"name": p["actor_name"]})
+    return lines
+
+
+def _request_document_lines(p: dict) -> list[str]:
+    lines = []
+    if p.get("document_name"):
+        lines.append(_("Document: %(name)s") % {"name": _bilingual(p, "document_name")})
+    if p.get("original_name"):
+        lines.append(_("File: %(name)s") % {"name": p["original_name"]})
+    if p.get("reason"):
+        lines.append(_("Reason: %(text)s") % {"text": p["reason"]})
+    return lines
+
+
 # The facts a kind adds after the project, task and due date.
 _KIND_LINES: dict[str, Callable[[dict], list[str]]] = {
     EventKind.TASK_OVERDUE: _task_overdue_lines,
@@ -376,6 +424,11 @@ _KIND_LINES: dict[str, Callable[[dict], list[str]]] = {
     EventKind.RISK_DETECTED: _risk_detected_lines,
     EventKind.MAIL_RECEIVED: _mail_received_lines,
     EventKind.MAIL_STAGE_PROPOSED: _mail_stage_proposed_lines,
+    EventKind.REQUEST_OPENED: _request_opened_lines,
+    EventKind.REQUEST_UPLOADED: _request_document_lines,
+    EventKind.REQUEST_REVIEWED: _request_document_lines,
+    EventKind.REQUEST_DUE_SOON: _request_opened_lines,
+    EventKind.REQUEST_OVERDUE: _request_opened_lines,
 }
 
 

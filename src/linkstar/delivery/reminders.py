@@ -13,7 +13,10 @@ is made once. Keys:
 - ``review_long:<project>:<stage_changed_at>`` — under review longer than its site's
   ``review_days``; once per review;
 - ``doc_expiring:<document>:<30|7|expired>`` — a current vault document within 30 or 7 days of
-  its expiry date, or expired.
+  its expiry date, or expired;
+- ``request_due:<request>:<due date>`` — an open document request due within
+  ``REQUEST_LEAD_DAYS``, once; ``request_overdue:<request>:<today>`` — past its due date, every
+  ``REQUEST_OVERDUE_EVERY`` days until it is complete or withdrawn.
 
 Time is :func:`clock.now` and the organization's own date, so tests travel in time. The scan
 runs every 15 minutes but looks at an organization only from its reminder time of day on
@@ -37,6 +40,7 @@ from linkstar.audit.models import AuditEvent
 from linkstar.catalog.models import Site
 from linkstar.core import clock
 from linkstar.core.actors import Actor
+from linkstar.docrequests.models import DocumentRequest, RequestItem, RequestStatus
 from linkstar.documents.models import Document
 from linkstar.notifications import events
 from linkstar.notifications.kinds import EventKind
@@ -49,6 +53,8 @@ OPEN_TASK_STATUSES = ("todo", "in_progress")
 # its own reminder; cancelled is over).
 STALLABLE_STAGES = ("preparing", "needs_info", "opened", "rejected")
 KEY_CHUNK = 500  # dedupe keys looked up per query
+REQUEST_LEAD_DAYS = 2
+REQUEST_OVERDUE_EVERY = 2  # days between reminders of an overdue document request
 
 
 @dataclass
@@ -124,6 +130,7 @@ def plan_reminders(organization: Organization) -> Plan:
     _stalled(plan, now, rules.stalled_days)
     _review_long(plan, now)
     _documents(plan, today)
+    _requests(plan, today)
     return plan
 
 
@@ -295,3 +302,52 @@ def _documents(plan: Plan, today: dt.date) -> None:
 
 def _tz(organization):
     return ZoneInfo(organization.time_zone or "Asia/Shanghai")
+
+
+def _requests(plan: Plan, today: dt.date) -> None:
+    """Open document requests due soon, and overdue ones (two queries)."""
+    requests = list(
+        DocumentRequest.objects.filter(
+            organization=plan.organization,
+            status=RequestStatus.OPEN,
+            project__status=ProjectStatus.ACTIVE,
+            due_date__lte=today + dt.timedelta(days=REQUEST_LEAD_DAYS),
+        ).values("pk", "project_id", "due_date", "requested_by_id")
+    )
+    names: dict[int, tuple[list[str], list[str]]] = {}
+    items = RequestItem.objects.filter(
+        request_id__in=[r["pk"] for r in requests], status__in=("waiting", "rejected")
+    ).values_list("request_id", "document_type__name", "document_type__name_en")
+    for request_id, name, name_en in items:
+        zh, en = names.setdefault(request_id, ([], []))
+        zh.append(name)
+        en.append(name_en or name)
+    for r in requests:
+        if r["pk"] not in names:
+            continue  # everything asked for is uploaded: waiting on the team, not the client
+        zh, en = names[r["pk"]]
+        data = {
+            "request_id": r["pk"],
+            "requested_by": r["requested_by_id"],
+            "due_date": r["due_date"].isoformat(),
+            "count": len(zh),
+            "documents": "、".join(zh),
+            "documents_en": ", ".join(en),
+        }
+        late = (today - r["due_date"]).days
+        if late <= 0:
+            kind, key = EventKind.REQUEST_DUE_SOON, f"request_due:{r['pk']}:{r['due_date']}"
+        elif late % REQUEST_OVERDUE_EVERY == 1 or REQUEST_OVERDUE_EVERY == 1:
+            kind, key = EventKind.REQUEST_OVERDUE, f"request_overdue:{r['pk']}:{today}"
+        else:
+            continue
+        plan.add(
+            kind,
+            {
+                "project_id": r["project_id"],
+                "object_type": "documentrequest",
+                "object_id": r["pk"],
+                "dedupe_key": key,
+                "data": data,
+            },
+        )

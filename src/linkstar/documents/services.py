@@ -26,7 +26,7 @@ from linkstar.core.actors import Actor
 from linkstar.core.clock import org_today
 from linkstar.core.exceptions import Conflict, FieldError, InvalidInput
 from linkstar.documents import selectors
-from linkstar.documents.checks import inspect_upload
+from linkstar.documents.checks import KINDS, CheckedFile, inspect_upload
 from linkstar.documents.models import Document, DocumentStatus, TaskAttachment
 from linkstar.entities.models import SellerEntity
 
@@ -98,6 +98,11 @@ def expiry_problem(expiry_date: dt.date | None, current: Document | None, *, tod
     return ""
 
 
+def discard_file(name: str) -> None:
+    """Delete a stored file whose row was not written (a failed upload elsewhere)."""
+    _discard(document_storage(), name)
+
+
 def _discard(storage: Storage, name: str) -> None:
     try:
         storage.delete(name)
@@ -137,14 +142,8 @@ def upload_document(
         person_name=person_name,
         today=today,
     )
-    checked = inspect_upload(file, max_bytes=settings.LINKSTAR_UPLOAD_MAX_BYTES)
+    checked, stored_name = store_checked_file(file, organization=actor.organization)
     storage = document_storage()
-    generated = (
-        f"{STORAGE_PREFIX}/{actor.organization.pk}/{uuid.uuid4().hex}.{checked.kind.extensions[0]}"
-    )
-    if hasattr(file, "seek"):
-        file.seek(0)
-    stored_name = storage.save(generated, file)
     try:
         return _record_upload(
             actor=actor,
@@ -162,6 +161,57 @@ def upload_document(
     except BaseException:
         _discard(storage, stored_name)
         raise
+
+
+def store_checked_file(
+    file, *, organization, folder: str = STORAGE_PREFIX
+) -> tuple[CheckedFile, str]:
+    """Check ``file`` as the vault checks every upload (``documents.checks``), then write it to
+    the documents storage under ``folder/<organization>/`` with a generated name."""
+    checked = inspect_upload(file, max_bytes=settings.LINKSTAR_UPLOAD_MAX_BYTES)
+    generated = f"{folder}/{organization.pk}/{uuid.uuid4().hex}.{checked.kind.extensions[0]}"
+    if hasattr(file, "seek"):
+        file.seek(0)
+    return checked, document_storage().save(generated, file)
+
+
+def file_stored_upload(
+    *,
+    actor: Actor,
+    entity: SellerEntity,
+    document_type: DocumentType,
+    stored,
+    issue_date: dt.date | None = None,
+    expiry_date: dt.date | None = None,
+    notes: str = "",
+    confirm_expiry: bool = False,
+) -> Document:
+    """File as the entity's current version a file that passed the upload checks earlier and
+    waits in the storage (``stored``: a row with ``storage_name``, ``original_name``, ``size``,
+    ``sha256`` and ``content_type``, such as a client's upload to a document request). The same
+    rules as :func:`upload_document`, versions and the expiry confirmation included."""
+    policy.require(actor, "document.upload", entity)
+    today = org_today(actor.organization)
+    notes, person_name = _clean_fields(
+        issue_date=issue_date, expiry_date=expiry_date, notes=notes, person_name="", today=today
+    )
+    kind = next(k for k in KINDS.values() if k.content_type == stored.content_type)
+    checked = CheckedFile(
+        name=stored.original_name, kind=kind, size=stored.size, sha256=stored.sha256
+    )
+    return _record_upload(
+        actor=actor,
+        entity=entity,
+        doc_type=document_type,
+        checked=checked,
+        stored_name=stored.storage_name,
+        issue_date=issue_date,
+        expiry_date=expiry_date,
+        notes=notes,
+        person_name=person_name,
+        confirm_expiry=confirm_expiry,
+        today=today,
+    )
 
 
 @transaction.atomic

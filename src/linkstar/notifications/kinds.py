@@ -26,6 +26,11 @@ class EventKind(models.TextChoices):
     RISK_DETECTED = "risk.detected", _("New association risk")
     MAIL_RECEIVED = "mail.received", _("Platform mail received")
     MAIL_STAGE_PROPOSED = "mail.stage_proposed", _("Platform mail proposes a stage change")
+    REQUEST_OPENED = "request.opened", _("Documents requested of us")
+    REQUEST_UPLOADED = "request.uploaded", _("Client uploaded a requested document")
+    REQUEST_REVIEWED = "request.reviewed", _("Requested document accepted or sent back")
+    REQUEST_DUE_SOON = "request.due_soon", _("Document request due soon")
+    REQUEST_OVERDUE = "request.overdue", _("Document request overdue")
 
 
 # The inbox's filters (``?kind=``): a name for a few kinds a person looks for together.
@@ -41,6 +46,13 @@ INBOX_GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "risks": (EventKind.RISK_DETECTED,),
     "mail": (EventKind.MAIL_RECEIVED, EventKind.MAIL_STAGE_PROPOSED),
+    "requests": (
+        EventKind.REQUEST_OPENED,
+        EventKind.REQUEST_UPLOADED,
+        EventKind.REQUEST_REVIEWED,
+        EventKind.REQUEST_DUE_SOON,
+        EventKind.REQUEST_OVERDUE,
+    ),
 }
 INBOX_GROUP_LABELS = {
     "mentions": _("Mentions"),
@@ -48,4 +60,5 @@ INBOX_GROUP_LABELS = {
     "reminders": pgettext_lazy("inbox filter", "Reminders"),
     "risks": _("Risks"),
     "mail": _("Platform mail"),
+    "requests": _("Document requests"),
 }

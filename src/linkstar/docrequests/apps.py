@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DocRequestsConfig(AppConfig):
+    name = "linkstar.docrequests"
+    label = "docrequests"
