@@ -43,6 +43,8 @@ def _test_settings(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "files")},
         },
     }
+    # Rate limits count per test: one test's requests never limit another's.
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:{tmp_path.name}:{id(tmp_path)}:"
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,11 @@ urlpatterns = [
     path("requests/<int:request_id>/", views.request_detail, name="docrequest_detail"),
     path("projects/<int:project_id>/requests/new/", views.request_new, name="docrequest_new"),
     path(
+        "projects/<int:project_id>/requests/card/",
+        views.project_card,
+        name="docrequest_project_card",
+    ),
+    path(
         "requests/<int:request_id>/items/<int:item_id>/upload/",
         views.item_upload,
         name="docrequest_item_upload",

@@ -151,6 +151,33 @@ def request_new(request, org: str, project_id: int):
     )
 
 
+def project_card(request, org: str, project_id: int):
+    """The strip on a project's page: its open requests, and the one click that asks the client
+    for what the readiness gate finds missing (highlighted in 需补料 or with gaps)."""
+    actor = web_actor(request, org)
+    project = _project(actor, project_id)
+    may_ask = project.status == "active" and policy.can(actor, "docrequest.manage", project)
+    gaps = suggestions.suggested_items(project) if may_ask else []
+    today = clock.org_today(actor.organization)
+    open_requests = list(
+        selectors.request_list(actor=actor, status=RequestStatus.OPEN, project_id=project.pk)
+    )
+    for r in open_requests:
+        r.overdue = selectors.is_overdue(r, today)
+    return render_in_org_time(
+        request,
+        actor,
+        "docrequests/_project_card.html",
+        {
+            "project": project,
+            "project_requests": open_requests,
+            "may_ask": may_ask,
+            "gap_count": len(gaps),
+            "wanted": may_ask and (bool(gaps) or project.stage == "needs_info"),
+        },
+    )
+
+
 # --- one request ----------------------------------------------------------------------------------
 
 
