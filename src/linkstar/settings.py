@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "linkstar.approvals",
     "linkstar.compliance",
     "linkstar.docrequests",
+    "linkstar.portal",
     "linkstar.notifications",
     "linkstar.delivery",
     "linkstar.platformmail",

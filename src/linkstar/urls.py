@@ -27,6 +27,7 @@ org_pages = [
     path("", include("linkstar.exchange.urls")),
     path("", include("linkstar.archives.urls")),
     path("", include("linkstar.docrequests.urls")),
+    path("", include("linkstar.portal.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from linkstar.portal import views
+
+urlpatterns = [path("portal/", views.portal, name="portal")]
