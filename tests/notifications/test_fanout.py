@@ -97,7 +97,12 @@ def test_a_client_is_told_about_her_own_entity_s_project(
         entity_id=entity_yunfan.pk,
     )
     process_all()
-    add_comment(actor=as_bob, project=own, body="@Grace please upload the bank statement")
+    add_comment(
+        actor=as_bob,
+        project=own,
+        body="@Grace please upload the bank statement",
+        for_client=True,  # an internal comment mentions no client
+    )
     process_all()
     assert told(EventKind.COMMENT_MENTION) == {"grace"}
 

@@ -201,4 +201,5 @@ def test_comment_is_audited_with_its_mentions(mini_project, as_carol, carol, dav
         "body": {"before": None, "after": "@Dave see this"},
         "task_id": {"before": None, "after": task.pk},
         "mentions": {"before": None, "after": [dave.pk]},
+        "for_client": {"before": None, "after": False},
     }

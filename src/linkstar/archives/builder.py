@@ -209,7 +209,7 @@ def write_project(writer: ArchiveWriter, *, actor: Actor, project_id: int, mail_
     tasks = _tasks(project)
     approvals = _approvals(project)
     stage_changes, events = project_selectors.project_history(project=project)
-    comments = list(project_selectors.comment_list(project=project))
+    comments = list(project_selectors.comment_list(actor=actor, project=project))
     team = project_selectors.project_team(project=project)
     required = {code for bp in blueprints for code in (bp.document_types or ())}
 

@@ -7,6 +7,8 @@ projects; an operator only about projects it is on; never the person who did it)
 - approval requested → whoever may decide that level now (reviewers, admins, the project's
   manager; not the requester, not the deciders of earlier levels); approval decided → the
   requester; @mention → the mentioned;
+- a comment shared with the client → the clients of the project's entity; a client's comment →
+  the project's manager and team (the mentioned among them hear of it by their mention only);
 - stage changed, project closed → the manager and the team; project created, task done,
   stalled, review too long, platform mail → the manager (the admins when there is none);
 - document expiring or expired → the managers of the entity's active projects and the admins;
@@ -311,6 +313,8 @@ def _candidates(event: Event) -> set:
         return {data.get("requested_by")}
     if kind == K.COMMENT_MENTION:
         return set(data.get("user_ids") or [])
+    if kind in (K.COMMENT_FOR_CLIENT, K.COMMENT_FROM_CLIENT) and project is not None:
+        return _comment_audience(event) - set(data.get("mentioned") or [])
     if kind in TEAM_KINDS and project is not None:
         return {project.manager_id, *project.members.values_list("pk", flat=True)}
     if kind in MANAGER_KINDS:
@@ -352,6 +356,15 @@ def _clients_of(event: Event) -> set[int]:
             entity_id=event.project.entity_id,
         ).values_list("user_id", flat=True)
     )
+
+
+def _comment_audience(event: Event) -> set:
+    """A comment shared with the client: the clients of the project's entity; a client's
+    comment: the project's manager and team."""
+    project = event.project
+    if event.kind == K.COMMENT_FROM_CLIENT:
+        return {project.manager_id, *project.members.values_list("pk", flat=True)}
+    return _clients_of(event)
 
 
 def _deciders(event: Event) -> set[int]:

@@ -141,6 +141,11 @@ def _group_title(kind: str, p: dict) -> str | None:
             "name": p.get("actor_name") or "LinkStar",
             "code": p.get("project_code", ""),
         }
+    if kind == EventKind.COMMENT_FOR_CLIENT:
+        return _("%(name)s wrote to the client on %(code)s") % {
+            "name": p.get("actor_name") or "LinkStar",
+            "code": p.get("project_code", ""),
+        }
     return None
 
 
@@ -212,6 +217,13 @@ _TITLES: dict[str, Callable[[dict], str]] = {
     EventKind.COMMENT_MENTION: lambda p: (
         _("%(name)s mentioned you in %(code)s")
         % {"name": p.get("actor_name") or "LinkStar", "code": p.get("project_code", "")}
+    ),
+    EventKind.COMMENT_FOR_CLIENT: lambda p: (
+        _("New message from the agency on %(code)s") % {"code": p.get("project_code", "")}
+    ),
+    EventKind.COMMENT_FROM_CLIENT: lambda p: (
+        _("Client %(name)s commented on %(code)s")
+        % {"name": p.get("actor_name") or "", "code": p.get("project_code", "")}
     ),
     EventKind.PROJECT_STAGE_CHANGED: lambda p: (
         _("%(code)s is now %(stage)s")
@@ -329,7 +341,7 @@ def _approval_decided_lines(p: dict) -> list[str]:
     return lines
 
 
-def _comment_mention_lines(p: dict) -> list[str]:
+def _comment_lines(p: dict) -> list[str]:
     return [f"“{p['excerpt']}”"] if p.get("excerpt") else []
 
 
@@ -416,7 +428,9 @@ _KIND_LINES: dict[str, Callable[[dict], list[str]]] = {
     EventKind.TASK_REOPENED: _task_reopened_lines,
     EventKind.APPROVAL_REQUESTED: _approval_requested_lines,
     EventKind.APPROVAL_DECIDED: _approval_decided_lines,
-    EventKind.COMMENT_MENTION: _comment_mention_lines,
+    EventKind.COMMENT_MENTION: _comment_lines,
+    EventKind.COMMENT_FOR_CLIENT: _comment_lines,
+    EventKind.COMMENT_FROM_CLIENT: _comment_lines,
     EventKind.PROJECT_STAGE_CHANGED: _project_stage_changed_lines,
     EventKind.PROJECT_STALLED: _project_stalled_lines,
     EventKind.PROJECT_REVIEW_LONG: _project_review_long_lines,

@@ -22,6 +22,8 @@ class EventKind(models.TextChoices):
     APPROVAL_REQUESTED = "approval.requested", _("Approval requested of me")
     APPROVAL_DECIDED = "approval.decided", _("My approval request decided")
     COMMENT_MENTION = "comment.mention", _("I am @mentioned")
+    COMMENT_FOR_CLIENT = "comment.for_client", _("New message from the agency")
+    COMMENT_FROM_CLIENT = "comment.from_client", _("Client commented")
     DOCUMENT_EXPIRING = "document.expiring", _("Document expiring or expired")
     RISK_DETECTED = "risk.detected", _("New association risk")
     MAIL_RECEIVED = "mail.received", _("Platform mail received")

@@ -204,7 +204,7 @@ def project_comments(request, org: str, project_id: int, paging: Query[Paging]):
     actor = actor_for(request, org)
     project = selectors.project_get(actor=actor, project_id=project_id)
     return page(
-        selectors.comment_list(project=project),
+        selectors.comment_list(actor=actor, project=project),
         limit=paging.limit,
         offset=paging.offset,
         serialize=lambda cs: [comment_out(c) for c in cs],
@@ -215,7 +215,9 @@ def project_comments(request, org: str, project_id: int, paging: Query[Paging]):
 def project_comment_create(request, org: str, project_id: int, payload: CommentIn):
     actor = actor_for(request, org)
     project = selectors.project_get(actor=actor, project_id=project_id)
-    comment = services.add_comment(actor=actor, project=project, body=payload.body)
+    comment = services.add_comment(
+        actor=actor, project=project, body=payload.body, for_client=payload.for_client
+    )
     return Status(201, comment_out(comment))
 
 
@@ -399,7 +401,7 @@ def task_comments(request, org: str, task_id: int, paging: Query[Paging]):
     actor = actor_for(request, org)
     task = selectors.task_get(actor=actor, task_id=task_id)
     return page(
-        selectors.comment_list(task=task),
+        selectors.comment_list(actor=actor, task=task),
         limit=paging.limit,
         offset=paging.offset,
         serialize=lambda cs: [comment_out(c) for c in cs],
@@ -411,5 +413,11 @@ def task_comment_create(request, org: str, task_id: int, payload: CommentIn):
     """``@email`` or ``@name`` mentions of members are recorded (and notify)."""
     actor = actor_for(request, org)
     task = selectors.task_get(actor=actor, task_id=task_id)
-    comment = services.add_comment(actor=actor, project=task.project, task=task, body=payload.body)
+    comment = services.add_comment(
+        actor=actor,
+        project=task.project,
+        task=task,
+        body=payload.body,
+        for_client=payload.for_client,
+    )
     return Status(201, comment_out(comment))

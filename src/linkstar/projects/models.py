@@ -217,6 +217,8 @@ class Comment(OrgOwned):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     body = models.TextField()
+    # Internal to the agency unless shared with the client (a client's own comments always are).
+    for_client = models.BooleanField(_("shown to the client"), default=False)
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Mention", related_name="+")
 
     class Meta:

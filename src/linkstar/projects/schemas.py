@@ -268,6 +268,8 @@ class ReopenPreview(Schema):
 
 class CommentIn(Schema):
     body: str
+    # Staff choose; a client's comment is always for the client.
+    for_client: bool = False
 
 
 class CommentOut(Schema):
@@ -278,6 +280,7 @@ class CommentOut(Schema):
     author: str
     body: str
     mentions: list[int]
+    for_client: bool
     created_at: dt.datetime
 
 

@@ -94,5 +94,6 @@ def comment_out(c) -> dict:
         "author": c.author.display_name if c.author else "",
         "body": c.body,
         "mentions": sorted(m.user_id for m in mentions),
+        "for_client": c.for_client,
         "created_at": c.created_at,
     }

@@ -22,6 +22,11 @@ def sees_all_projects(actor: Actor) -> bool:
     return actor.is_admin or actor.role in SEES_ALL_PROJECTS
 
 
+def is_client(actor: Actor) -> bool:
+    """A client of the agency (an admin never is): sees only what is shared with the client."""
+    return actor.role == Role.CLIENT and not actor.is_admin
+
+
 def visible_projects(actor: Actor) -> QuerySet:
     qs = StoreProject.objects.filter(organization_id=actor.organization.pk)
     if sees_all_projects(actor):

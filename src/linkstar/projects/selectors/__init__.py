@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     Count,
     Exists,
     F,
@@ -18,6 +19,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Cast
 
 from linkstar.accounts.models import Membership, Role, User
 from linkstar.audit.models import AuditEvent
@@ -198,19 +200,28 @@ def project_history(
     *, project: StoreProject, actor: Actor | None = None
 ) -> tuple[list[StageChange], list[AuditEvent]]:
     """The project's stage changes and audit events, oldest first; for a client (``actor``),
-    without the events about store credentials and revealed secrets (issue 15 §1)."""
+    without the events about store credentials and revealed secrets, nor those of comments not
+    shown to the client (their changes hold the text) (issue 15 §1)."""
     changes = list(project.stage_changes.select_related("actor").order_by("at", "id"))
     qs = AuditEvent.objects.filter(organization_id=project.organization_id, project_id=project.pk)
-    if actor is not None and actor.role == Role.CLIENT and not actor.is_admin:
+    if actor is not None and visibility.is_client(actor):
         for prefix in INTERNAL_TO_CLIENTS:
             qs = qs.exclude(action__startswith=prefix)
+        # Only the shared comments' events: a comment since deleted stays left out too.
+        shared = (
+            Comment.objects.filter(project=project, for_client=True)
+            .annotate(ref=Cast("pk", CharField()))
+            .values("ref")
+        )
+        qs = qs.exclude(Q(object_type="comment") & ~Q(object_id__in=shared))
     return changes, list(qs.order_by("seq"))
 
 
 def comment_list(
-    *, project: StoreProject | None = None, task: Task | None = None
+    *, actor: Actor | None, project: StoreProject | None = None, task: Task | None = None
 ) -> QuerySet[Comment]:
-    """Comments of a task, or of a project (its own and its tasks'), oldest first."""
+    """Comments of a task, or of a project (its own and its tasks'), oldest first; for a client
+    (``actor``), only those shown to the client. ``actor=None``: every comment (a staff export)."""
     qs = Comment.objects.select_related("author").prefetch_related(
         Prefetch(
             "mention_rows",
@@ -219,6 +230,8 @@ def comment_list(
         )
     )
     qs = qs.filter(task=task) if task is not None else qs.filter(project=project)
+    if actor is not None and visibility.is_client(actor):
+        qs = qs.filter(for_client=True)
     return qs.order_by("created_at", "id")
 
 

@@ -38,6 +38,7 @@ from linkstar.projects.views.detail import (
     safe_next,
     tasks_panel_context,
 )
+from linkstar.projects.visibility import is_client
 
 EDITABLE_FIELDS = ("status", "assignee", "due_date")
 MY_TASK_STATUSES = (TaskStatus.TODO, TaskStatus.IN_PROGRESS, TaskStatus.AWAITING_APPROVAL)
@@ -385,7 +386,9 @@ def task_page_context(request, actor, task_id: int, **extra) -> dict:
         ],
         "checklist_done": checklist_done,
         "all_document_types": all_document_types,
-        "comments": list(selectors.comment_list(task=task)),
+        "comments": list(selectors.comment_list(actor=actor, task=task)),
+        # staff choose whether a comment is shown to the client; a client's always is
+        "may_share_with_client": not is_client(actor),
         # who works on the task may comment; a client only on its own entity's (one check less)
         "can_comment": perms["can_work"]
         or (
@@ -467,9 +470,12 @@ def task_comment(request, org: str, task_id: int):
     actor = web_actor(request, org)
     task = selectors.plan_task(actor=actor, task_id=task_id)
     body = request.POST.get("body", "")
+    for_client = request.POST.get("for_client") == "1"
     error = None
     try:
-        services.add_comment(actor=actor, project=task.project, task=task, body=body)
+        services.add_comment(
+            actor=actor, project=task.project, task=task, body=body, for_client=for_client
+        )
     except InvalidInput as exc:
         if not request.htmx:
             raise
@@ -478,7 +484,12 @@ def task_comment(request, org: str, task_id: int):
         messages.success(request, _("Comment posted."))
         return HttpResponseRedirect(safe_next(request, _task_url(org, task_id)) + "#comments")
     context = task_page_context(
-        request, actor, task_id, comment_error=error, comment_body=body if error else ""
+        request,
+        actor,
+        task_id,
+        comment_error=error,
+        comment_body=body if error else "",
+        comment_for_client=for_client and bool(error),
     )
     return render(request, "projects/_task_comments.html", context)
 
