@@ -10,6 +10,7 @@ from tests.support.clients import client_for
 from tests.support.compliance import document
 from tests.support.docrequests import ask, client_of_entity
 from tests.support.files import licence
+from tests.support.notifications import process_all, told
 from tests.support.seed import actor_of, build_project
 
 pytestmark = pytest.mark.usefixtures("on_project_start")
@@ -66,3 +67,22 @@ def test_the_portal_costs_a_fixed_number_of_queries(
         ask(as_bob, p)
     with django_assert_max_num_queries(len(few.captured_queries)):
         browser.get("/o/acme/")
+
+
+def test_messages_between_the_client_and_the_team(as_carol, hana, mini_project, carol, bob):
+    from linkstar.projects.services import add_comment
+
+    add_comment(actor=as_carol, project=mini_project, body="内部：客户资料有问题")
+    add_comment(
+        actor=as_carol, project=mini_project, body="您好，请尽快上传营业执照", for_client=True
+    )
+    browser = client_for(hana)
+    html = browser.get("/o/acme/").content.decode()
+    assert "请尽快上传营业执照" in html and "内部" not in html
+    sent = browser.post(
+        "/o/acme/portal/message/", {"project": mini_project.pk, "body": "已上传，请查收"}
+    )
+    assert sent.status_code == 302
+    process_all()
+    assert told("comment.from_client") == {"bob", "carol"}
+    assert "已上传，请查收" in browser.get("/o/acme/").content.decode()

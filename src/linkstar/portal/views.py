@@ -8,25 +8,27 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.contrib import messages
 from django.db.models import F
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from linkstar.accounts.models import Role
 from linkstar.accounts.web import web_actor
-from linkstar.core import clock
+from linkstar.core import clock, policy
+from linkstar.core.exceptions import InvalidInput
 from linkstar.core.web import render_in_org_time
 from linkstar.docrequests import selectors as requests
 from linkstar.docrequests.models import ItemStatus, RequestItem, RequestStatus
 from linkstar.documents import selectors as documents
 from linkstar.projects import selectors as projects
+from linkstar.projects import visibility
 from linkstar.projects.models import FINISHED_TASK_STATUSES, Task
+from linkstar.projects.services import add_comment
+from linkstar.projects.visibility import is_client
 
 DOCUMENT_ROWS = 50
-
-
-def is_client(actor) -> bool:
-    return actor.role == Role.CLIENT and not actor.is_admin
 
 
 def _next_steps(project_ids: list[int]) -> dict[int, Task]:
@@ -81,6 +83,7 @@ def portal_context(actor) -> dict:
         d.left = d.days_left(today)
     return {
         "today": today,
+        "client_messages": projects.client_messages(actor=actor),
         "stores": stores,
         "open_requests": open_requests,
         "documents": docs,
@@ -88,7 +91,27 @@ def portal_context(actor) -> dict:
 
 
 def portal(request, org: str):
+    """The client's home (also answered at the workbench's address for a client)."""
     actor = web_actor(request, org)
     if not is_client(actor):
         return HttpResponseRedirect(reverse("workbench", args=[org]))
     return render_in_org_time(request, actor, "portal/portal.html", portal_context(actor))
+
+
+@require_POST
+def portal_message(request, org: str):
+    """A client's message to the team of one of its stores (a comment on the project, which
+    reaches the project's manager and team)."""
+    actor = web_actor(request, org)
+    project = policy.get_visible(visibility.visible_projects(actor), pk=request.POST.get("project"))
+    try:
+        add_comment(
+            actor=actor, project=project, body=request.POST.get("body", ""), for_client=True
+        )
+    except InvalidInput as exc:
+        messages.error(request, exc.errors[0].message)
+    else:
+        messages.success(
+            request, _("Sent to the team of %(store)s.") % {"store": project.store_name}
+        )
+    return HttpResponseRedirect(reverse("portal", args=[org]) + "#portal-messages")

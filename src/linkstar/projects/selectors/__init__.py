@@ -235,6 +235,20 @@ def comment_list(
     return qs.order_by("created_at", "id")
 
 
+def client_messages(*, actor: Actor, limit: int = 10) -> list[Comment]:
+    """The latest comments shown to the client on the projects the actor sees (the agency's
+    messages and the client's own), newest first."""
+    return list(
+        Comment.objects.filter(
+            organization_id=actor.organization.pk,
+            for_client=True,
+            project__in=visibility.visible_projects(actor).values("pk"),
+        )
+        .select_related("author", "project", "task")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
 # --- workbench ---------------------------------------------------------------------------------
 
 

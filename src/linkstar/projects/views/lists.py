@@ -14,8 +14,8 @@ from linkstar.audit.labels import action_label
 from linkstar.catalog.models import Platform, Site
 from linkstar.core import policy
 from linkstar.entities.selectors import visible_entities
-from linkstar.portal.views import is_client, portal
-from linkstar.projects import selectors
+from linkstar.portal.views import portal
+from linkstar.projects import selectors, visibility
 from linkstar.projects.forms import ProjectFilterForm
 from linkstar.projects.models import Stage
 
@@ -24,7 +24,7 @@ PAGE_SIZE = 25
 
 def workbench(request, org: str):
     actor = web_actor(request, org)
-    if is_client(actor):  # a client's home is its portal
+    if visibility.is_client(actor):  # a client's home is its portal
         return portal(request, org)
     data = selectors.workbench(actor=actor)
     data["approvals"] = approval_list(actor=actor, mine=True)[:10]  # waiting for me
