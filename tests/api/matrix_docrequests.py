@@ -105,4 +105,8 @@ CASES: dict[tuple[str, str], Case] = {
     ("DELETE", "/orgs/{org}/document-requests/{request_id}/links/{link_id}"): Case(
         ok="carol", status=204, denied=NOT_TEAM, client_hidden=True, ids={"link_id": _link_id}
     ),
+    ("GET", "/orgs/{org}/exports/document-requests.xlsx"): Case(
+        ok="grace", status=200, binary=True
+    ),
+    ("GET", "/orgs/{org}/exports/document-requests.csv"): Case(ok="carol", status=200, binary=True),
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import reverse
-from ninja import Query, Router, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from linkstar.accounts.web import actor_for
@@ -14,6 +14,7 @@ from linkstar.archives.models import ArchiveJob, ArchiveStatus
 from linkstar.archives.schemas import ArchiveIn, ArchiveList, ArchiveOut, CalendarFeedOut
 from linkstar.core.api import ERRORS, Paging, page
 from linkstar.core.exceptions import FieldError, InvalidInput
+from linkstar.docrequests.models import RequestStatus
 from linkstar.projects.api import ProjectFilters
 
 router = Router(tags=["exports and archives"])
@@ -132,6 +133,40 @@ def export_tasks_xlsx(request, org: str, query: Query[TaskExportQuery]):
 )
 def export_tasks_csv(request, org: str, query: Query[TaskExportQuery]):
     return _task_export(request, org, query, "csv")
+
+
+class RequestExportQuery(Schema):
+    status: RequestStatus | None = None
+    project: int | None = None
+
+
+def _request_export(request, org: str, query: RequestExportQuery, fmt: str):
+    actor = actor_for(request, org)
+    return export_response(
+        actor=actor, kind="requests", fmt=fmt, filters=query.model_dump(exclude_none=True)
+    )
+
+
+@router.get(
+    "/orgs/{org}/exports/document-requests.xlsx",
+    response={200: None, **ERRORS},
+    url_name="export_requests_xlsx",
+    openapi_extra=_binary(XLSX, "The document requests, one row per requested document."),
+)
+def export_requests_xlsx(request, org: str, query: Query[RequestExportQuery]):
+    """The items of the document requests the caller sees (``?status=&project=``), one row per
+    requested document with its request's project, due date and state."""
+    return _request_export(request, org, query, "xlsx")
+
+
+@router.get(
+    "/orgs/{org}/exports/document-requests.csv",
+    response={200: None, **ERRORS},
+    url_name="export_requests_csv",
+    openapi_extra=_binary("text/csv", "The document requests, UTF-8 with BOM."),
+)
+def export_requests_csv(request, org: str, query: Query[RequestExportQuery]):
+    return _request_export(request, org, query, "csv")
 
 
 # --- archives -----------------------------------------------------------------------------------

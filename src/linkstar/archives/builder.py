@@ -9,6 +9,8 @@ Layout, one folder per project (named by its code)::
     <code>/history.csv                 stage changes and audit events, oldest first
     <code>/audit.json                  the project's audit events (with their chain hashes)
     <code>/comments.json
+    <code>/document_requests.csv       each document asked of the client and where it stands
+                                       (the requests, items and uploads also in project.json)
     <code>/mail/...                    the project's platform mail (platformmail.archive)
     <code>/documents/<id>-<name>       the documents it used: task attachments and the entity's
                                        current documents of the types its template requires
@@ -37,6 +39,7 @@ from linkstar.audit.models import AuditEvent
 from linkstar.audit.serializers import audit_event_out
 from linkstar.core.actors import Actor
 from linkstar.core.clock import org_today
+from linkstar.docrequests.models import DocumentRequest, RequestItem, RequestUpload
 from linkstar.documents.models import Document, TaskAttachment
 from linkstar.documents.services import document_storage
 from linkstar.entities.serializers import entity_out
@@ -198,6 +201,69 @@ def _document_meta(doc: Document, path: str | None) -> dict:
     }
 
 
+def _document_requests(project: StoreProject) -> list[DocumentRequest]:
+    return list(
+        DocumentRequest.objects.filter(project_id=project.pk)
+        .select_related("requested_by")
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=RequestItem.objects.select_related("document_type").prefetch_related(
+                    Prefetch(
+                        "uploads",
+                        queryset=RequestUpload.objects.select_related(
+                            "uploaded_by", "reviewed_by"
+                        ).order_by("created_at", "id"),
+                        to_attr="upload_list",
+                    )
+                ),
+                to_attr="item_list",
+            )
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def _document_request_out(r: DocumentRequest) -> dict:
+    return {
+        "id": r.pk,
+        "status": r.status,
+        "due_date": r.due_date,
+        "message": r.message,
+        "requested_by": _user(r.requested_by),
+        "created_at": r.created_at,
+        "closed_at": r.closed_at,
+        "items": [
+            {
+                "id": i.pk,
+                "document_type": i.document_type.code,
+                "note": i.note,
+                "status": i.status,
+                "reason": i.reason,
+                "document_id": i.document_id,
+                "uploads": [
+                    {
+                        "id": u.pk,
+                        "status": u.status,
+                        "original_name": u.original_name,
+                        "size": u.size,
+                        "sha256": u.sha256,
+                        "uploaded_by": _user(u.uploaded_by),
+                        "via_link": u.link_id is not None,
+                        "uploaded_at": u.created_at,
+                        "reviewed_by": _user(u.reviewed_by),
+                        "reviewed_at": u.reviewed_at,
+                        "reason": u.reason,
+                        "document_id": u.document_id,
+                    }
+                    for u in i.upload_list
+                ],
+            }
+            for i in r.item_list
+        ],
+    }
+
+
 def write_project(writer: ArchiveWriter, *, actor: Actor, project_id: int, mail_source) -> dict:
     """Every file of one project into ``writer``; returns its summary for the manifest."""
     project = _load_project(actor, project_id)
@@ -211,6 +277,7 @@ def write_project(writer: ArchiveWriter, *, actor: Actor, project_id: int, mail_
     stage_changes, events = project_selectors.project_history(project=project)
     comments = list(project_selectors.comment_list(actor=actor, project=project))
     team = project_selectors.project_team(project=project)
+    doc_requests = _document_requests(project)
     required = {code for bp in blueprints for code in (bp.document_types or ())}
 
     # The documents it used: attachments first, then the entity's current required documents.
@@ -341,6 +408,7 @@ def write_project(writer: ArchiveWriter, *, actor: Actor, project_id: int, mail_
         ],
         "documents": [_document_meta(d, document_paths[d.pk]) for d in documents.values()],
         "attachments_by_task": {str(k): v for k, v in attached_by_task.items()},
+        "document_requests": [_document_request_out(r) for r in doc_requests],
     }
     writer.add_bytes(f"{folder}/project.json", dumps(data))
 
@@ -420,6 +488,39 @@ def write_project(writer: ArchiveWriter, *, actor: Actor, project_id: int, mail_
     )
     writer.add_bytes(f"{folder}/audit.json", dumps([_audit(e) for e in events]))
     writer.add_bytes(f"{folder}/comments.json", dumps([comment_out(c) for c in comments]))
+    writer.add_bytes(
+        f"{folder}/document_requests.csv",
+        _csv_bytes(
+            [
+                "request_id",
+                "requested_at",
+                "due_date",
+                "request_status",
+                "document_type",
+                "note",
+                "item_status",
+                "reason",
+                "uploads",
+                "document_id",
+            ],
+            (
+                [
+                    r.pk,
+                    r.created_at.isoformat(),
+                    r.due_date.isoformat(),
+                    r.status,
+                    i.document_type.code,
+                    i.note,
+                    i.status,
+                    i.reason,
+                    len(i.upload_list),
+                    i.document_id or "",
+                ]
+                for r in doc_requests
+                for i in r.item_list
+            ),
+        ),
+    )
 
     mail_files = 0
     for path, raw in mail_source(project) or ():

@@ -34,11 +34,20 @@ def export_response(
     project_ids: list[int] | None = None,
     with_tasks: bool = False,
 ) -> FileResponse:
-    """``kind`` "projects" or "tasks", ``fmt`` "xlsx" or "csv". A projects workbook may carry
-    a second sheet with the tasks of the same projects (``with_tasks``)."""
+    """``kind`` "projects", "tasks" or "requests" (the items of the document requests the actor
+    sees, one row each), ``fmt`` "xlsx" or "csv". A projects workbook may carry a second sheet
+    with the tasks of the same projects (``with_tasks``)."""
     today = org_today(actor.organization)
     sheets: list[exports.Sheet] = []
     dependencies: dict = {}
+    if kind == "requests":
+        sheets.append(
+            exports.Sheet(
+                pgettext("export sheet", "Document requests"),
+                exports.REQUEST_ITEM_COLUMNS,
+                selectors.export_request_items(actor=actor, filters=filters),
+            )
+        )
     if kind == "projects":
         projects = selectors.export_projects(actor=actor, filters=filters)
         sheets.append(

@@ -295,6 +295,96 @@ TASK_COLUMNS = [
 ]
 
 
+def _upload_count(i, c) -> int:
+    return len(getattr(i, "upload_list", ()))
+
+
+REQUEST_ITEM_COLUMNS = [
+    Column(
+        "request_id", pgettext_lazy("export column", "Request"), INT, 9, lambda i, c: i.request_id
+    ),
+    Column(
+        "project_code",
+        pgettext_lazy("export column", "Project code"),
+        TEXT,
+        14,
+        lambda i, c: i.request.project.code,
+    ),
+    Column(
+        "store_name",
+        pgettext_lazy("export column", "Store name"),
+        TEXT,
+        24,
+        lambda i, c: i.request.project.store_name,
+    ),
+    Column(
+        "entity",
+        pgettext_lazy("export column", "Seller entity"),
+        TEXT,
+        28,
+        lambda i, c: i.request.entity.name,
+    ),
+    Column(
+        "requested_at",
+        pgettext_lazy("export column", "Asked on"),
+        DATETIME,
+        17,
+        lambda i, c: _local(i.request.created_at, c),
+    ),
+    Column(
+        "requested_by",
+        pgettext_lazy("export column", "Asked by"),
+        TEXT,
+        14,
+        lambda i, c: _user_name(i.request.requested_by),
+    ),
+    Column(
+        "due_date",
+        pgettext_lazy("export column", "Due date"),
+        DATE,
+        12,
+        lambda i, c: i.request.due_date,
+    ),
+    Column(
+        "request_status",
+        pgettext_lazy("export column", "Request status"),
+        TEXT,
+        12,
+        lambda i, c: i.request.get_status_display(),
+    ),
+    Column(
+        "document_type",
+        pgettext_lazy("export column", "Document"),
+        TEXT,
+        24,
+        lambda i, c: i.document_type.display_name,
+    ),
+    Column("note", pgettext_lazy("export column", "Note"), TEXT, 28, lambda i, c: i.note),
+    Column(
+        "item_status",
+        pgettext_lazy("export column", "Document status"),
+        TEXT,
+        12,
+        lambda i, c: i.get_status_display(),
+    ),
+    Column(
+        "reason",
+        pgettext_lazy("export column", "Reason sent back"),
+        TEXT,
+        24,
+        lambda i, c: i.reason,
+    ),
+    Column("uploads", pgettext_lazy("export column", "Uploads"), INT, 9, _upload_count),
+    Column(
+        "closed_at",
+        pgettext_lazy("export column", "Closed"),
+        DATETIME,
+        17,
+        lambda i, c: _local(i.request.closed_at, c),
+    ),
+]
+
+
 @dataclass
 class Sheet:
     title: Any

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from linkstar.archives.models import ArchiveJob, CalendarFeed
 from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import NotFound
+from linkstar.docrequests.models import RequestItem, RequestUpload
+from linkstar.docrequests.selectors import visible_requests
 from linkstar.projects import selectors as project_selectors
 from linkstar.projects import visibility
 from linkstar.projects.models import FINISHED_TASK_STATUSES, StoreProject, Task
@@ -65,6 +67,30 @@ def dependency_keys(tasks: QuerySet[Task]) -> dict[int, list[str]]:
 
 def stream(qs: QuerySet) -> Iterator:
     return qs.iterator(ITERATOR_CHUNK)
+
+
+def export_request_items(*, actor: Actor, filters: dict) -> list:
+    """The items of the document requests the actor sees (``filters``: ``status``,
+    ``project``), request by request; three queries."""
+    requests = visible_requests(actor)
+    if filters.get("status"):
+        requests = requests.filter(status=filters["status"])
+    if filters.get("project"):
+        requests = requests.filter(project_id=filters["project"])
+    return list(
+        RequestItem.objects.filter(request__in=requests.values("pk"))
+        .select_related(
+            "request__project", "request__entity", "request__requested_by", "document_type"
+        )
+        .prefetch_related(
+            Prefetch(
+                "uploads",
+                queryset=RequestUpload.objects.only("id", "item_id"),
+                to_attr="upload_list",
+            )
+        )
+        .order_by("-request__created_at", "request_id", "position", "id")
+    )
 
 
 # --- archives -----------------------------------------------------------------------------------

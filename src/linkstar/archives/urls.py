@@ -4,7 +4,7 @@ from linkstar.archives import views
 
 urlpatterns = [
     re_path(
-        r"^exports/(?P<kind>projects|tasks)\.(?P<fmt>xlsx|csv)$",
+        r"^exports/(?P<kind>projects|tasks|requests)\.(?P<fmt>xlsx|csv)$",
         views.export_file,
         name="export_file",
     ),

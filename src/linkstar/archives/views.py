@@ -37,6 +37,13 @@ def _render(request, actor, template: str, context: dict, status: int = 200):
 def export_file(request, org: str, kind: str, fmt: str):
     """The project list page's export buttons: the same filters as the page shows."""
     actor = web_actor(request, org)
+    if kind == "requests":
+        return export_response(
+            actor=actor,
+            kind=kind,
+            fmt=fmt,
+            filters={"status": request.GET.get("status", "")},
+        )
     filters = filter_form(actor, request.GET).filters()
     project_ids = [int(p) for p in request.GET.getlist("project") if p.isdigit()] or None
     return export_response(
