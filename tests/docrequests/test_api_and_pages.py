@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from linkstar.docrequests.models import DocumentRequest, ItemStatus
@@ -180,3 +182,23 @@ def test_the_list_costs_a_fixed_number_of_queries(
         large.content.decode().count('ls-request"') + large.content.decode().count("ls-request ")
         >= 15
     )
+
+
+def test_the_workbench_shows_overdue_requests_and_uploads_to_review(
+    as_carol, carol, hana, mini_project, org
+):
+    import datetime as dt
+
+    from linkstar.core import clock
+    from linkstar.docrequests.services import upload_to_item
+    from tests.support.seed import actor_of
+
+    late = ask(as_carol, mini_project, "passport", due=mini_project.start_date)
+    waiting = ask(as_carol, mini_project, "business_license")
+    upload_to_item(actor=actor_of(org, hana), item=waiting.items.get(), file=licence())
+    quiet = ask(as_carol, mini_project, "bank_statement")
+    with clock.travel(dt.timedelta(days=1)):
+        card = client_for(carol).get("/o/acme/requests/attention/").content.decode()
+    shown = [int(x) for x in re.findall(r'ls-attention" data-request-id="(\d+)"', card)]
+    assert shown == [waiting.pk, late.pk] and quiet.pk not in shown
+    assert "/o/acme/requests/attention/" in client_for(carol).get("/o/acme/").content.decode()

@@ -74,6 +74,15 @@ def request_list(
     )
 
 
+def needing_attention(*, actor: Actor, today: dt.date) -> list[DocumentRequest]:
+    """Open requests past their due date or with uploads waiting for review: the ones with
+    uploads to review first, then the longest overdue."""
+    qs = request_list(actor=actor, status=RequestStatus.OPEN).filter(
+        Q(due_date__lt=today) | Q(review_count__gt=0)
+    )
+    return sorted(qs, key=lambda r: (r.review_count == 0, r.due_date, r.pk))
+
+
 def request_get(*, actor: Actor, request_id) -> DocumentRequest:
     found = _with_items(visible_requests(actor)).filter(pk=request_id).first()
     if found is None:

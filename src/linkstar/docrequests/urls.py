@@ -5,6 +5,7 @@ from linkstar.docrequests import views
 urlpatterns = [
     path("requests/", views.request_list, name="docrequest_list"),
     path("requests/<int:request_id>/", views.request_detail, name="docrequest_detail"),
+    path("requests/attention/", views.workbench_card, name="docrequest_workbench_card"),
     path("projects/<int:project_id>/requests/new/", views.request_new, name="docrequest_new"),
     path(
         "projects/<int:project_id>/requests/card/",

@@ -88,6 +88,29 @@ def request_list(request, org: str):
     )
 
 
+WORKBENCH_ROWS = 10
+
+
+def workbench_card(request, org: str):
+    """The workbench's card: open requests overdue or with uploads waiting for review, of the
+    projects the person works on (the most urgent first)."""
+    actor = web_actor(request, org)
+    today = clock.org_today(actor.organization)
+    rows = selectors.needing_attention(actor=actor, today=today)
+    for r in rows:
+        r.overdue = selectors.is_overdue(r, today)
+    return render_in_org_time(
+        request,
+        actor,
+        "docrequests/_workbench_card.html",
+        {
+            "attention": rows[:WORKBENCH_ROWS],
+            "overdue_count": sum(1 for r in rows if r.overdue),
+            "review_count": sum(1 for r in rows if r.review_count),
+        },
+    )
+
+
 # --- new ----------------------------------------------------------------------------------------
 
 
