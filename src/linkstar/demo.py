@@ -17,12 +17,14 @@ from linkstar.catalog.models import DocumentType
 from linkstar.compliance.models import AssociationRisk, RiskStatus
 from linkstar.compliance.services import acknowledge_risk
 from linkstar.core.actors import Actor
+from linkstar.docrequests.services import open_request, upload_to_item
 from linkstar.documents.services import upload_document
 from linkstar.entities.services import create_entity
 from linkstar.playbooks.models import Template
-from linkstar.projects.models import Stage, TaskStatus
+from linkstar.projects.models import Stage, StoreProject, TaskStatus
 from linkstar.projects.services import (
     ProjectRow,
+    add_comment,
     change_stage,
     close_project,
     create_projects_batch,
@@ -185,6 +187,35 @@ def _finish(project, people) -> None:
 
 
 @transaction.atomic
+def _demo_requests(org: Organization, people: dict, today: dt.date) -> None:
+    """Grace's company (Yunfan) is asked for two documents on one of its stores and has sent
+    one, waiting for review; the team left her a message."""
+    project = StoreProject.objects.get(organization=org, store_name="Yunfan Outdoor US")
+    bob, grace = _actor(org, people["bob"]), _actor(org, people["grace"])
+    request = open_request(
+        actor=bob,
+        project=project,
+        items=[
+            {"document_type": "utility_bill", "note": "近三个月内的水电费账单，地址与营业执照一致"},
+            {"document_type": "bank_statement", "note": "对公账户近三个月流水"},
+        ],
+        due_date=today + dt.timedelta(days=2),
+        message="平台要求补充地址证明和银行流水，请在截止日期前上传。",
+    )
+    bill = request.items.get(document_type__code="utility_bill")
+    upload_to_item(
+        actor=grace,
+        item=bill,
+        file=SimpleUploadedFile("水电费账单.pdf", _pdf("Utility bill"), "application/pdf"),
+    )
+    add_comment(
+        actor=bob,
+        project=project,
+        body="您好，地址证明已收到，我们今天审核。Thanks, we review the bill today.",
+        for_client=True,
+    )
+
+
 def create_demo(*, slug: str = "demo", password: str = "linkstar-demo") -> str:
     if not Organization.objects.filter(slug=slug).exists():
         people = {}
@@ -254,6 +285,7 @@ def create_demo(*, slug: str = "demo", password: str = "linkstar-demo") -> str:
                 change_stage(
                     actor=bob, project=project, stage=Stage.CANCELLED, note="客户暂停 Client paused"
                 )
+        _demo_requests(org, people, today)
     lines = [f"Demo organization '{slug}' is ready. Sign in at http://127.0.0.1:8000/ with any of:"]
     for login, name, role in USERS:
         lines.append(f"  {role:<9} {login}@{slug}.linkstar.local  ({name})")
