@@ -204,7 +204,7 @@ def project_history(
     if actor is not None and actor.role == Role.CLIENT and not actor.is_admin:
         for prefix in INTERNAL_TO_CLIENTS:
             qs = qs.exclude(action__startswith=prefix)
-    return changes, list(qs.order_by("seq"))
+    return changes, list(qs.select_related("actor").order_by("seq"))
 
 
 def comment_list(
