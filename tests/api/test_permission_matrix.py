@@ -33,7 +33,7 @@ from linkstar.api.main import api as ninja_api
 from linkstar.audit.models import AuditEvent
 from tests.support.assertions import assert_error, fingerprint
 from tests.support.clients import ApiClient
-from tests.support.matrix import NO_ADMIN, NOT_MANAGERS, NOT_TEAM, Case, Multipart
+from tests.support.matrix import NO_ADMIN, NO_ADMIN_STAFF, NOT_MANAGERS, NOT_TEAM, Case, Multipart
 from tests.support.seed import APPROVAL_MINI_TASKS, PASSWORD
 from tests.support.world import World
 
@@ -309,23 +309,33 @@ MATRIX: dict[tuple[str, str], Case] = {
         denied=NO_ADMIN,
         body=lambda w: {"name": "Acme EU", "site": "amazon-de"},
     ),
-    ("GET", "/orgs/{org}/templates/{template_id}"): Case(ok="carol", status=200),
-    ("GET", "/orgs/{org}/templates/{template_id}/versions/{number}"): Case(ok="carol", status=200),
+    # an organization template: a client sees the built-in ones only (issue 15 §1)
+    ("GET", "/orgs/{org}/templates/{template_id}"): Case(
+        ok="carol", status=200, client_hidden=True
+    ),
+    ("GET", "/orgs/{org}/templates/{template_id}/versions/{number}"): Case(
+        ok="carol", status=200, client_hidden=True
+    ),
     ("PUT", "/orgs/{org}/templates/{template_id}/versions/{number}"): Case(
         ok="alice",
         status=200,
-        denied=NO_ADMIN,
+        denied=NO_ADMIN_STAFF,
+        client_hidden=True,
         ids={"template_id": _draft_id},
         body=lambda w: {"tasks": APPROVAL_MINI_TASKS[:1]},
     ),
     ("POST", "/orgs/{org}/templates/{template_id}/versions/{number}/publish"): Case(
-        ok="alice", status=200, denied=NO_ADMIN, ids={"template_id": _draft_id}
+        ok="alice",
+        status=200,
+        denied=NO_ADMIN_STAFF,
+        client_hidden=True,
+        ids={"template_id": _draft_id},
     ),
     ("POST", "/orgs/{org}/templates/{template_id}/versions/{number}/retire"): Case(
-        ok="alice", status=200, denied=NO_ADMIN
+        ok="alice", status=200, denied=NO_ADMIN_STAFF, client_hidden=True
     ),
     ("POST", "/orgs/{org}/templates/{template_id}/versions"): Case(
-        ok="alice", status=201, denied=NO_ADMIN
+        ok="alice", status=201, denied=NO_ADMIN_STAFF, client_hidden=True
     ),
     # --- store projects
     ("GET", "/orgs/{org}/projects"): Case(ok="carol", status=200),

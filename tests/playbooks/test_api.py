@@ -86,13 +86,24 @@ def test_template_list_costs_a_bounded_number_of_queries(
     assert r.json()["count"] >= 17
 
 
-@pytest.mark.parametrize("user", ["bob", "carol", "dave", "frank", "grace"])
-def test_every_member_may_read_the_templates(request, api, user, acme_template):
+@pytest.mark.parametrize("user", ["bob", "carol", "dave", "frank"])
+def test_every_staff_member_may_read_the_templates(request, api, user, acme_template):
     client = api(request.getfixturevalue(user))
     assert client.get("/orgs/acme/templates").status_code == 200
     r = client.get(f"/orgs/acme/templates/{acme_template.pk}/versions/1")
     assert r.status_code == 200
     assert r.json()["status"] == "draft"
+
+
+def test_a_client_reads_the_built_in_templates_only(api, grace, acme_template, amazon_na):
+    """The organization's own templates are internal (issue 15 §1)."""
+    client = api(grace)
+    items = client.get("/orgs/acme/templates", limit=500).json()["items"]
+    assert amazon_na.pk in {t["id"] for t in items}
+    assert acme_template.pk not in {t["id"] for t in items}
+    assert client.get(f"/orgs/acme/templates/{amazon_na.pk}/versions/1").status_code == 200
+    r = client.get(f"/orgs/acme/templates/{acme_template.pk}/versions/1")
+    assert r.status_code == 404
 
 
 def test_a_template_reads_back_with_its_versions(api, alice, published_acme):

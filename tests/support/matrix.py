@@ -24,6 +24,7 @@ class Case:
 
 
 NO_ADMIN = ("bob", "carol", "dave", "frank", "grace")
+NO_ADMIN_STAFF = ("bob", "carol", "dave", "frank")  # grace, a client, is answered 404 instead
 NOT_MANAGERS = ("carol", "dave", "frank", "grace")
 NOT_TEAM = ("dave", "frank")  # dave: a reviewer not on the project; frank: the auditor
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from ninja import Query, Router, Status
 
 from linkstar.accounts import selectors, services
+from linkstar.accounts.people import member_email
 from linkstar.accounts.schemas import (
     ApiTokenCreated,
     ApiTokenIn,
@@ -26,10 +27,10 @@ from linkstar.projects import visibility
 router = Router(tags=["auth and organizations"])
 
 
-def member_out(m) -> dict:
+def member_out(m, viewer=None) -> dict:
     return {
         "user_id": m.user_id,
-        "email": m.user.email,
+        "email": member_email(m, viewer),
         "name": m.user.name,
         "role": m.role,
         "is_owner": m.is_owner,
@@ -78,7 +79,7 @@ def members(request, org: str, paging: Query[Paging]):
         visibility.visible_members(actor),
         limit=paging.limit,
         offset=paging.offset,
-        serialize=lambda ms: [member_out(m) for m in ms],
+        serialize=lambda ms: [member_out(m, actor) for m in ms],
     )
 
 

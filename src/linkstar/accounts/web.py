@@ -75,6 +75,7 @@ MENU_ACTIONS = {
     "may_import": "import.projects",
     "may_batch": "project.create",
     "may_audit": "audit.view",
+    "may_browse_templates": "template.browse",
 }
 
 

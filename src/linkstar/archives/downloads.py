@@ -65,7 +65,9 @@ def export_response(
                 pgettext("export sheet", "Tasks"), exports.TASK_COLUMNS, selectors.stream(tasks)
             )
         )
-    ctx = exports.context_for(actor.organization, today=today, dependencies=dependencies)
+    ctx = exports.context_for(
+        actor.organization, today=today, dependencies=dependencies, viewer=actor
+    )
     out = exports.spool()
     if fmt == "xlsx":
         exports.write_xlsx(sheets, ctx, out)

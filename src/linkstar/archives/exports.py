@@ -27,6 +27,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from linkstar.accounts.people import person_name, shown_email
 from linkstar.entities.sensitive import masked
 from linkstar.playbooks.models import Phase
 from linkstar.projects.models import FINISHED_TASK_STATUSES, ProjectStatus, Stage, TaskStatus
@@ -59,12 +60,21 @@ def _local(moment: dt.datetime | None, ctx: dict) -> dt.datetime | None:
     return moment.astimezone(ctx["tz"]).replace(tzinfo=None)
 
 
-def _user_name(user) -> str:
-    return user.display_name if user is not None else ""
+def _user_name(user, ctx: dict) -> str:
+    return person_name(user, ctx.get("viewer"))
 
 
-def _user_email(user) -> str:
-    return user.email if user is not None else ""
+def _user_email(user, ctx: dict) -> str:
+    """ "" for a client reading the staff (issue 15 §1)."""
+    return shown_email(user, ctx.get("viewer"))
+
+
+def _template_name(template, ctx: dict) -> str:
+    """A client reads no name of the organization's own templates (issue 15 §1)."""
+    viewer = ctx.get("viewer")
+    if viewer is not None and viewer.is_client and not template.builtin:
+        return ""
+    return template.display_name
 
 
 PROJECT_COLUMNS = [
@@ -103,21 +113,21 @@ PROJECT_COLUMNS = [
         pgettext_lazy("export column", "Manager"),
         TEXT,
         14,
-        lambda p, c: _user_name(p.manager),
+        lambda p, c: _user_name(p.manager, c),
     ),
     Column(
         "manager_email",
         pgettext_lazy("export column", "Manager email"),
         TEXT,
         26,
-        lambda p, c: _user_email(p.manager),
+        lambda p, c: _user_email(p.manager, c),
     ),
     Column(
         "template",
         pgettext_lazy("export column", "Template"),
         TEXT,
         24,
-        lambda p, c: p.template_version.template.display_name,
+        lambda p, c: _template_name(p.template_version.template, c),
     ),
     Column(
         "template_version",
@@ -237,14 +247,14 @@ TASK_COLUMNS = [
         pgettext_lazy("export column", "Assignee"),
         TEXT,
         14,
-        lambda t, c: _user_name(t.assignee),
+        lambda t, c: _user_name(t.assignee, c),
     ),
     Column(
         "assignee_email",
         pgettext_lazy("export column", "Assignee email"),
         TEXT,
         26,
-        lambda t, c: _user_email(t.assignee),
+        lambda t, c: _user_email(t.assignee, c),
     ),
     Column(
         "task_start_date",
@@ -392,11 +402,15 @@ class Sheet:
     rows: Iterable[Any]
 
 
-def context_for(organization, *, today: dt.date, dependencies: dict | None = None) -> dict:
+def context_for(
+    organization, *, today: dt.date, dependencies: dict | None = None, viewer=None
+) -> dict:
+    """What the columns read besides the row; ``viewer``: the actor the export is for."""
     return {
         "tz": ZoneInfo(organization.time_zone or "Asia/Shanghai"),
         "today": today,
         "dependencies": dependencies or {},
+        "viewer": viewer,
     }
 
 

@@ -50,6 +50,12 @@ class Actor:
     def is_admin(self) -> bool:
         return self.role == "admin" or self.is_owner
 
+    @property
+    def is_client(self) -> bool:
+        """An agency's client (issue 15 §1): sees its own entity's projects and nothing
+        internal — no organization template, no staff e-mail address."""
+        return self.role == "client" and not self.is_admin
+
 
 def client_ip(request) -> str | None:
     if settings.LINKSTAR_TRUST_PROXY_HEADERS:

@@ -15,10 +15,10 @@ from linkstar.playbooks.models import (
 
 
 def visible_templates(actor: Actor) -> QuerySet[Template]:
-    """Built-in templates and the actor's organization's own."""
-    return Template.objects.filter(
-        Q(organization__isnull=True) | Q(organization_id=actor.organization.pk)
-    ).select_related("site")
+    """Built-in templates and the actor's organization's own; a client only the built-in ones
+    (the organization's own are its internal know-how, issue 15 §1)."""
+    own = Q() if actor.is_client else Q(organization_id=actor.organization.pk)
+    return Template.objects.filter(Q(organization__isnull=True) | own).select_related("site")
 
 
 def template_list(*, actor: Actor, site: str | None = None) -> QuerySet[Template]:

@@ -490,6 +490,8 @@ def project_upgrade(request, org: str, project_id: int):
     template. The preview shows what each task will become; applying goes through the service."""
     actor = web_actor(request, org)
     project = project_selectors.project_get(actor=actor, project_id=project_id)
+    # the template's own page answers a client 404 for an organization template: so does this
+    template = services.get_template_for(actor, project.template_version.template_id)
     if request.method == "POST":
         try:
             number = int(request.POST.get("version", ""))
@@ -515,7 +517,7 @@ def project_upgrade(request, org: str, project_id: int):
     context = {
         "actor": actor,
         "project": project,
-        "template": project.template_version.template,
+        "template": template,
         "newer": newer,
         "plan": None,
         "reason": None,

@@ -5,6 +5,7 @@ import datetime as dt
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from linkstar.accounts.people import actor_label
 from linkstar.accounts.web import actor_for
 from linkstar.audit.serializers import audit_event_out
 from linkstar.core import policy
@@ -62,7 +63,7 @@ class TaskFilters(Schema):
 
 
 def _fresh_project(actor, project_id: int) -> dict:
-    return project_out(selectors.project_get(actor=actor, project_id=project_id))
+    return project_out(selectors.project_get(actor=actor, project_id=project_id), actor)
 
 
 def _fresh_task(actor, task_id: int) -> dict:
@@ -78,7 +79,7 @@ def project_list(request, org: str, paging: Query[Paging], filters: Query[Projec
         qs,
         limit=paging.limit,
         offset=paging.offset,
-        serialize=lambda ps: [project_out(p) for p in ps],
+        serialize=lambda ps: [project_out(p, actor) for p in ps],
     )
 
 
@@ -195,7 +196,11 @@ def project_history(request, org: str, project_id: int):
             }
             for c in changes
         ],
-        "events": [audit_event_out(e) for e in events],
+        # a client reads the staff's names, not their e-mail addresses (issue 15 §1)
+        "events": [
+            {**audit_event_out(e), "actor": actor_label(e.actor_label, e.actor, actor)}
+            for e in events
+        ],
     }
 
 

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
+from linkstar.accounts.people import shown_email
 from linkstar.projects.models import FINISHED_TASK_STATUSES
 from linkstar.projects.selectors import newer_version
 
+if TYPE_CHECKING:
+    from linkstar.core.actors import Actor
 
-def user_ref(user) -> dict | None:
+
+def user_ref(user, viewer: Actor | None = None) -> dict | None:
+    """A person in an answer; ``email`` is "" for a client reading the staff (issue 15 §1)."""
     if user is None:
         return None
-    return {"id": user.pk, "name": user.name, "email": user.email}
+    return {"id": user.pk, "name": user.name, "email": shown_email(user, viewer)}
 
 
-def project_out(p) -> dict:
+def project_out(p, viewer: Actor | None = None) -> dict:
     members = getattr(p, "member_list", None)
     member_ids = (
         sorted(u.pk for u in members)
@@ -31,7 +37,7 @@ def project_out(p) -> dict:
         "entity_id": p.entity_id,
         "entity": {"id": p.entity.pk, "name": p.entity.name},
         "manager_id": p.manager_id,
-        "manager": user_ref(p.manager),
+        "manager": user_ref(p.manager, viewer),
         "member_ids": member_ids,
         "stage": p.stage,
         "status": p.status,

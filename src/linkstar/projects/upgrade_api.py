@@ -106,4 +106,4 @@ def upgrade_apply(request, org: str, project_id: int, payload: UpgradeIn):
         version=target_version(project, payload.version),
         expected_version=payload.project_version,
     )
-    return project_out(selectors.project_get(actor=actor, project_id=project_id))
+    return project_out(selectors.project_get(actor=actor, project_id=project_id), actor)

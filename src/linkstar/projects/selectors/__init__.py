@@ -214,7 +214,7 @@ def project_history(
             .values("ref")
         )
         qs = qs.exclude(Q(object_type="comment") & ~Q(object_id__in=shared))
-    return changes, list(qs.order_by("seq"))
+    return changes, list(qs.select_related("actor").order_by("seq"))
 
 
 def comment_list(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linkstar.accounts.models import Role
+from linkstar.accounts.people import actor_label, person_name
 from linkstar.accounts.selectors import member_list
 from linkstar.accounts.web import web_actor
 from linkstar.approvals.models import ApprovalRequest
@@ -132,7 +133,7 @@ def describe_events(
     user_ids = audit_labels.referenced_ids([e.changes for e in events], "user")
     user_ids |= {e.actor_id for e in events if e.actor_id}
     users = selectors.users_by_id(actor=actor, ids=user_ids)
-    names = {**(names or {}), "user": {pk: u.display_name for pk, u in users.items()}}
+    names = {**(names or {}), "user": {pk: person_name(u, actor) for pk, u in users.items()}}
     described = []
     for e in events:
         changes = e.changes or {}
@@ -151,7 +152,11 @@ def describe_events(
             {
                 "event": e,
                 "at": e.at,
-                "actor": actor_user.display_name if actor_user else e.actor_label,
+                "actor": (
+                    person_name(actor_user, actor)
+                    if actor_user
+                    else actor_label(e.actor_label, None, actor)
+                ),
                 "summary": summary,
                 "details": audit_labels.history_changes(
                     changes,
@@ -267,13 +272,19 @@ def project_detail(request, org: str, project_id: int):
             change.from_label = _stage_label(change.from_stage) if change.from_stage else ""
             change.to_label = _stage_label(change.to_stage)
         version = project.template_version
-        template = Template.objects.only("name", "name_en").get(pk=version.template_id)
+        template = Template.objects.only("name", "name_en", "organization_id").get(
+            pk=version.template_id
+        )
+        # a client reads no name of the organization's own templates (issue 15 §1)
+        template_name = (
+            f"v{version.number}"
+            if actor.is_client and not template.builtin
+            else f"{template.display_name} v{version.number}"
+        )
         names = {
             "entity_id": {project.entity_id: project.entity.name},
             "site": {project.site.code: project.site.display_name},
-            "template": {
-                (version.template_id, version.number): f"{template.display_name} v{version.number}"
-            },
+            "template": {(version.template_id, version.number): template_name},
         }
         context.update(
             {

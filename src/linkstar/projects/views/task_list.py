@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from linkstar.accounts.models import Role
-from linkstar.accounts.selectors import member_list
 from linkstar.accounts.web import web_actor
 from linkstar.catalog.models import Platform, Site
 from linkstar.core.exceptions import DomainError, FieldError, InvalidInput
@@ -140,7 +139,8 @@ def task_list(request, org: str):
             and task.due_date is not None
             and task.due_date < today
         )
-    members = list(member_list(actor=actor).exclude(role__in=[Role.CLIENT, Role.AUDITOR]))
+    # the assignees one may filter by: a client only the team of its entity's projects
+    members = list(visibility.visible_members(actor).exclude(role__in=[Role.CLIENT, Role.AUDITOR]))
     return render(
         request,
         "projects/task_list.html",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from linkstar.accounts.models import Role
+from linkstar.accounts.people import shown_email
 from linkstar.accounts.selectors import member_list
 from linkstar.accounts.web import web_actor
 from linkstar.approvals import selectors as approval_selectors
@@ -335,15 +336,21 @@ def _approval_panels(actor, task, approvals, *, can_work: bool) -> list[dict]:
     return panels
 
 
-def _mention_team(task) -> list[dict]:
+def _mention_team(task, actor) -> list[dict]:
+    """The team one may @mention; a client reads no e-mail address of the staff, so it mentions
+    them by name, and those without a name are not offered (issue 15 §1)."""
     project = task.project
     users = list(project.member_list)
     if project.manager is not None and all(u.pk != project.manager_id for u in users):
         users.insert(0, project.manager)
-    return [
-        {"id": u.pk, "name": u.name or "", "email": u.email, "handle": u.name or u.email}
-        for u in users
-    ]
+    team = []
+    for u in users:
+        email = shown_email(u, actor)
+        if u.name or email:
+            team.append(
+                {"id": u.pk, "name": u.name or "", "email": email, "handle": u.name or email}
+            )
+    return team
 
 
 def task_page_context(request, actor, task_id: int, **extra) -> dict:
@@ -396,7 +403,7 @@ def task_page_context(request, actor, task_id: int, **extra) -> dict:
             and actor.role == Role.CLIENT
             and policy.can(actor, "task.comment", task)
         ),
-        "mention_team": _mention_team(task),
+        "mention_team": _mention_team(task, actor),
         "approval_panels": _approval_panels(actor, task, approvals, can_work=perms["can_work"]),
         "history": list(reversed(history)),
         "members": (
