@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 from django.http import Http404
 from django.urls import resolve
 
-from linkstar.accounts.models import Membership
+from linkstar.accounts.models import Membership, Role
 from linkstar.core import policy
 from linkstar.core.actors import Actor, client_ip
 from linkstar.core.exceptions import NotFound
@@ -67,6 +67,8 @@ def navigation(request) -> dict:
         # links shown only to those the policy lets through (no query: role rules), so that
         # nobody sees a link that would answer 403
         **_menu(request.user, current),
+        # a client gets its own short menu: its stores, projects, requests and documents
+        "client_menu": bool(current and current.role == Role.CLIENT and not current.is_owner),
     }
 
 

@@ -346,7 +346,7 @@ REQUEST_ITEM_COLUMNS = [
         pgettext_lazy("export column", "Asked by"),
         TEXT,
         14,
-        lambda i, c: _user_name(i.request.requested_by),
+        lambda i, c: _user_name(i.request.requested_by, c),
     ),
     Column(
         "due_date",
