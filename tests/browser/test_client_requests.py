@@ -34,8 +34,9 @@ def _file(name: str, content: bytes, mime: str) -> dict:
 
 @pytest.mark.django_db(transaction=True)
 def test_ask_answer_review_on_a_phone_and_a_desktop(
-    open_as, browser, live_server, bob, carol, hana, mini_project, entity
+    open_as, browser, live_server, settings, bob, carol, hana, mini_project, entity
 ):
+    settings.LINKSTAR_BASE_URL = live_server.url  # where the links it makes point
     Task.objects.filter(project=mini_project, key="collect").update(
         document_types=["business_license", "bank_statement"]
     )

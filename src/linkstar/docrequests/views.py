@@ -406,5 +406,7 @@ def link_page(request, token: str):
         status=422 if error else 200,
     )
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # the token is in the address: it never leaves in a Referer to another site (same-origin, not
+    # no-referrer: the browser must still send the Origin header the CSRF check reads)
+    response["Referrer-Policy"] = "same-origin"
     return response
