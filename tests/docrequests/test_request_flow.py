@@ -10,9 +10,11 @@ import pytest
 from linkstar.audit.models import AuditEvent
 from linkstar.compliance.services.readiness import readiness
 from linkstar.core.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from linkstar.delivery.models import Delivery
 from linkstar.docrequests import selectors, services
 from linkstar.docrequests.models import ItemStatus, RequestStatus, UploadStatus
 from linkstar.documents.models import Document
+from tests.support.delivery import make_channel
 from tests.support.docrequests import ask, client_of_entity
 from tests.support.files import licence, png_bytes, upload
 from tests.support.notifications import process_all, told
@@ -42,10 +44,14 @@ def _upload_of(item):
     return item.upload_list[0]
 
 
-def test_the_client_is_told_and_the_chat_gets_a_line(as_carol, mini_project, hana, grace):
+def test_the_client_is_told_and_the_chat_gets_a_line(as_carol, mini_project, hana, grace, org):
+    channel = make_channel(org, kind="wecom", url="http://127.0.0.1:9/robot")
     request = ask(as_carol, mini_project, message="平台要求补充营业执照")
     process_all()
     assert told("request.opened") == {"hana"}  # not grace, a client of another entity
+    mail = Delivery.objects.get(kind="email", recipient=hana)
+    line = Delivery.objects.get(channel=channel, event__kind="request.opened")
+    assert line.summary == mail.summary == f"{mini_project.code}：请补充 2 项资料，2026-11-09 截止"
     assert request.status == RequestStatus.OPEN
     assert [i.document_type.code for i in request.items.all()] == [
         "business_license",

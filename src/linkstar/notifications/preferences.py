@@ -31,6 +31,11 @@ DEFAULT_EMAIL_KINDS = frozenset(
         K.DOCUMENT_EXPIRING,
         K.RISK_DETECTED,
         K.MAIL_STAGE_PROPOSED,
+        K.REQUEST_OPENED,
+        K.REQUEST_UPLOADED,
+        K.REQUEST_REVIEWED,
+        K.REQUEST_DUE_SOON,
+        K.REQUEST_OVERDUE,
     }
 )
 DEFAULT_CHAT_KINDS = frozenset(EventKind.values)
