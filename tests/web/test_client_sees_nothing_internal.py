@@ -5,6 +5,7 @@ revealed secrets, no template of the organization, and no server error."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections import deque
@@ -13,9 +14,13 @@ import pytest
 
 from linkstar.accounts.models import Membership
 from linkstar.accounts.services import add_member
+from linkstar.core.clock import org_today
+from linkstar.docrequests.services import create_link, upload_to_item
 from linkstar.entities.services import create_credential, reveal_secret
-from linkstar.projects.services import update_task
+from linkstar.projects.services import add_comment, update_task
 from tests.support.clients import client_for
+from tests.support.docrequests import ask
+from tests.support.files import licence
 from tests.support.seed import MINI_TASKS, PASSWORD, actor_of, build_project, publish_template
 
 ORG_TEMPLATE = "Acme Internal SOP Zeta"
@@ -23,6 +28,8 @@ OTHER_STORE = "Xinghe Hidden Store"
 CREDENTIAL_LABEL = "Zeta Vault Seller Login"
 CREDENTIAL_LOGIN = "zeta-login@yunfan-store.example"
 NAMELESS = "quiet.operator@staff-internal.example"
+INTERNAL_NOTE = "Internal note Zeta: the client is slow"
+OTHER_REQUEST = "Other entity request message Zeta"
 # files a person downloads, not pages (the CSV exports are read: they are text)
 SKIPPED = ("/logout", "/download", "/file", ".ics", ".xlsx", ".zip")
 MAX_PAGES = 400
@@ -63,7 +70,17 @@ def client_world(org, as_alice, as_bob, bob, carol, dave, frank, grace, entity, 
         secret="zeta-secret-pass",
     )
     reveal_secret(actor=as_bob, obj=credential, field="secret", reason="客户要求核对")
-    build_project(manager=as_bob, template=template, entity=entity, store_name=OTHER_STORE)
+    other = build_project(manager=as_bob, template=template, entity=entity, store_name=OTHER_STORE)
+    # a document request answered in part, an internal comment and one shown to the client; the
+    # other entity's request and its message
+    due = org_today(org) + dt.timedelta(days=30)
+    request = ask(as_bob, project, "business_license", "bank_statement", due=due)
+    item = request.items.get(document_type__code="business_license")
+    upload = upload_to_item(actor=actor_of(org, grace), item=item, file=licence())
+    create_link(actor=as_bob, request=request)
+    add_comment(actor=as_bob, project=project, task=task, body=INTERNAL_NOTE)
+    add_comment(actor=as_bob, project=project, task=task, body="请上传营业执照", for_client=True)
+    ask(as_bob, other, "passport", due=due, message=OTHER_REQUEST)
     staff_emails = set(
         Membership.objects.filter(organization=org)
         .exclude(role="client")
@@ -81,8 +98,18 @@ def client_world(org, as_alice, as_bob, bob, carol, dave, frank, grace, entity, 
         ORG_TEMPLATE,
         "secret.revealed",
         "credential.created",
+        INTERNAL_NOTE,
+        OTHER_REQUEST,
+        "docrequest.link_created",
     }
-    return {"project": project, "task": task, "forbidden": forbidden}
+    return {
+        "project": project,
+        "task": task,
+        "request": request,
+        "item": item,
+        "upload": upload,
+        "forbidden": forbidden,
+    }
 
 
 def _leaks(text: str, forbidden: set[str]) -> set[str]:
@@ -96,7 +123,8 @@ def _text(answer) -> str:
 
 
 def _links(page: str) -> set[str]:
-    return {html.unescape(h) for h in re.findall(r'href="(/o/acme/[^"#]*)"', page)}
+    """The links of a page, and the parts it loads by itself (``hx-get``)."""
+    return {html.unescape(h) for h in re.findall(r'(?:href|hx-get)="(/o/acme/[^"#]*)"', page)}
 
 
 def test_no_page_reachable_from_a_clients_workbench_shows_anything_internal(grace, client_world):
@@ -131,6 +159,8 @@ def test_no_page_reachable_from_a_clients_workbench_shows_anything_internal(grac
     assert len(seen) > 10, sorted(seen)
     assert f"/o/acme/projects/{client_world['project'].pk}/" in seen
     assert f"/o/acme/tasks/{client_world['task'].pk}/" in seen
+    assert f"/o/acme/requests/{client_world['request'].pk}/" in seen
+    assert f"/o/acme/projects/{client_world['project'].pk}/requests/card/" in seen
     assert errors == {}
     assert not leaks, "\n".join(f"{url}: {sorted(found)}" for url, found in sorted(leaks.items()))
 
@@ -143,6 +173,9 @@ def _ids(client_world, amazon_na, entity_yunfan) -> dict[str, int]:
         "entity_id": entity_yunfan.pk,
         "template_id": amazon_na.pk,
         "number": 1,
+        "request_id": client_world["request"].pk,
+        "item_id": client_world["item"].pk,
+        "upload_id": client_world["upload"].pk,
     }
 
 
@@ -175,6 +208,7 @@ def test_no_api_answer_to_a_client_holds_anything_internal(
     assert f"/orgs/acme/projects/{client_world['project'].pk}" in asked
     assert f"/orgs/acme/projects/{client_world['project'].pk}/history" in asked
     assert "/orgs/acme/members" in asked and "/orgs/acme/templates" in asked
+    assert f"/orgs/acme/document-requests/{client_world['request'].pk}" in asked
     assert errors == {}
     assert not leaks, "\n".join(f"{url}: {sorted(found)}" for url, found in sorted(leaks.items()))
 

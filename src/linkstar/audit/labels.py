@@ -36,6 +36,9 @@ SENTENCES: dict[str, Any] = {}
 HIDDEN_FIELDS: set[str] = set()
 # reference kind → ``lookup(actor, ids) -> {id: name}`` (one query), for the ids events name.
 NAME_LOOKUPS: dict[str, Callable[[Any, set[int]], dict[int, str]]] = {}
+# Action prefixes a client never reads in a project's history (what the agency does with a
+# store's secrets, the upload links it hands out and their uses).
+INTERNAL_ACTIONS: set[str] = set()
 LONG_TEXT = 160
 
 
@@ -51,6 +54,7 @@ def register(
     sentences: dict | None = None,
     hidden: set[str] | frozenset[str] = frozenset(),
     lookups: dict | None = None,
+    internal: set[str] | frozenset[str] = frozenset(),
 ) -> None:
     """Add an app's words. ``values``: field → choices (``TextChoices.choices``), or field →
     {object type: choices} when the same field means different things on different objects."""
@@ -67,6 +71,7 @@ def register(
     SENTENCES.update(sentences or {})
     HIDDEN_FIELDS.update(hidden)
     NAME_LOOKUPS.update(lookups or {})
+    INTERNAL_ACTIONS.update(internal)
 
 
 def action_label(action: str) -> str:

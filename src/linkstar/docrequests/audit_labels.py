@@ -41,6 +41,8 @@ labels.register(
         "docrequest.link_used": _("Upload link used"),
     },
     groups={"docrequest.": _("Document requests: all")},
+    # the links handed out and their uses (with the addresses) are the agency's business
+    internal={"docrequest.link_"},
     object_types={"documentrequest": pgettext_lazy("audit", "Document request")},
     fields={
         "items": pgettext_lazy("audit", "Documents asked for"),

@@ -58,4 +58,6 @@ labels.register(
     },
     references={"entity_id": "entity"},
     lookups={"entity": _entity_names},
+    # what the agency does with a store's secrets is internal: a client's history leaves it out
+    internal={"credential.", "secret."},
 )

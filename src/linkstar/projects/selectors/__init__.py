@@ -22,6 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 
 from linkstar.accounts.models import Membership, Role, User
+from linkstar.audit import labels
 from linkstar.audit.models import AuditEvent
 from linkstar.core import policy
 from linkstar.core.actors import Actor
@@ -192,20 +193,17 @@ def task_get(*, actor: Actor, task_id: int) -> Task:
     return policy.get_visible(task_queryset(actor), pk=task_id)
 
 
-# What the agency does with a store's secrets is internal: a client's history leaves it out.
-INTERNAL_TO_CLIENTS = ("credential.", "secret.")
-
-
 def project_history(
     *, project: StoreProject, actor: Actor | None = None
 ) -> tuple[list[StageChange], list[AuditEvent]]:
     """The project's stage changes and audit events, oldest first; for a client (``actor``),
-    without the events about store credentials and revealed secrets, nor those of comments not
-    shown to the client (their changes hold the text) (issue 15 §1)."""
+    without the internal events (``audit.labels.INTERNAL_ACTIONS``: store credentials, revealed
+    secrets, upload links), nor those of comments not shown to the client (their changes hold the
+    text) (issue 15 §1)."""
     changes = list(project.stage_changes.select_related("actor").order_by("at", "id"))
     qs = AuditEvent.objects.filter(organization_id=project.organization_id, project_id=project.pk)
     if actor is not None and visibility.is_client(actor):
-        for prefix in INTERNAL_TO_CLIENTS:
+        for prefix in sorted(labels.INTERNAL_ACTIONS):
             qs = qs.exclude(action__startswith=prefix)
         # Only the shared comments' events: a comment since deleted stays left out too.
         shared = (
