@@ -14,8 +14,10 @@ from linkstar.audit.models import AuditEvent
 from linkstar.core import clock
 from linkstar.docrequests import services
 from linkstar.docrequests.models import ItemStatus, RequestItem, UploadLink
+from linkstar.entities.services import create_entity
 from tests.support.docrequests import ask
 from tests.support.files import licence
+from tests.support.seed import actor_of, build_project
 
 pytestmark = pytest.mark.usefixtures("on_project_start")
 
@@ -135,3 +137,25 @@ def test_link_days_are_checked(as_carol, mini_project):
         assert refused.value.errors[0].field == "days"
     assert not UploadLink.objects.exists()
     assert re.fullmatch(r"http://[^/]+/r/[\w-]+/", services.link_url("abc-_1"))
+
+
+def test_a_link_cannot_reach_another_organizations_request(
+    as_carol, mini_project, other_org, mallory, amazon_na
+):
+    evil = actor_of(other_org, mallory)
+    evil_entity = create_entity(actor=evil, name="Evil Trading Co")
+    evil_project = build_project(
+        manager=evil, template=amazon_na, entity=evil_entity, store_name="Evil Shop"
+    )
+    evil_request = ask(evil, evil_project, "passport")
+    _link, token = services.create_link(actor=as_carol, request=ask(as_carol, mini_project))
+    answer = Client().post(
+        _path(token), {"item": _item(evil_request, "passport").pk, "file": licence()}
+    )
+    assert answer.status_code == 422
+    assert _item(evil_request, "passport").status == ItemStatus.WAITING
+    assert "Evil" not in answer.content.decode()
+    # and the other organization's link opens only its own request
+    _evil_link, evil_token = services.create_link(actor=evil, request=evil_request)
+    page = Client().get(_path(evil_token)).content.decode()
+    assert mini_project.store_name not in page and "Evil Trading Co" in page
