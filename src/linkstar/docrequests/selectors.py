@@ -125,3 +125,11 @@ def document_types() -> list[DocumentType]:
 
 def is_overdue(request: DocumentRequest, today: dt.date) -> bool:
     return request.status == RequestStatus.OPEN and request.due_date < today
+
+
+def marked(requests, today: dt.date) -> list[DocumentRequest]:
+    """The requests as a list, each with ``overdue`` set for the pages."""
+    requests = list(requests)
+    for r in requests:
+        r.overdue = is_overdue(r, today)
+    return requests

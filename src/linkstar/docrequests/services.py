@@ -306,18 +306,13 @@ def _record_item_upload(
             **({"link_id": {"before": None, "after": link.pk}} if link is not None else {}),
         },
     )
-    events.publish(
+    _publish(
         EventKind.REQUEST_UPLOADED,
         actor=actor,
-        project=request.project,
-        obj=request,
-        data={
-            "request_id": request.pk,
-            "requested_by": request.requested_by_id,
-            "document_name": item.document_type.name,
-            "document_name_en": item.document_type.name_en,
-            "original_name": checked.name,
-        },
+        request=request,
+        item=item,
+        requested_by=request.requested_by_id,
+        original_name=checked.name,
     )
     return upload
 
@@ -402,8 +397,22 @@ def review_upload(
             project_id=request.project_id,
             changes={"status": {"before": RequestStatus.OPEN, "after": RequestStatus.DONE}},
         )
-    events.publish(
+    _publish(
         EventKind.REQUEST_REVIEWED,
+        actor=actor,
+        request=request,
+        item=item,
+        decision=decision,
+        reason=reason,
+        complete=request.status == RequestStatus.DONE,
+    )
+    return upload
+
+
+def _publish(kind: str, *, actor: Actor, request: DocumentRequest, item: RequestItem, **data):
+    """An event about one item of ``request``, named in both languages for the messages."""
+    events.publish(
+        kind,
         actor=actor,
         project=request.project,
         obj=request,
@@ -412,12 +421,9 @@ def review_upload(
             "entity_id": request.entity_id,
             "document_name": item.document_type.name,
             "document_name_en": item.document_type.name_en,
-            "decision": decision,
-            "reason": reason,
-            "complete": request.status == RequestStatus.DONE,
+            **data,
         },
     )
-    return upload
 
 
 # --- upload links --------------------------------------------------------------------------------

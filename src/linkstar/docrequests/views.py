@@ -76,10 +76,8 @@ def request_list(request, org: str):
         "done": {"status": RequestStatus.DONE},
         "all": {},
     }[tab]
-    requests = list(selectors.request_list(actor=actor, **filters)[:200])
     today = clock.org_today(actor.organization)
-    for r in requests:
-        r.overdue = selectors.is_overdue(r, today)
+    requests = selectors.marked(selectors.request_list(actor=actor, **filters)[:200], today)
     return render_in_org_time(
         request,
         actor,
@@ -96,9 +94,7 @@ def workbench_card(request, org: str):
     projects the person works on (the most urgent first)."""
     actor = web_actor(request, org)
     today = clock.org_today(actor.organization)
-    rows = selectors.needing_attention(actor=actor, today=today)
-    for r in rows:
-        r.overdue = selectors.is_overdue(r, today)
+    rows = selectors.marked(selectors.needing_attention(actor=actor, today=today), today)
     return render_in_org_time(
         request,
         actor,
@@ -182,11 +178,10 @@ def project_card(request, org: str, project_id: int):
     may_ask = project.status == "active" and policy.can(actor, "docrequest.manage", project)
     gaps = suggestions.suggested_items(project) if may_ask else []
     today = clock.org_today(actor.organization)
-    open_requests = list(
-        selectors.request_list(actor=actor, status=RequestStatus.OPEN, project_id=project.pk)
+    open_requests = selectors.marked(
+        selectors.request_list(actor=actor, status=RequestStatus.OPEN, project_id=project.pk),
+        today,
     )
-    for r in open_requests:
-        r.overdue = selectors.is_overdue(r, today)
     return render_in_org_time(
         request,
         actor,

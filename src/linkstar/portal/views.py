@@ -67,9 +67,10 @@ def portal_context(actor) -> dict:
     for p in stores:
         p.next_step = steps.get(p.pk)
         p.waiting_on_client = waiting.get(p.pk, 0)
-    open_requests = list(requests.request_list(actor=actor, status=RequestStatus.OPEN))
+    open_requests = requests.marked(
+        requests.request_list(actor=actor, status=RequestStatus.OPEN), today
+    )
     for r in open_requests:
-        r.overdue = requests.is_overdue(r, today)
         r.to_upload = sum(
             1 for i in r.item_list if i.status in (ItemStatus.WAITING, ItemStatus.REJECTED)
         )
