@@ -107,10 +107,17 @@ def test_ask_answer_review_on_a_phone_and_a_desktop(
     ).exists()
     screenshot(team, "request-reviewed-desktop")
 
-    # The client reads why the statement came back, and sends a new one.
+    # The client reads why the statement came back, on the phone and on a desktop.
     client.reload()
     expect(client.locator(f"#item-{statement.pk} .ls-item-reason")).to_contain_text("缺少十月")
     screenshot(client, "request-sent-back-phone")
+    desk = open_as(hana, locale="zh-CN")
+    desk.goto(desk.base_url + "/o/acme/")
+    expect(desk.locator("#client-menu")).to_be_visible()
+    expect(desk.locator("#portal-requests")).to_contain_text("银行对账单")
+    expect(desk.locator("#portal-documents")).to_contain_text("营业执照")  # accepted: in the vault
+    assert fits(desk, 1366)
+    screenshot(desk, "portal-desktop")
 
     # A link for someone without an account: shown once, opens on a phone, takes the upload.
     with team.expect_navigation():

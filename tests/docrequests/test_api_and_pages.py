@@ -202,3 +202,17 @@ def test_the_workbench_shows_overdue_requests_and_uploads_to_review(
     shown = [int(x) for x in re.findall(r'ls-attention" data-request-id="(\d+)"', card)]
     assert shown == [waiting.pk, late.pk] and quiet.pk not in shown
     assert "/o/acme/requests/attention/" in client_for(carol).get("/o/acme/").content.decode()
+
+
+def test_open_requests_come_first_the_most_urgent_first(as_carol, carol, mini_project):
+    import datetime as dt
+
+    from linkstar.docrequests.services import cancel_request
+
+    start = mini_project.start_date
+    later = ask(as_carol, mini_project, "passport", due=start + dt.timedelta(days=9))
+    closed = ask(as_carol, mini_project, "bank_statement", due=start + dt.timedelta(days=1))
+    cancel_request(actor=as_carol, request=closed)
+    sooner = ask(as_carol, mini_project, "business_license", due=start + dt.timedelta(days=3))
+    listed = ApiClient(carol).get("/orgs/acme/document-requests").json()["items"]
+    assert [r["id"] for r in listed] == [sooner.pk, later.pk, closed.pk]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 
 from linkstar.accounts.models import Membership, Role
 from linkstar.catalog.models import DocumentType
@@ -66,12 +66,9 @@ def request_list(
         accepted_count=Count("items", filter=Q(items__status=ItemStatus.ACCEPTED), distinct=True),
         review_count=Count("items", filter=Q(items__status=ItemStatus.SUBMITTED), distinct=True),
     )
-    return _with_items(qs).order_by(
-        # open ones first, the most urgent first
-        "status",
-        "due_date",
-        "-id",
-    )
+    open_first = Case(When(status=RequestStatus.OPEN, then=Value(0)), default=Value(1))
+    # open ones first, the most urgent first; then the latest closed
+    return _with_items(qs).order_by(open_first, "due_date", "-id")
 
 
 def needing_attention(*, actor: Actor, today: dt.date) -> list[DocumentRequest]:
