@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "linkstar.compliance",
     "linkstar.docrequests",
     "linkstar.portal",
+    "linkstar.reports",
     "linkstar.notifications",
     "linkstar.delivery",
     "linkstar.platformmail",

@@ -20,6 +20,8 @@ from linkstar.projects.models import (
     Task,
 )
 from linkstar.projects.services import ProjectRow, create_project, create_projects_batch
+from linkstar.reports.facts import REFRESH_QUERIES as REPORT_FACT_QUERIES
+from linkstar.reports.models import ProjectFact
 
 START = dt.date(2026, 11, 2)
 
@@ -224,6 +226,8 @@ def test_fifty_row_batch_stays_within_the_query_budget(as_bob, amazon_na, entity
         + _sqlite_chunks(StoreProject, 50)
         + 1  # the project.created events, one insert
         + _sqlite_chunks(Event, 50)
+        + REPORT_FACT_QUERIES  # the projects' facts and forecasts, one pass for all
+        + _sqlite_chunks(ProjectFact, 50)
     )
     with CaptureQueriesContext(connection) as ctx:
         created = _batch(as_bob, amazon_na, _rows(entity, 50), members=[carol.pk])

@@ -12,7 +12,11 @@ payload and who listens, so that what reacts to what can be read in one place:
 - ``ENTITY_IDENTIFIERS_CHANGED`` (``entity_id``): the identifiers of a seller entity were written
   (``entities/identifiers.py``). Compliance finds the association risks of its projects again.
 - ``PROJECTS_CREATED`` (``projects``): projects were created, or a cancelled one restored
-  (``projects/services``). Compliance finds their association risks, one detection for all.
+  (``projects/services``). Compliance finds their association risks, one detection for all;
+  reports record their facts.
+- ``PROJECTS_CHANGED`` (``project_ids``): projects moved stage, were changed (manager, dates),
+  closed, restored or upgraded (``projects/services``). Reports recompute their facts and the
+  forecast of their opening.
 - ``STAGE_MOVING`` (``project``, ``stage``): a project is about to move stage. Compliance's
   readiness and association-risk gates may refuse it (409).
 - ``TASK_COMPLETING`` (``task``, ``documents_confirmed``): a task is about to be done or sent for
@@ -33,6 +37,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 ENTITY_IDENTIFIERS_CHANGED = "entities.identifiers_changed"
 PROJECTS_CREATED = "projects.created"
+PROJECTS_CHANGED = "projects.changed"
 STAGE_MOVING = "projects.stage_moving"
 TASK_COMPLETING = "projects.task_completing"
 TASK_DOCUMENT_GAPS = "projects.task_document_gaps"
@@ -41,6 +46,7 @@ NAMES = frozenset(
     {
         ENTITY_IDENTIFIERS_CHANGED,
         PROJECTS_CREATED,
+        PROJECTS_CHANGED,
         STAGE_MOVING,
         TASK_COMPLETING,
         TASK_DOCUMENT_GAPS,

@@ -13,9 +13,14 @@ from django.utils.translation import gettext as _
 
 from linkstar.accounts.models import Membership
 from linkstar.audit.services import diff, record
-from linkstar.core import policy
+from linkstar.core import clock, policy
 from linkstar.core.actors import Actor
-from linkstar.core.announcements import PROJECTS_CREATED, STAGE_MOVING, announce
+from linkstar.core.announcements import (
+    PROJECTS_CHANGED,
+    PROJECTS_CREATED,
+    STAGE_MOVING,
+    announce,
+)
 from linkstar.core.exceptions import (
     Conflict,
     FieldError,
@@ -111,6 +116,7 @@ def update_project(
     record(
         actor=actor, action="project.updated", obj=project, changes=changes, project_id=project.pk
     )
+    announce(PROJECTS_CHANGED, project_ids=[project.pk])
     return project
 
 
@@ -216,7 +222,7 @@ def move_stage(
         )
     announce(STAGE_MOVING, project=project, stage=stage)  # readiness and risk gates
     previous = project.stage
-    now = timezone.now()
+    now = clock.now()
     project.stage = stage
     project.stage_changed_at = now
     project.version += 1
@@ -249,6 +255,7 @@ def move_stage(
         obj=project,
         data={"from": previous, "to": stage, "note": note, "task_key": task.key if task else None},
     )
+    announce(PROJECTS_CHANGED, project_ids=[project.pk])  # its facts and forecast
 
 
 @transaction.atomic
@@ -299,6 +306,7 @@ def close_project(
         project_id=project.pk,
     )
     events.publish(EventKind.PROJECT_CLOSED, actor=actor, project=project, obj=project)
+    announce(PROJECTS_CHANGED, project_ids=[project.pk])
     return project
 
 

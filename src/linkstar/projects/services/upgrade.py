@@ -15,6 +15,7 @@ from linkstar.accounts.workcalendar import work_calendar
 from linkstar.accounts.workdays import WorkCalendar
 from linkstar.audit.services import record
 from linkstar.core.actors import Actor
+from linkstar.core.announcements import PROJECTS_CHANGED, announce
 from linkstar.core.exceptions import check_version
 from linkstar.playbooks.models import TemplateVersion
 from linkstar.projects.models import StoreProject, Task, TaskStatus, checklist_items
@@ -196,4 +197,5 @@ def upgrade_project(
         changes=changes,
         project_id=project.pk,
     )
+    announce(PROJECTS_CHANGED, project_ids=[project.pk])  # its plan, so its forecast
     return project
