@@ -28,6 +28,7 @@ org_pages = [
     path("", include("linkstar.archives.urls")),
     path("", include("linkstar.docrequests.urls")),
     path("", include("linkstar.portal.urls")),
+    path("", include("linkstar.reports.urls")),
 ]
 
 urlpatterns = [

@@ -120,3 +120,25 @@ def test_a_stage_change_through_the_service_refreshes_the_facts(as_bob, mini_pro
     fact = ProjectFact.objects.get(project=mini_project)
     assert fact.stage == "under_review" and fact.submitted_on == days(D0, 9)
     assert fact.forecast_basis == "plan" and fact.forecast_p50 is not None
+
+
+def test_the_report_page_and_its_workbook(bob, grace, history):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from tests.support.clients import client_for
+
+    page = client_for(bob).get(
+        "/o/acme/reports/", {"start": D0.isoformat(), "end": days(D0, 60).isoformat()}
+    )
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-group="amazon-us"' in html and "n=5" in html and "only 4" in html
+    assert client_for(grace).get("/o/acme/reports/").status_code == 403
+    book = client_for(bob).get(
+        "/o/acme/reports/report.xlsx", {"start": D0.isoformat(), "end": days(D0, 60).isoformat()}
+    )
+    sheet = load_workbook(BytesIO(book.content)).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][:3] == ("All", "All", 6)

@@ -78,6 +78,7 @@ MENU_ACTIONS = {
     "may_batch": "project.create",
     "may_audit": "audit.view",
     "may_browse_templates": "template.browse",
+    "may_report": "report.view",
 }
 
 

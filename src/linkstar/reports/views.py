@@ -1,0 +1,73 @@
+"""The report page (报表): the filters, the figures per platform and site with their charts, the
+steps that overrun their plan, approval lead times and the people's load; and its .xlsx."""
+
+from __future__ import annotations
+
+from linkstar.accounts.models import Membership
+from linkstar.accounts.web import web_actor
+from linkstar.catalog.models import Platform, Site
+from linkstar.core import policy
+from linkstar.core.clock import org_today
+from linkstar.core.web import render_in_org_time
+from linkstar.entities.selectors import visible_entities
+from linkstar.projects.models import Stage
+from linkstar.reports import exports, selectors
+from linkstar.reports.forms import ReportFilterForm
+
+
+def report_form(actor, params) -> ReportFilterForm:
+    today = org_today(actor.organization)
+    return ReportFilterForm(
+        params or None,
+        platforms=[(p.code, p.display_name) for p in Platform.objects.all()],
+        sites=[(s.code, s.display_name) for s in Site.objects.select_related("platform")],
+        managers=[
+            (m.user_id, m.user.display_name)
+            for m in Membership.objects.filter(
+                organization=actor.organization, role__in=["admin", "manager"]
+            ).select_related("user")
+        ],
+        entities=list(visible_entities(actor).order_by("name").values_list("pk", "name")),
+        templates=selectors.template_choices(actor),
+        period=selectors.default_period(today),
+    )
+
+
+def _charts(data: dict) -> dict:
+    return {
+        "opened": data["opened_over_time"],
+        "platforms": [
+            {"name": p["name"], "median": p["to_opening"]["median"], "n": p["to_opening"]["n"]}
+            for p in data["platforms"]
+        ],
+        "bottlenecks": [
+            {"name": b["title"], "median": b["overrun"]["median"], "n": b["overrun"]["n"]}
+            for b in data["bottlenecks"]
+        ],
+    }
+
+
+def report_page(request, org: str):
+    actor = web_actor(request, org)
+    policy.require(actor, "report.view")
+    form = report_form(actor, request.GET)
+    data = selectors.report(actor=actor, filters=form.filters())
+    return render_in_org_time(
+        request,
+        actor,
+        "reports/report.html",
+        {
+            "form": form,
+            "data": data,
+            "charts": _charts(data),
+            "stages": Stage.choices,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def report_xlsx(request, org: str):
+    actor = web_actor(request, org)
+    policy.require(actor, "report.view")
+    form = report_form(actor, request.GET)
+    return exports.report_response(actor, selectors.report(actor=actor, filters=form.filters()))
