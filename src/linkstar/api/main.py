@@ -100,6 +100,7 @@ def _mount() -> None:
     api.add_router("", "linkstar.exchange.api.router")
     api.add_router("", "linkstar.archives.api.router")
     api.add_router("", "linkstar.docrequests.api.router")
+    api.add_router("", "linkstar.reports.api.router")
 
 
 _mount()

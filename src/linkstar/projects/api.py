@@ -39,6 +39,7 @@ from linkstar.projects.schemas import (
     VersionIn,
 )
 from linkstar.projects.serializers import comment_out, project_out, task_out
+from linkstar.reports.serializers import with_forecasts
 
 router = Router(tags=["store projects and tasks"])
 
@@ -63,7 +64,8 @@ class TaskFilters(Schema):
 
 
 def _fresh_project(actor, project_id: int) -> dict:
-    return project_out(selectors.project_get(actor=actor, project_id=project_id), actor)
+    project = selectors.project_get(actor=actor, project_id=project_id)
+    return with_forecasts([project_out(project, actor)])[0]
 
 
 def _fresh_task(actor, task_id: int) -> dict:
@@ -79,7 +81,7 @@ def project_list(request, org: str, paging: Query[Paging], filters: Query[Projec
         qs,
         limit=paging.limit,
         offset=paging.offset,
-        serialize=lambda ps: [project_out(p, actor) for p in ps],
+        serialize=lambda ps: with_forecasts([project_out(p, actor) for p in ps]),
     )
 
 

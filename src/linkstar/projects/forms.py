@@ -21,6 +21,8 @@ SORTS = [
     ("planned_finish", _("Planned finish")),
     ("-planned_finish", _("Planned finish, latest first")),
     ("stage", _("Stage")),
+    ("forecast", _("Expected opening, soonest first")),
+    ("-forecast", _("Expected opening, latest first")),
 ]
 
 

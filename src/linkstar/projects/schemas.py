@@ -49,6 +49,14 @@ class TemplateRef(Schema):
     )
 
 
+class ForecastOut(Schema):
+    p50: dt.date = Field(description="the expected opening date (as likely before as after)")
+    p80: dt.date = Field(description="80 % of similar projects had opened by then")
+    basis: str = Field(description="site, platform (the organization's history) or plan")
+    history: int = Field(description="how many earlier openings it rests on (0 for the plan)")
+    slipping: bool = Field(description="the 80 % date is after the planned finish")
+
+
 class ProjectOut(Schema):
     id: int
     code: str
@@ -73,6 +81,9 @@ class ProjectOut(Schema):
     version: int
     created_at: dt.datetime
     closed_at: dt.datetime | None
+    forecast: ForecastOut | None = Field(
+        None, description="when an active project not yet opened is expected to open"
+    )
 
 
 class ProjectList(Schema):

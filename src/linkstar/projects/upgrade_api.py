@@ -19,6 +19,7 @@ from linkstar.projects.selectors.upgrade import (
 )
 from linkstar.projects.serializers import project_out
 from linkstar.projects.services.upgrade import upgrade_project
+from linkstar.reports.serializers import with_forecasts
 
 router = Router(tags=["store projects and tasks"])
 
@@ -106,4 +107,5 @@ def upgrade_apply(request, org: str, project_id: int, payload: UpgradeIn):
         version=target_version(project, payload.version),
         expected_version=payload.project_version,
     )
-    return project_out(selectors.project_get(actor=actor, project_id=project_id), actor)
+    project = selectors.project_get(actor=actor, project_id=project_id)
+    return with_forecasts([project_out(project, actor)])[0]

@@ -7,6 +7,7 @@ import io
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -63,7 +64,7 @@ def workbook(data: dict) -> bytes:
     header = [
         _("Level"),
         _("Platform or site"),
-        _("Projects"),
+        pgettext("report", "Projects"),
         *[str(label) for _s, label in Stage.choices],
         _("To submission: ") + median,
         _("To submission: ") + p80,
@@ -113,7 +114,7 @@ def workbook(data: dict) -> bytes:
     )
     _sheet(
         book,
-        _("Approvals"),
+        pgettext("report", "Approvals"),
         [_("Level"), _("Hours: median"), _("Hours: 80th percentile"), _("Decisions")],
         [[a["level"], *_figure(a["hours"])] for a in data["approvals"]],
     )
@@ -122,7 +123,7 @@ def workbook(data: dict) -> bytes:
         book,
         _("People"),
         [
-            _("Person"),
+            pgettext("report", "Person"),
             _("Open tasks"),
             _("Overdue tasks"),
             _("Approvals waiting"),
@@ -136,7 +137,7 @@ def workbook(data: dict) -> bytes:
     _sheet(
         book,
         _("Openings over time"),
-        [_("Month"), _("Opened"), _("Opened in all")],
+        [_("Month"), pgettext("report", "Opened"), _("Opened in all")],
         [[m["month"], m["opened"], m["total"]] for m in data["opened_over_time"]],
     )
     out = io.BytesIO()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linkstar.reports.selectors import Filters
 
@@ -13,7 +14,7 @@ class ReportFilterForm(forms.Form):
         label=_("Started from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     end = forms.DateField(
-        label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("report period", "to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     platform = forms.ChoiceField(label=_("Platform"), required=False)
     site = forms.ChoiceField(label=_("Site"), required=False)

@@ -40,7 +40,11 @@ def kanban(request, org: str):
     params = request.GET.copy()
     params.setdefault("status", ProjectStatus.ACTIVE)  # active projects unless asked otherwise
     form = filter_form(actor, params)
-    projects = selectors.project_list(actor=actor, **form.filters()).prefetch_related(None)
+    projects = (
+        selectors.project_list(actor=actor, **form.filters())
+        .prefetch_related(None)
+        .select_related("fact")
+    )
     counts = dict(projects.order_by().values_list("stage").annotate(n=Count("pk")))
     query = params.copy()
     query.pop("stage", None)

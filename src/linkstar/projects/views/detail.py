@@ -227,7 +227,10 @@ def tasks_panel_context(actor, project, tasks, today) -> dict:
 
 def project_detail(request, org: str, project_id: int):
     actor = web_actor(request, org)
-    project = selectors.project_get(actor=actor, project_id=project_id)
+    # with its facts: the header shows the expected opening the reports keep
+    project = policy.get_visible(
+        selectors.project_queryset(actor).select_related("fact"), pk=project_id
+    )
     tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "tasks"
     today = services.org_today(actor.organization)
     tasks = selectors.project_plan(actor=actor, project=project)

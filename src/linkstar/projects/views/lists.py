@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.shortcuts import render
 
 from linkstar.accounts.models import Membership
@@ -75,7 +76,13 @@ def filter_form(actor, params) -> ProjectFilterForm:
 def project_list(request, org: str):
     actor = web_actor(request, org)
     form = filter_form(actor, request.GET)
-    projects = selectors.project_list(actor=actor, **form.filters())
+    filters = form.filters()
+    order = filters.pop("order", "") or ""
+    projects = selectors.project_list(actor=actor, **filters, order=order).select_related("fact")
+    if order.lstrip("-") == "forecast":  # the expected opening, kept by the reports
+        when = F("fact__forecast_p50")
+        when = when.desc(nulls_last=True) if order.startswith("-") else when.asc(nulls_last=True)
+        projects = projects.order_by(when, "id")
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
