@@ -46,6 +46,9 @@ class ReportFilterForm(forms.Form):
         self.fields["entity"].choices = [("", _("All entities")), *entities]
         self.fields["template"].choices = [("", _("All templates")), *templates]
         self.period = period
+        for field in self.fields.values():
+            kind = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = f"{kind} {kind}-sm"
 
     def clean(self):
         data = super().clean()
