@@ -4,13 +4,17 @@ facts kept up to date by the project services."""
 from __future__ import annotations
 
 import datetime as dt
+from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
 
 from linkstar.core import clock
 from linkstar.projects.services import change_stage
+from linkstar.reports.facts import rebuild_organization
 from linkstar.reports.models import ProjectFact
 from linkstar.reports.selectors import Filters, report
+from tests.support.clients import client_for
 from tests.support.gates import pass_gates
 from tests.support.reports import days, lived
 from tests.support.seed import PROJECT_START, build_project
@@ -123,12 +127,6 @@ def test_a_stage_change_through_the_service_refreshes_the_facts(as_bob, mini_pro
 
 
 def test_the_report_page_and_its_workbook(bob, grace, history):
-    from io import BytesIO
-
-    from openpyxl import load_workbook
-
-    from tests.support.clients import client_for
-
     page = client_for(bob).get(
         "/o/acme/reports/", {"start": D0.isoformat(), "end": days(D0, 60).isoformat()}
     )
@@ -142,3 +140,22 @@ def test_the_report_page_and_its_workbook(bob, grace, history):
     sheet = load_workbook(BytesIO(book.content)).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][:3] == ("All", "All", 6)
+
+
+def test_the_report_page_costs_the_same_queries_whatever_the_history(
+    org, bob, as_bob, mini_template, entity, history, django_assert_max_num_queries
+):
+    browser = client_for(bob)
+    url = f"/o/acme/reports/?start={D0.isoformat()}&end={days(D0, 60).isoformat()}"
+    rebuild_organization(org)
+    browser.get(url)
+    with django_assert_max_num_queries(40) as small:
+        browser.get(url)
+    for i in range(12):
+        project = build_project(
+            manager=as_bob, template=mini_template, entity=entity, store_name=f"More {i}"
+        )
+        lived(project, ("under_review", days(D0, 5 + i)), ("opened", days(D0, 20 + 2 * i)))
+    rebuild_organization(org)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        browser.get(url)
