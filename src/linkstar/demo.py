@@ -32,6 +32,7 @@ from linkstar.projects.services import (
     skip_task,
     update_task,
 )
+from linkstar.reports.facts import rebuild_organization
 
 USERS = [
     ("alice", "Alice 王丽", "admin"),
@@ -286,6 +287,7 @@ def create_demo(*, slug: str = "demo", password: str = "linkstar-demo") -> str:
                     actor=bob, project=project, stage=Stage.CANCELLED, note="客户暂停 Client paused"
                 )
         _demo_requests(org, people, today)
+        rebuild_organization(org)  # the report's step and approval figures, as nightly
     lines = [f"Demo organization '{slug}' is ready. Sign in at http://127.0.0.1:8000/ with any of:"]
     for login, name, role in USERS:
         lines.append(f"  {role:<9} {login}@{slug}.linkstar.local  ({name})")

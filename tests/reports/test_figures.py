@@ -10,8 +10,9 @@ import pytest
 from openpyxl import load_workbook
 
 from linkstar.core import clock
+from linkstar.projects.models import StoreProject
 from linkstar.projects.services import change_stage
-from linkstar.reports.facts import rebuild_organization
+from linkstar.reports.facts import rebuild_organization, refresh_changed
 from linkstar.reports.models import ProjectFact
 from linkstar.reports.selectors import Filters, report
 from tests.support.clients import client_for
@@ -159,3 +160,14 @@ def test_the_report_page_costs_the_same_queries_whatever_the_history(
     rebuild_organization(org)
     with django_assert_max_num_queries(len(small.captured_queries)):
         browser.get(url)
+
+
+def test_the_catch_up_job_computes_the_facts_of_projects_changed_behind_the_services(
+    org, mini_project
+):
+    ProjectFact.objects.all().delete()
+    assert refresh_changed(org) == 1  # no facts yet
+    assert refresh_changed(org) == 0  # nothing changed since
+    with clock.travel(dt.timedelta(minutes=1)):
+        StoreProject.objects.get(pk=mini_project.pk).save()  # an import writes the project
+        assert refresh_changed(org) == 1
