@@ -97,44 +97,75 @@ def timeline(changes: list[tuple[str, dt.date]]) -> dict:
 
 
 def _histories(organization_id: int, platform_ids: set[int]) -> list[tuple]:
-    """The openings the forecasts learn from: (site, platform, start, submitted, opened)."""
+    """The projects the forecasts learn from, opened or still open (never the cancelled nor
+    those closed without opening): (id, site, platform, start, submitted, opened)."""
     return list(
-        ProjectFact.objects.filter(
-            organization_id=organization_id,
-            platform_id__in=platform_ids,
-            opened_on__isnull=False,
-        ).values_list("site_id", "platform_id", "start_date", "submitted_on", "opened_on")
+        ProjectFact.objects.filter(organization_id=organization_id, platform_id__in=platform_ids)
+        .filter(Q(opened_on__isnull=False) | Q(status=ProjectStatus.ACTIVE))
+        .exclude(stage=Stage.CANCELLED)
+        .values_list(
+            "project_id", "site_id", "platform_id", "start_date", "submitted_on", "opened_on"
+        )
     )
 
 
-def project_forecast(fact: dict, history: list[tuple], today: dt.date) -> rules.Forecast | None:
-    """The forecast of one project's opening (None once it opened or stopped)."""
+def _cases(history, *, submitted_segment: bool, elapsed: int, today: dt.date):
+    """The similar projects at the point this one stands at, as ``rules.Case`` with their site
+    and platform: on the submission → opening segment, those not yet opened ``elapsed`` days
+    after their submission; on the start → opening segment, those not yet *submitted*
+    ``elapsed`` days after their start (a project still preparing is compared with projects that
+    were still preparing at its age, not with those already under review)."""
+    for _pk, site, platform, start, submitted, opened in history:
+        if submitted_segment:
+            if submitted is None:
+                continue
+            origin = submitted
+        else:
+            if submitted is not None and (submitted - start).days <= elapsed:
+                continue
+            origin = start
+        end, was_opened = (opened, True) if opened else (today, False)
+        left = (end - origin).days - elapsed
+        if left > 0:
+            yield site, platform, rules.Case(days=left, opened=was_opened)
+
+
+def project_forecast(
+    fact: dict, history: list[tuple], today: dt.date, *, cache=None
+) -> rules.Forecast | None:
+    """The forecast of one project's opening (None once it opened or stopped). ``cache``: a
+    dict shared by the projects of one refresh — projects of one site at the same point share
+    their similar projects, so a rebuild computes each point once. (The project itself is never
+    among its similar projects: at its own point nothing of it is left yet.)"""
     if fact["status"] != ProjectStatus.ACTIVE or fact["stage"] not in FORECAST_STAGES:
         return None
     submitted = fact["submitted_on"]
-    under_review = fact["stage"] in SUBMITTED_STAGES and submitted is not None
-    if under_review:
-        elapsed = (today - submitted).days
-        durations = [
-            (site, platform, (opened - sub).days)
-            for site, platform, _start, sub, opened in history
-            if sub is not None
-        ]
-    else:
-        elapsed = (today - fact["start_date"]).days
-        durations = [
-            (site, platform, (opened - start).days)
-            for site, platform, start, _sub, opened in history
-        ]
-    by_site = [d for site, _p, d in durations if site == fact["site_id"]]
-    by_platform = [d for _s, platform, d in durations if platform == fact["platform_id"]]
+    submitted_segment = fact["stage"] in SUBMITTED_STAGES and submitted is not None
+    origin = submitted if submitted_segment else fact["start_date"]
+    elapsed = max((today - origin).days, 0)
+    key = (fact["site_id"], fact["platform_id"], submitted_segment, elapsed, today)
+    cases = None if cache is None else cache.get(key)
+    if cases is None:
+        found = list(
+            _cases(
+                history,
+                submitted_segment=submitted_segment,
+                elapsed=elapsed,
+                today=today,
+            )
+        )
+        cases = (
+            [c for site, _p, c in found if site == fact["site_id"]],
+            [c for _s, platform, c in found if platform == fact["platform_id"]],
+        )
+        if cache is not None:
+            cache[key] = cases
     planned_days = (
         (fact["planned_finish"] - fact["start_date"]).days if fact["planned_finish"] else 0
     )
     return rules.forecast(
         today=today,
-        elapsed=max(elapsed, 0),
-        histories=[("site", by_site), ("platform", by_platform)],
+        histories=[("site", cases[0]), ("platform", cases[1])],
         planned_finish=fact["planned_finish"],
         planned_days=planned_days,
     )
@@ -202,9 +233,10 @@ def _refresh_chunk(ids: list[int]) -> None:
     for _project, fact in facts:
         by_org[fact["organization_id"]].add(fact["platform_id"])
     histories = {org: _histories(org, platforms) for org, platforms in by_org.items()}
+    cache: dict = {}
     for project, fact in facts:
         today = clock.today(project.organization.time_zone or "Asia/Shanghai")
-        forecast = project_forecast(fact, histories[fact["organization_id"]], today)
+        forecast = project_forecast(fact, histories[fact["organization_id"]], today, cache=cache)
         rows.append(
             ProjectFact(
                 project_id=project.pk,

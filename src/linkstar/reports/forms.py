@@ -14,7 +14,9 @@ class ReportFilterForm(forms.Form):
         label=_("Started from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     end = forms.DateField(
-        label=pgettext_lazy("report period", "to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("report period", "to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     platform = forms.ChoiceField(label=_("Platform"), required=False)
     site = forms.ChoiceField(label=_("Site"), required=False)

@@ -98,52 +98,72 @@ def rate(hits: int, total: int) -> Figure:
 
 
 @dataclass(frozen=True)
+class Case:
+    """A similar project seen from the point the forecast stands at (this project's age on the
+    segment ahead): the days it then still took to open (``opened``), or, still open today, the
+    days it has been open since that point (censored: it will take at least that)."""
+
+    days: int
+    opened: bool
+
+
+@dataclass(frozen=True)
 class Forecast:
     p50: dt.date
     p80: dt.date
     basis: str  # "site", "platform" or "plan"
-    history: int  # how many earlier openings it rests on (0 for the plan)
+    history: int  # how many similar projects it rests on (0 for the plan)
     slipping: bool
 
 
-def remaining_days(durations: Iterable[int], elapsed: int) -> list[int]:
-    """What is left of the earlier durations that lasted longer than ``elapsed`` days: the
-    history of projects that were still open at this project's age."""
-    return [d - elapsed for d in durations if d > elapsed]
+def survival_quantile(cases: list[Case], q: float) -> float | None:
+    """The time by which a share ``q`` of the cases will have opened, by the Kaplan–Meier
+    estimate: projects still open count for as long as they have been open, so the slow ones
+    that have not opened yet are not forgotten. None when the cases never get that far."""
+    at_risk = len(cases)
+    still_open = 1.0
+    by_day: dict[int, list[int]] = {}
+    for case in cases:
+        counts = by_day.setdefault(case.days, [0, 0])
+        counts[0 if case.opened else 1] += 1
+    for day in sorted(by_day):
+        opened, censored = by_day[day]
+        if opened:
+            still_open *= 1 - opened / at_risk
+            if 1 - still_open >= q - 1e-9:
+                return day
+        at_risk -= opened + censored
+    return None
 
 
 def forecast(
     *,
     today: dt.date,
-    elapsed: int,
-    histories: list[tuple[str, list[int]]],
+    histories: list[tuple[str, list[Case]]],
     planned_finish: dt.date | None,
     planned_days: int,
 ) -> Forecast:
-    """When a project still open will open: ``elapsed`` days have passed on the segment ahead
-    (since its start while preparing, since its submission under review); ``histories`` are the
-    durations of that segment in the organization's earlier openings, most similar first
-    (``[("site", [...]), ("platform", [...])]``). The first history with at least
-    ``MIN_SAMPLE`` projects still open at this age gives the 50 % and 80 % quantiles of what
-    remained to them. Without one, the plan: the planned finish (never before tomorrow) for 50 %,
-    plus a quarter of the planned length for 80 %. Slipping: from history, the 80 % date is after
-    the planned finish; from the plan, the planned finish has passed."""
-    for basis, durations in histories:
-        left = remaining_days(durations, elapsed)
-        if len(left) >= MIN_SAMPLE:
-            p50 = today + dt.timedelta(days=_whole_days(quantile(left, 0.5)))
-            p80 = today + dt.timedelta(days=_whole_days(quantile(left, 0.8)))
-            return Forecast(p50, p80, basis, len(left), _slipping(p80, planned_finish))
+    """When a project still open will open. ``histories`` hold the similar projects at this
+    project's point (see ``reports/facts.py``), most similar first: ``[("site", cases),
+    ("platform", cases)]``. The first with at least ``MIN_SAMPLE`` openings gives, by
+    :func:`survival_quantile`, the days by which half and 80 % of them opened (or, where the
+    estimate does not reach that far, the longest time seen), added to today. Without one, the
+    plan: the planned finish (never before tomorrow) for 50 %, plus a quarter of the planned
+    length for 80 %. Slipping: from history, the 80 % date is after the planned finish; from the
+    plan, the planned finish has passed."""
+    for basis, cases in histories:
+        if sum(1 for c in cases if c.opened) >= MIN_SAMPLE:
+            longest = max(c.days for c in cases)
+            q50 = survival_quantile(cases, 0.5)
+            q80 = survival_quantile(cases, 0.8)
+            p50 = today + dt.timedelta(days=max(1, longest if q50 is None else q50))
+            p80 = today + dt.timedelta(days=max(1, longest if q80 is None else q80))
+            return Forecast(p50, max(p50, p80), basis, len(cases), _slipping(p80, planned_finish))
     tomorrow = today + dt.timedelta(days=1)
     p50 = max(planned_finish or tomorrow, tomorrow)
     p80 = p50 + dt.timedelta(days=max(1, math.ceil(PLAN_SPREAD * max(planned_days, 0))))
     # the plan's own range always ends after the plan: it slips once the plan cannot hold
     return Forecast(p50, p80, "plan", 0, planned_finish is not None and p50 > planned_finish)
-
-
-def _whole_days(value: float) -> int:
-    """Days rounded up (a part-day is a day), without the float's last-digit noise."""
-    return math.ceil(round(value, 6))
 
 
 def _slipping(p80: dt.date, planned_finish: dt.date | None) -> bool:
