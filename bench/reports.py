@@ -652,6 +652,7 @@ def forecast_quality(n_projects: int, seed: int) -> None:
         submitted = next(d for s, d in moves if s in ("under_review", "needs_info"))
         complete.append(
             (
+                project.pk,
                 project.site_id,
                 platform_of[project.site_id],
                 project.start_date,
