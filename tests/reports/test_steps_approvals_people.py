@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from linkstar.approvals.models import ApprovalDecision, ApprovalRequest
+from linkstar.core import clock
 from linkstar.projects.models import Task
 from linkstar.reports.facts import rebuild_organization
 from linkstar.reports.selectors import Filters, report
@@ -112,3 +113,24 @@ def test_the_report_in_the_api_and_who_may_read_it(bob, frank, grace, steps):
     assert ApiClient(grace).get("/orgs/acme/reports").status_code == 403
     bad = ApiClient(bob).get("/orgs/acme/reports", start="2026-12-31", end="2026-01-01")
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "end"
+
+
+def test_tasks_finished_week_by_week_in_the_organizations_time(as_bob, carol, steps):
+    # today is Wednesday 4 November 2026 (Shanghai); the weeks start on Mondays
+    moment = dt.datetime.combine(dt.date(2026, 11, 4), dt.time(10), tzinfo=SHANGHAI)
+    finished = [
+        _at(dt.date(2026, 11, 2), 0) + dt.timedelta(minutes=5),  # Monday just after midnight
+        _at(dt.date(2026, 11, 1), 23),  # Sunday night: the week before
+        _at(dt.date(2026, 10, 20)),  # two weeks before
+        _at(dt.date(2026, 9, 1)),  # before the eight weeks
+    ]
+    for project, at in zip(steps, finished, strict=False):
+        task = project.tasks.get(key="submit")
+        Task.objects.filter(pk=task.pk).update(status="done", assignee=carol, completed_at=at)
+    with clock.frozen_at(moment):
+        people = report(actor=as_bob, filters=Filters(start=PROJECT_START, end=PROJECT_START))[
+            "people"
+        ]
+    assert people["weeks"][-3:] == ["2026-10-19", "2026-10-26", "2026-11-02"]
+    (carol_row,) = [p for p in people["rows"] if p["name"] == "Carol"]
+    assert carol_row["finished_per_week"] == [0, 0, 0, 0, 0, 1, 1, 1]

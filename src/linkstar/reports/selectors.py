@@ -14,9 +14,9 @@ import datetime as dt
 import itertools
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
-from django.utils import timezone
 from django.utils.translation import get_language
 
 from linkstar.accounts.models import Membership, User
@@ -224,10 +224,10 @@ def _people(actor: Actor, today: dt.date) -> dict:
     week_starts = [
         today - dt.timedelta(days=today.weekday() + 7 * i) for i in reversed(range(PEOPLE_WEEKS))
     ]
-    # Each week counted between its bounds (Monday midnight in the current time zone, where
-    # TruncWeek cuts): on SQLite, ``completed_at__date`` and ``TruncWeek`` call a Python function
-    # for every finished task of the organization, seconds at a quarter of a million tasks.
-    tz = timezone.get_current_timezone()
+    # Each week counted between its bounds (Monday midnight in the organization's time zone):
+    # on SQLite, ``completed_at__date`` and ``TruncWeek`` call a Python function for every
+    # finished task of the organization, seconds at a quarter of a million tasks.
+    tz = ZoneInfo(actor.organization.time_zone or "Asia/Shanghai")
     bounds = [
         dt.datetime.combine(day, dt.time.min, tzinfo=tz)
         for day in [*week_starts, week_starts[-1] + dt.timedelta(days=7)]
