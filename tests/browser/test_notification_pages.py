@@ -161,8 +161,9 @@ def test_the_more_menu_opens_and_each_of_its_links_works(open_as, org, request, 
         menu = page.locator("#nav-more + .dropdown-menu")
         menu.wait_for(state="visible")
         hrefs = menu.locator("a.dropdown-item").evaluate_all("els => els.map(e => e.href)")
-        # Import is offered only to those who may import (administrators and managers).
-        assert len(hrefs) == (4 if who == "alice" else 3)
+        # Reports for the agency's team; Import only to those who may import (administrators
+        # and managers).
+        assert len(hrefs) == (5 if who == "alice" else 4)
         box = menu.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1
         with page.expect_navigation():
