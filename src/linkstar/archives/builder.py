@@ -39,6 +39,7 @@ from linkstar.audit.models import AuditEvent
 from linkstar.audit.serializers import audit_event_out
 from linkstar.core.actors import Actor
 from linkstar.core.clock import org_today
+from linkstar.core.spreadsheet import safe_cell
 from linkstar.docrequests.models import DocumentRequest, RequestItem, RequestUpload
 from linkstar.documents.models import Document, TaskAttachment
 from linkstar.documents.services import document_storage
@@ -118,7 +119,7 @@ def _csv_bytes(header: list[str], rows: Iterable[list]) -> bytes:
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
     return text.getvalue().encode("utf-8-sig")
 
 

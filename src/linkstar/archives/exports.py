@@ -28,6 +28,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from linkstar.accounts.people import person_name, shown_email
+from linkstar.core.spreadsheet import safe_cell, safe_text
 from linkstar.entities.sensitive import masked
 from linkstar.playbooks.models import Phase
 from linkstar.projects.models import FINISHED_TASK_STATUSES, ProjectStatus, Stage, TaskStatus
@@ -436,7 +437,7 @@ def write_xlsx(sheets: list[Sheet], ctx: dict, out: IO[bytes]) -> int:
             ws.column_dimensions[_column_letter(i)].width = column.width
         header = []
         for column in sheet.columns:
-            cell = WriteOnlyCell(ws, value=str(column.label))
+            cell = WriteOnlyCell(ws, value=safe_text(str(column.label)))
             cell.font = header_font
             cell.fill = header_fill
             cell.alignment = wrap
@@ -452,7 +453,7 @@ def write_xlsx(sheets: list[Sheet], ctx: dict, out: IO[bytes]) -> int:
                     cell.number_format = formats[column.kind]
                     row.append(cell)
                 else:
-                    row.append(value if value != "" else None)
+                    row.append(safe_cell(value) if value != "" else None)
             ws.append(row)
             rows_written += 1
         ws.auto_filter.ref = f"A1:{_column_letter(len(sheet.columns))}1" if sheet.columns else None
@@ -472,11 +473,9 @@ def _csv_text(value: Any, kind: str) -> str:
         return value.strftime("%Y-%m-%d %H:%M")
     if kind == DATE:
         return value.isoformat()
-    text = str(value)
-    # A text cell starting with = + - @ is a formula to Excel: keep it text (CSV injection).
-    if kind == TEXT and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
+    if kind != TEXT:
+        return str(value)
+    return safe_text(str(value))  # never a formula, never a control character
 
 
 def write_csv(sheet: Sheet, ctx: dict, out: IO[bytes]) -> int:
