@@ -5,6 +5,7 @@ page's language, times in the organization's zone, values shown once. Who is act
 from __future__ import annotations
 
 import json
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -126,3 +127,73 @@ def show_once(request, key: str, value) -> None:
 def take_once(request, key: str):
     """The value :func:`show_once` kept, removed from the session as it is read."""
     return request.session.pop(f"once:{key}", None)
+
+
+# --- numbers the database cannot hold -------------------------------------------------------------
+
+MAX_DB_INT = 2**63 - 1
+# Query parameters that hold a number the database compares with an id or a count.
+INT_PARAMETERS = frozenset(
+    {
+        "offset",
+        "limit",
+        "page",
+        "project",
+        "manager",
+        "entity",
+        "assignee",
+        "channel",
+        "actor",
+        "template",
+        "user",
+        "task",
+        "level",
+        "number",
+        "object_id",
+    }
+)
+_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
+
+
+def _too_large(value) -> bool:
+    text = str(value)
+    return bool(_INTEGER.fullmatch(text)) and abs(int(text)) > MAX_DB_INT
+
+
+class NumberBoundsMiddleware:
+    """A number beyond what the database holds (2^63 and more) in an id or paging parameter is
+    bad input (422 naming the parameter), in a path an object that cannot exist (404) — never a
+    server error from the database driver."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for name in INT_PARAMETERS.intersection(request.GET):
+            if any(_too_large(v) for v in request.GET.getlist(name)):
+                return _number_refused(request, name)
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if any(_too_large(v) for v in [*view_args, *view_kwargs.values()] if v is not None):
+            if request.path.startswith("/api/"):
+                detail = str(NotFound.default_detail)
+                return HttpResponse(
+                    json.dumps({"detail": detail, "code": "not_found"}),
+                    status=404,
+                    content_type="application/json",
+                )
+            raise Http404()
+        return None
+
+
+def _number_refused(request, name: str) -> HttpResponse:
+    message = translation.gettext("%(name)s: the number is too large.") % {"name": name}
+    if request.path.startswith("/api/"):
+        body = {
+            "detail": message,
+            "code": "invalid",
+            "errors": [{"field": name, "message": translation.gettext("The number is too large.")}],
+        }
+        return HttpResponse(json.dumps(body), status=422, content_type="application/json")
+    return HttpResponse(message, status=422, content_type="text/plain; charset=utf-8")
