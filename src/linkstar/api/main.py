@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
 from linkstar.accounts.api import router as accounts_router
 from linkstar.api.auth import BearerToken
@@ -21,6 +24,18 @@ from linkstar.entities.api import router as entities_router
 from linkstar.playbooks.api import router as playbooks_router
 from linkstar.projects.api import router as projects_router
 
+
+class ObjectBodyParser(Parser):
+    """Every body of the API is a JSON object: an array or a bare value is refused (422), never
+    read as an empty change."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise TypeError("the body is not a JSON object")
+        return data
+
+
 api = NinjaAPI(
     title="LinkStar API",
     version="1",
@@ -30,6 +45,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=ObjectBodyParser(),
 )
 # Idempotency-Key on every POST: a retry answers the first response (see api/idempotency.py).
 api.add_decorator(idempotent, mode="view")
@@ -69,11 +85,24 @@ def authentication_error(request, exc):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
-    # Ninja raises 400 for a body that is not JSON: invalid input, answered as API.md says.
+    # Ninja raises 400 for a body that is not JSON, or not a JSON object (``ObjectBodyParser``):
+    # invalid input, answered as API.md says.
     if exc.status_code == 400:
-        errors = [{"field": "body", "message": str(exc)}]
-        return error_response(request, 422, f"body: {exc}", "invalid", errors)
+        message = _("The body must be a JSON object with the fields: {…}.")
+        errors = [{"field": "body", "message": message}]
+        return error_response(request, 422, f"body: {message}", "invalid", errors)
     return error_response(request, exc.status_code, str(exc), f"http_{exc.status_code}")
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_large(request, exc):
+    return error_response(
+        request,
+        413,
+        _("The request is too large (at most %(mb)d MB).")
+        % {"mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024) or 1},
+        "too_large",
+    )
 
 
 @api.exception_handler(Http404)
