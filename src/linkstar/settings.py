@@ -123,6 +123,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # before anything reads the body (the CSRF check reads a form's fields)
+    "linkstar.core.web.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -263,6 +265,16 @@ NINJA_PAGINATION_MAX_LIMIT = 500
 # --- LinkStar knobs -----------------------------------------------------------------------------
 LINKSTAR_DOCUMENT_EXPIRY_WARNING_DAYS = env_int("LINKSTAR_DOCUMENT_EXPIRY_WARNING_DAYS", 30)
 LINKSTAR_UPLOAD_MAX_BYTES = env_int("LINKSTAR_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+# An upload past the limit is counted and dropped as it arrives, never written in full; a request
+# declaring more than the limit and a margin for its other fields is refused before it is read.
+FILE_UPLOAD_HANDLERS = [
+    "linkstar.documents.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+LINKSTAR_REQUEST_MAX_BYTES = env_int(
+    "LINKSTAR_REQUEST_MAX_BYTES", LINKSTAR_UPLOAD_MAX_BYTES + 5 * 1024 * 1024
+)
 # The vault's "expires next" list looks this far ahead (and lists what has already expired).
 LINKSTAR_DOCUMENT_EXPIRY_HORIZON_DAYS = env_int("LINKSTAR_DOCUMENT_EXPIRY_HORIZON_DAYS", 60)
 LINKSTAR_BATCH_MAX_ROWS = env_int("LINKSTAR_BATCH_MAX_ROWS", 1000)

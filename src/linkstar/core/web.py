@@ -197,3 +197,27 @@ def _number_refused(request, name: str) -> HttpResponse:
         }
         return HttpResponse(json.dumps(body), status=422, content_type="application/json")
     return HttpResponse(message, status=422, content_type="text/plain; charset=utf-8")
+
+
+class RequestSizeMiddleware:
+    """A request that says it is larger than ``LINKSTAR_REQUEST_MAX_BYTES`` is refused before a
+    byte of it is read (413; JSON for the API)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.LINKSTAR_REQUEST_MAX_BYTES
+        if length > limit:
+            message = translation.gettext("The request is too large (at most %(mb)d MB).") % {
+                "mb": max(1, limit // (1024 * 1024))
+            }
+            if request.path.startswith("/api/"):
+                body = {"detail": message, "code": "too_large"}
+                return HttpResponse(json.dumps(body), status=413, content_type="application/json")
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
