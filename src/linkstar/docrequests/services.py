@@ -189,21 +189,20 @@ def cancel_request(*, actor: Actor, request: DocumentRequest, reason: str = "") 
     request = DocumentRequest.objects.select_for_update().get(pk=request.pk)
     _require_open(request)
     reason = _text(reason, field="reason", limit=MAX_REASON)
-    request.status = RequestStatus.CANCELLED
-    request.closed_at = clock.now()
+    _close(actor, request, RequestStatus.CANCELLED, reason=reason)
+    return request
+
+
+def _close(actor: Actor, request: DocumentRequest, status: str, *, reason: str | None = None):
+    """Close an open request as complete (every item accepted) or withdrawn, audited."""
+    request.status, request.closed_at = status, clock.now()
     request.version += 1
     request.save(update_fields=["status", "closed_at", "version", "updated_at"])
-    record(
-        actor=actor,
-        action="docrequest.cancelled",
-        obj=request,
-        project_id=request.project_id,
-        changes={
-            "status": {"before": RequestStatus.OPEN, "after": RequestStatus.CANCELLED},
-            "reason": {"before": None, "after": reason},
-        },
-    )
-    return request
+    changes = {"status": {"before": RequestStatus.OPEN, "after": status}}
+    if reason is not None:
+        changes["reason"] = {"before": None, "after": reason}
+    action = "docrequest.completed" if status == RequestStatus.DONE else "docrequest.cancelled"
+    record(actor=actor, action=action, obj=request, project_id=request.project_id, changes=changes)
 
 
 def upload_to_item(
@@ -387,16 +386,7 @@ def review_upload(
         changes=changes,
     )
     if not RequestItem.objects.filter(request=request).exclude(status=ItemStatus.ACCEPTED).exists():
-        request.status, request.closed_at = RequestStatus.DONE, now
-        request.version += 1
-        request.save(update_fields=["status", "closed_at", "version", "updated_at"])
-        record(
-            actor=actor,
-            action="docrequest.completed",
-            obj=request,
-            project_id=request.project_id,
-            changes={"status": {"before": RequestStatus.OPEN, "after": RequestStatus.DONE}},
-        )
+        _close(actor, request, RequestStatus.DONE)
     _publish(
         EventKind.REQUEST_REVIEWED,
         actor=actor,
