@@ -272,6 +272,8 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+# Requests to one document-request upload link, and from one address to the links (django-ratelimit)
+LINKSTAR_LINK_RATE = env("LINKSTAR_LINK_RATE", "30/m")
 LINKSTAR_REQUEST_MAX_BYTES = env_int(
     "LINKSTAR_REQUEST_MAX_BYTES", LINKSTAR_UPLOAD_MAX_BYTES + 5 * 1024 * 1024
 )

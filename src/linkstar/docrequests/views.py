@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -28,7 +29,6 @@ from linkstar.projects import visibility
 
 NEW_ROWS = 3  # empty rows of a new request's form, besides the prefilled ones
 DEFAULT_DUE_DAYS = 3
-LINK_RATE = "30/m"  # requests per minute to one upload link, and from one address
 FIELD_LABELS = {
     "due_date": gettext_lazy("Due date"),
     "items": gettext_lazy("Documents"),
@@ -329,13 +329,17 @@ def upload_file(request, org: str, request_id: int, upload_id: int):
 
 def _limited(request, token: str) -> bool:
     by_address = is_ratelimited(
-        request, group="docrequest-link-ip", key="ip", rate=LINK_RATE, increment=True
+        request,
+        group="docrequest-link-ip",
+        key="ip",
+        rate=settings.LINKSTAR_LINK_RATE,
+        increment=True,
     )
     by_link = is_ratelimited(
         request,
         group="docrequest-link",
         key=lambda _group, _request: services.hash_token(token),
-        rate=LINK_RATE,
+        rate=settings.LINKSTAR_LINK_RATE,
         increment=True,
     )
     return by_address or by_link
