@@ -274,6 +274,9 @@ FILE_UPLOAD_HANDLERS = [
 ]
 # Requests to one document-request upload link, and from one address to the links (django-ratelimit)
 LINKSTAR_LINK_RATE = env("LINKSTAR_LINK_RATE", "30/m")
+# Failed sign-ins (web and POST /auth/token) before signing in pauses: per account, per address
+LINKSTAR_LOGIN_ACCOUNT_RATE = env("LINKSTAR_LOGIN_ACCOUNT_RATE", "5/15m")
+LINKSTAR_LOGIN_ADDRESS_RATE = env("LINKSTAR_LOGIN_ADDRESS_RATE", "30/15m")
 LINKSTAR_REQUEST_MAX_BYTES = env_int(
     "LINKSTAR_REQUEST_MAX_BYTES", LINKSTAR_UPLOAD_MAX_BYTES + 5 * 1024 * 1024
 )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ninja import Query, Router, Status
 
-from linkstar.accounts import selectors, services
+from linkstar.accounts import selectors, services, throttle
 from linkstar.accounts.people import member_email
 from linkstar.accounts.schemas import (
     ApiTokenCreated,
@@ -40,10 +40,17 @@ def member_out(m, viewer=None) -> dict:
 
 @router.post("/auth/token", auth=None, response={201: TokenOut, **ERRORS})
 def create_token(request, payload: TokenIn):
-    """Exchange email and password for an API token (shown once; stored hashed)."""
-    token = services.token_for_credentials(
-        email=payload.email, password=payload.password, name=payload.name or ""
-    )
+    """Exchange email and password for an API token (shown once; stored hashed). Failed
+    attempts are counted per account and per address: past the limit, 429
+    ``too_many_attempts`` for a while, before any password is checked."""
+    throttle.guard(request, payload.email, payload.password)
+    try:
+        token = services.token_for_credentials(
+            email=payload.email, password=payload.password, name=payload.name or ""
+        )
+    except services.AuthenticationFailed:
+        throttle.failed(request, payload.email)
+        raise
     return Status(201, {"token": token})
 
 

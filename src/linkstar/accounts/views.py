@@ -9,7 +9,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from linkstar.accounts import selectors, services
+from linkstar.accounts import selectors, services, throttle
 from linkstar.accounts.forms import (
     AddMemberForm,
     ChangeRoleForm,
@@ -28,8 +28,23 @@ from linkstar.projects import visibility
 
 
 class LoginView(auth_views.LoginView):
+    """Django's sign-in form, behind the failed sign-in counters (``accounts/throttle.py``):
+    a paused account or address is answered 429 with the reason, before any password check."""
+
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        email = request.POST.get("username", "")
+        try:
+            throttle.guard(request, email, request.POST.get("password", ""))
+        except throttle.TooManyAttempts as exc:
+            context = self.get_context_data(form=self.get_form_class()(request), paused=exc.detail)
+            return self.render_to_response(context, status=429)
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 200:  # the form came back: the sign-in failed
+            throttle.failed(request, email)
+        return response
 
 
 @login_required

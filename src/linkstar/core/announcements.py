@@ -9,6 +9,8 @@ is then refused as a whole. ``gather(NAME, **payload)`` is an announcement whose
 answer a list; the service gets them in one list. The names are listed here, each with its
 payload and who listens, so that what reacts to what can be read in one place:
 
+- ``ACCOUNT_LOCKED`` (``email``): failed sign-ins locked an account for a while
+  (``accounts/throttle.py``). Delivery mails its owner.
 - ``ENTITY_IDENTIFIERS_CHANGED`` (``entity_id``): the identifiers of a seller entity were written
   (``entities/identifiers.py``). Compliance finds the association risks of its projects again.
 - ``PROJECTS_CREATED`` (``projects``): projects were created, or a cancelled one restored
@@ -35,6 +37,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import ImproperlyConfigured
 
+ACCOUNT_LOCKED = "accounts.locked"
 ENTITY_IDENTIFIERS_CHANGED = "entities.identifiers_changed"
 PROJECTS_CREATED = "projects.created"
 PROJECTS_CHANGED = "projects.changed"
@@ -44,6 +47,7 @@ TASK_DOCUMENT_GAPS = "projects.task_document_gaps"
 TASK_AWAITS_APPROVAL = "projects.task_awaits_approval"
 NAMES = frozenset(
     {
+        ACCOUNT_LOCKED,
         ENTITY_IDENTIFIERS_CHANGED,
         PROJECTS_CREATED,
         PROJECTS_CHANGED,

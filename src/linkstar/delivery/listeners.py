@@ -1,0 +1,34 @@
+"""What delivery does when another app announces something that is told by mail, outside the
+events of an organization: an account locked by failed sign-ins (its owner is told)."""
+
+from __future__ import annotations
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from linkstar.accounts.models import Membership, User
+from linkstar.core.announcements import ACCOUNT_LOCKED, listen
+from linkstar.delivery import messages, outbox
+
+
+@listen(ACCOUNT_LOCKED)
+def tell_the_owner(*, email: str) -> None:
+    user = User.objects.filter(email=email, is_active=True).first()
+    membership = (
+        Membership.objects.filter(user=user).select_related("organization").order_by("pk").first()
+        if user is not None
+        else None
+    )
+    if membership is None:
+        return  # nobody to tell: the address is not an account of ours
+    with translation.override(user.language or messages.ORG_LANGUAGE):
+        outbox.queue_email(
+            user=user,
+            subject=_("Signing in to LinkStar is paused for your account"),
+            body=_(
+                "Several sign-ins to your LinkStar account failed in a row, so signing in is "
+                "paused for a while. If it was you, wait and try again. If it was not, someone "
+                "may be guessing your password: ask your administrator to change it."
+            ),
+            organization=membership.organization,
+        )
