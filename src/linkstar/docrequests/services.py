@@ -34,7 +34,12 @@ from linkstar.docrequests.models import (
     UploadLink,
     UploadStatus,
 )
-from linkstar.documents.services import discard_file, file_stored_upload, store_checked_file
+from linkstar.documents.services import (
+    date_errors,
+    discard_file,
+    file_stored_upload,
+    store_checked_file,
+)
 from linkstar.notifications import events
 from linkstar.notifications.kinds import EventKind
 from linkstar.projects.models import ProjectStatus, StoreProject
@@ -229,14 +234,7 @@ def upload_to_item(
             % {"name": item.document_type.display_name},
             code="item_accepted",
         )
-    errors = []
-    today = org_today(actor.organization)
-    if issue_date is not None and issue_date > today:
-        errors.append(FieldError("issue_date", _("The issue date cannot be in the future.")))
-    if issue_date is not None and expiry_date is not None and expiry_date < issue_date:
-        errors.append(
-            FieldError("expiry_date", _("The expiry date cannot be before the issue date."))
-        )
+    errors = date_errors(issue_date, expiry_date, today=org_today(actor.organization))
     if errors:
         raise InvalidInput(errors)
     checked, stored_name = store_checked_file(

@@ -58,18 +58,24 @@ def _document_type(value) -> DocumentType:
     return found
 
 
-def _clean_fields(
-    *, issue_date, expiry_date, notes: str, person_name: str, today: dt.date
-) -> tuple[str, str]:
+def date_errors(issue_date, expiry_date, *, today: dt.date) -> list[FieldError]:
+    """What is wrong with a document's dates: issued in the future, expiring before issued."""
     errors = []
-    notes = (notes or "").strip()
-    person_name = " ".join((person_name or "").split())
     if issue_date is not None and issue_date > today:
         errors.append(FieldError("issue_date", _("The issue date cannot be in the future.")))
     if issue_date is not None and expiry_date is not None and expiry_date < issue_date:
         errors.append(
             FieldError("expiry_date", _("The expiry date cannot be before the issue date."))
         )
+    return errors
+
+
+def _clean_fields(
+    *, issue_date, expiry_date, notes: str, person_name: str, today: dt.date
+) -> tuple[str, str]:
+    errors = date_errors(issue_date, expiry_date, today=today)
+    notes = (notes or "").strip()
+    person_name = " ".join((person_name or "").split())
     if len(notes) > MAX_NOTES:
         errors.append(FieldError("notes", _("At most %(n)d characters.") % {"n": MAX_NOTES}))
     if len(person_name) > MAX_PERSON_NAME:
