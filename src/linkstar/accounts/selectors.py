@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from linkstar.accounts.models import ApiToken, Membership
+from linkstar.accounts.models import ApiToken, Membership, Role
 from linkstar.core import policy
 from linkstar.core.actors import Actor
 
@@ -14,6 +14,14 @@ def member_list(*, actor: Actor) -> QuerySet[Membership]:
         Membership.objects.filter(organization=actor.organization, user__is_service=False)
         .select_related("user")
         .order_by("user__email")
+    )
+
+
+def entity_clients(*, organization_id: int, entity_id: int) -> QuerySet[Membership]:
+    """The client members (role ``client``) of one seller entity: who a request for its
+    documents, or a comment shared with it, reaches."""
+    return Membership.objects.filter(
+        organization_id=organization_id, role=Role.CLIENT, entity_id=entity_id
     )
 
 

@@ -29,6 +29,7 @@ from django.db.models import Q
 from django.utils import translation
 
 from linkstar.accounts.models import Membership, Role
+from linkstar.accounts.selectors import entity_clients
 from linkstar.approvals.models import ApprovalRequest
 from linkstar.approvals.rules import may_decide
 from linkstar.core import clock
@@ -349,13 +350,10 @@ def _clients_of(event: Event) -> set[int]:
     """The client members of the event's project's seller entity."""
     if event.project is None:
         return set()
-    return set(
-        Membership.objects.filter(
-            organization_id=event.organization_id,
-            role=Role.CLIENT,
-            entity_id=event.project.entity_id,
-        ).values_list("user_id", flat=True)
+    clients = entity_clients(
+        organization_id=event.organization_id, entity_id=event.project.entity_id
     )
+    return set(clients.values_list("user_id", flat=True))
 
 
 def _comment_audience(event: Event) -> set:

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 
-from linkstar.accounts.models import Membership, Role
+from linkstar.accounts.selectors import entity_clients
 from linkstar.catalog.models import DocumentType
 from linkstar.core.actors import Actor
 from linkstar.core.clock import org_today
@@ -108,12 +108,8 @@ def links_of(request: DocumentRequest) -> list[UploadLink]:
 
 def clients_of(project) -> list:
     """The client members of the project's seller entity (who a request reaches)."""
-    return [
-        m.user
-        for m in Membership.objects.filter(
-            organization_id=project.organization_id, role=Role.CLIENT, entity_id=project.entity_id
-        ).select_related("user")
-    ]
+    clients = entity_clients(organization_id=project.organization_id, entity_id=project.entity_id)
+    return [m.user for m in clients.select_related("user")]
 
 
 def document_types() -> list[DocumentType]:
