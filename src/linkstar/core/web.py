@@ -177,12 +177,7 @@ class NumberBoundsMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if any(_too_large(v) for v in [*view_args, *view_kwargs.values()] if v is not None):
             if request.path.startswith("/api/"):
-                detail = str(NotFound.default_detail)
-                return HttpResponse(
-                    json.dumps({"detail": detail, "code": "not_found"}),
-                    status=404,
-                    content_type="application/json",
-                )
+                return _json_error(404, str(NotFound.default_detail), "not_found")
             raise Http404()
         return None
 
@@ -190,13 +185,15 @@ class NumberBoundsMiddleware:
 def _number_refused(request, name: str) -> HttpResponse:
     message = translation.gettext("%(name)s: the number is too large.") % {"name": name}
     if request.path.startswith("/api/"):
-        body = {
-            "detail": message,
-            "code": "invalid",
-            "errors": [{"field": name, "message": translation.gettext("The number is too large.")}],
-        }
-        return HttpResponse(json.dumps(body), status=422, content_type="application/json")
+        errors = [{"field": name, "message": translation.gettext("The number is too large.")}]
+        return _json_error(422, message, "invalid", errors)
     return HttpResponse(message, status=422, content_type="text/plain; charset=utf-8")
+
+
+def _json_error(status: int, detail: str, code: str, errors: list | None = None) -> HttpResponse:
+    """An API refusal made before the API is reached, in the API's error format."""
+    body = {"detail": detail, "code": code, **({"errors": errors} if errors else {})}
+    return HttpResponse(json.dumps(body), status=status, content_type="application/json")
 
 
 class RequestSizeMiddleware:
@@ -217,7 +214,6 @@ class RequestSizeMiddleware:
                 "mb": max(1, limit // (1024 * 1024))
             }
             if request.path.startswith("/api/"):
-                body = {"detail": message, "code": "too_large"}
-                return HttpResponse(json.dumps(body), status=413, content_type="application/json")
+                return _json_error(413, message, "too_large")
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -228,19 +228,25 @@ def _back(org: str, request_id: int, anchor: str = "") -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("docrequest_detail", args=[org, request_id]) + anchor)
 
 
+def _upload(request, actor, item, link=None):
+    """The posted file and dates to one item (signed in, or through ``link``)."""
+    return services.upload_to_item(
+        actor=actor,
+        item=item,
+        file=request.FILES.get("file"),
+        issue_date=_date(request.POST.get("issue_date", "")),
+        expiry_date=_date(request.POST.get("expiry_date", "")),
+        link=link,
+    )
+
+
 @require_POST
 def item_upload(request, org: str, request_id: int, item_id: int):
     actor = web_actor(request, org)
     found = selectors.request_get(actor=actor, request_id=request_id)
     item = selectors.item_of(found, item_id)
     try:
-        services.upload_to_item(
-            actor=actor,
-            item=item,
-            file=request.FILES.get("file"),
-            issue_date=_date(request.POST.get("issue_date", "")),
-            expiry_date=_date(request.POST.get("expiry_date", "")),
-        )
+        _upload(request, actor, item)
     except (InvalidInput, Conflict) as exc:
         messages.error(request, say(exc))
     else:
@@ -311,9 +317,8 @@ def link_create(request, org: str, request_id: int):
 def link_revoke(request, org: str, request_id: int, link_id: int):
     actor = web_actor(request, org)
     found = selectors.request_get(actor=actor, request_id=request_id)
-    policy.require(actor, "docrequest.manage", found.project)
     link = policy.get_visible(found.links.all(), pk=link_id)
-    services.revoke_link(actor=actor, link=link)
+    services.revoke_link(actor=actor, link=link)  # the manager's rule is the service's
     messages.success(request, _("The link was withdrawn; it opens nothing any more."))
     return _back(org, request_id, "#links")
 
@@ -372,15 +377,7 @@ def link_page(request, token: str):
     if request.method == "POST":
         found = selectors.request_get(actor=actor, request_id=link.request_id)
         try:
-            item = selectors.item_of(found, request.POST.get("item", ""))
-            services.upload_to_item(
-                actor=actor,
-                item=item,
-                file=request.FILES.get("file"),
-                issue_date=_date(request.POST.get("issue_date", "")),
-                expiry_date=_date(request.POST.get("expiry_date", "")),
-                link=link,
-            )
+            _upload(request, actor, selectors.item_of(found, request.POST.get("item", "")), link)
         except NotFound:
             error = _("That document is not part of this request.")
         except (InvalidInput, Conflict) as exc:

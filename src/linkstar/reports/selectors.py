@@ -121,14 +121,19 @@ def _site_ids(f: Filters, sites: dict[int, Site]) -> set[int] | None:
     return None
 
 
-def _bottlenecks(actor: Actor, f: Filters, sites: dict[int, Site]) -> list[dict]:
+def _aggregate_rows(model, actor: Actor, f: Filters, sites: dict[int, Site]):
+    """The nightly aggregate rows (steps, approvals) of the period's months and the chosen
+    platform or site."""
     first, last = _months(f)
-    qs = StepStat.objects.filter(
+    qs = model.objects.filter(
         organization_id=actor.organization.pk, month__gte=first, month__lte=last
     )
     wanted = _site_ids(f, sites)
-    if wanted is not None:
-        qs = qs.filter(site_id__in=wanted)
+    return qs if wanted is None else qs.filter(site_id__in=wanted)
+
+
+def _bottlenecks(actor: Actor, f: Filters, sites: dict[int, Site]) -> list[dict]:
+    qs = _aggregate_rows(StepStat, actor, f, sites)
     if f.template:
         qs = qs.filter(
             template_version_id__in=TemplateVersion.objects.filter(template_id=f.template).values(
@@ -188,13 +193,7 @@ def _title(bp: TaskBlueprint) -> str:
 
 
 def _approvals(actor: Actor, f: Filters, sites: dict[int, Site]) -> list[dict]:
-    first, last = _months(f)
-    qs = ApprovalStat.objects.filter(
-        organization_id=actor.organization.pk, month__gte=first, month__lte=last
-    )
-    wanted = _site_ids(f, sites)
-    if wanted is not None:
-        qs = qs.filter(site_id__in=wanted)
+    qs = _aggregate_rows(ApprovalStat, actor, f, sites)
     levels: dict[int, Counter] = defaultdict(Counter)
     for level, hours in qs.values_list("level", "hours"):
         levels[level].update({int(k): v for k, v in hours.items()})
