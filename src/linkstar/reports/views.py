@@ -3,14 +3,12 @@ steps that overrun their plan, approval lead times and the people's load; and it
 
 from __future__ import annotations
 
-from linkstar.accounts.models import Membership
 from linkstar.accounts.web import web_actor
-from linkstar.catalog.models import Platform, Site
 from linkstar.core import policy
 from linkstar.core.clock import org_today
 from linkstar.core.web import render_in_org_time
-from linkstar.entities.selectors import visible_entities
 from linkstar.projects.models import Stage
+from linkstar.projects.views.lists import filter_choices
 from linkstar.reports import exports, selectors
 from linkstar.reports.forms import ReportFilterForm
 
@@ -19,15 +17,7 @@ def report_form(actor, params) -> ReportFilterForm:
     today = org_today(actor.organization)
     return ReportFilterForm(
         params or None,
-        platforms=[(p.code, p.display_name) for p in Platform.objects.all()],
-        sites=[(s.code, s.display_name) for s in Site.objects.select_related("platform")],
-        managers=[
-            (m.user_id, m.user.display_name)
-            for m in Membership.objects.filter(
-                organization=actor.organization, role__in=["admin", "manager"]
-            ).select_related("user")
-        ],
-        entities=list(visible_entities(actor).order_by("name").values_list("pk", "name")),
+        **filter_choices(actor),
         templates=selectors.template_choices(actor),
         period=selectors.default_period(today),
     )
