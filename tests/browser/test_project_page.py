@@ -183,6 +183,9 @@ def test_the_task_drawer_ticks_the_checklist_and_mentions_a_team_member(open_as,
     task = Task.objects.get(project=project, key="prepare-license")
     page = open_as(carol)
     page.goto(project_url(page, project))
+    # the page loads its cards by itself (readiness, risks, document requests): let them land
+    # before the click that opens the drawer
+    page.wait_for_load_state("networkidle")
     with page.expect_response(lambda r: f"/tasks/{task.pk}/?drawer=1" in r.url):
         row(page, task).locator("a.ls-task-link").click()
     drawer = page.locator("#task-drawer")
