@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import tempfile
 import unicodedata
@@ -130,6 +131,29 @@ class EncryptedTextField(models.TextField):
         if value is None or value == "" or str(value).startswith(PREFIX):
             return value
         return encrypt(str(value))
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """A JSON value (lists, dicts) kept as one ciphertext; Python code sees the value. A plain
+    JSON text found in the column (written before the column was encrypted) is read as such."""
+
+    def from_db_value(self, value, expression, connection):
+        return self.to_python(decrypt(value))
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            return json.loads(value) if value else None
+        return value
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        if isinstance(value, str) and value.startswith(PREFIX):
+            return value
+        return encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str))
+
+    def value_to_string(self, obj):
+        return json.dumps(self.value_from_object(obj), ensure_ascii=False, default=str)
 
 
 # --- key rotation ---------------------------------------------------------------------------------

@@ -43,8 +43,13 @@ def import_out(job: ImportJob) -> dict:
     bad = {}
     for e in job.errors:
         bad.setdefault(e.get("row"), []).append(e)
+    hidden = selectors.secret_columns(job)
     preview = [
-        {"row": number, "cells": selectors.shown_cells(job, cells), "errors": bad.get(number, [])}
+        {
+            "row": number,
+            "cells": selectors.shown_cells(job, cells, hidden),
+            "errors": bad.get(number, []),
+        }
         for number, cells in job.rows[: services.PREVIEW_ROWS]
     ]
     return {

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from linkstar.core.crypto import EncryptedJSONField
 from linkstar.core.models import OrgOwned
 
 
@@ -28,7 +29,11 @@ class ImportStatus(models.TextChoices):
 class ImportJob(OrgOwned):
     """One uploaded sheet. ``headers`` and ``rows`` hold the parsed table (each row is
     ``[sheet row number, [cells]]``, cells as text, numbers or ISO dates), so the file itself
-    is not kept. ``mapping`` is ``{"columns": {"<index>": field}, "defaults": {...}}``."""
+    is not kept. ``mapping`` is ``{"columns": {"<index>": field}, "defaults": {...}}``.
+
+    The rows hold whatever the tracker held — identity and registration numbers, initial
+    passwords — so they are stored encrypted, and once the import is done only the rows the
+    preview shows are kept, their guarded columns masked (``preview_only``)."""
 
     kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
     created_by = models.ForeignKey(
@@ -38,7 +43,9 @@ class ImportJob(OrgOwned):
     sheet_name = models.CharField(max_length=255, blank=True)
     header_row = models.PositiveIntegerField(default=1)
     headers = models.JSONField(default=list)
-    rows = models.JSONField(default=list)
+    rows = EncryptedJSONField(default=list)
+    # True once the import is done: ``rows`` is then only the preview's rows, masked.
+    preview_only = models.BooleanField(default=False)
     mapping = models.JSONField(default=dict)
     status = models.CharField(
         _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.UPLOADED

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from linkstar.core import policy
 from linkstar.core.actors import Actor
 from linkstar.core.exceptions import NotFound
+from linkstar.entities.sensitive import mask_number
 from linkstar.exchange.fields import norm, synonyms
 from linkstar.exchange.models import ImportJob, ImportKind
 
@@ -51,21 +52,37 @@ def import_get(*, actor: Actor, import_id: int, full: bool = True) -> ImportJob:
 
 MASK = "••••••"
 
+# Fields whose values an import never shows back in full: passwords not at all, identity and
+# registration numbers masked (issue 17 §2).
+SECRET_TARGETS = {"password"}
+MASKED_TARGETS = {"registration_number", "legal_rep_id_number", "entity_number"}
 
-def secret_columns(job: ImportJob) -> set[int]:
-    """Columns never shown back (the initial passwords of a members import): those mapped to
-    the password, and those whose header names one even when left unmapped."""
-    if job.kind != ImportKind.MEMBERS:
-        return set()
 
+def secret_columns(job: ImportJob) -> dict[int, str]:
+    """The columns never shown back in full, with the field each holds: those mapped to a
+    password or an identity/registration number, and those whose header names one even when
+    left unmapped."""
     words = synonyms(job.kind)
-    mapped = {int(i) for i, t in (job.mapping.get("columns") or {}).items() if t == "password"}
-    named = {i for i, h in enumerate(job.headers) if words.get(norm(h)) == "password"}
-    return mapped | named
+    guarded = SECRET_TARGETS | MASKED_TARGETS
+    found = {i: words.get(norm(h)) for i, h in enumerate(job.headers)}
+    hidden = {i: target for i, target in found.items() if target in guarded}
+    for i, target in (job.mapping.get("columns") or {}).items():
+        if target in guarded:
+            hidden[int(i)] = target
+    return hidden
 
 
-def shown_cells(job: ImportJob, cells: list) -> list:
-    hidden = secret_columns(job)
+def shown_value(target: str, value):
+    """How a cell of a guarded column is shown: a password not at all, a number masked."""
+    if value in (None, ""):
+        return value
+    if target in SECRET_TARGETS:
+        return MASK
+    return mask_number(str(value))
+
+
+def shown_cells(job: ImportJob, cells: list, hidden: dict[int, str] | None = None) -> list:
+    hidden = secret_columns(job) if hidden is None else hidden
     if not hidden:
         return cells
-    return [MASK if i in hidden and v not in (None, "") else v for i, v in enumerate(cells)]
+    return [shown_value(hidden[i], v) if i in hidden else v for i, v in enumerate(cells)]

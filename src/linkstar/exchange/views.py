@@ -95,8 +95,8 @@ def _columns(job: ImportJob, mapping: dict, choices) -> list[dict]:
         samples = []
         for _number, cells in job.rows:
             value = cells[i] if i < len(cells) else None
-            if i in hidden and value not in (None, ""):
-                value = selectors.MASK
+            if i in hidden:
+                value = selectors.shown_value(hidden[i], value)
             if value not in (None, ""):
                 samples.append(str(value)[:40])
             if len(samples) == 3:
@@ -126,6 +126,7 @@ def _preview(job: ImportJob) -> tuple[list[dict], list[dict], int]:
             by_row.setdefault(e["row"], []).append(e)
     rows = []
     shown_errors = 0
+    hidden = selectors.secret_columns(job)
     for position, (number, cells) in enumerate(job.rows):
         errors = by_row.get(number, [])
         if position >= PREVIEW_ROWS and not errors:
@@ -140,7 +141,7 @@ def _preview(job: ImportJob) -> tuple[list[dict], list[dict], int]:
                 "number": number,
                 "cells": [
                     {"value": "" if v is None else v, "bad": job.headers[i] in bad}
-                    for i, v in enumerate(selectors.shown_cells(job, cells))
+                    for i, v in enumerate(selectors.shown_cells(job, cells, hidden))
                 ],
                 "errors": errors,
             }
@@ -162,7 +163,7 @@ def _detail_page(request, actor, job: ImportJob, *, mapping=None, form_errors=()
         "general_errors": general,
         "form_errors": form_errors,
         "bad_rows": bad_rows,
-        "hidden_rows": max(0, len(job.rows) - len(rows)),
+        "hidden_rows": max(0, job.total - len(rows)),
         "remembered": ImportMapping.objects.filter(
             organization_id=actor.organization.pk, kind=job.kind
         ).exists(),

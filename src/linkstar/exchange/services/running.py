@@ -17,7 +17,7 @@ from linkstar.core.exceptions import DomainError, FieldError, InvalidInput
 from linkstar.exchange.models import ImportJob, ImportKind, ImportStatus
 from linkstar.exchange.progress import Reporter
 from linkstar.exchange.projects_import import ProjectSheet, group_by_version
-from linkstar.exchange.selectors import ACTIONS
+from linkstar.exchange.selectors import ACTIONS, SECRET_TARGETS, secret_columns, shown_cells
 from linkstar.exchange.services.entities_members import _apply_simple
 from linkstar.exchange.services.mapping import (
     _clean_mapping,
@@ -27,7 +27,7 @@ from linkstar.exchange.services.mapping import (
     remember_mapping,
 )
 from linkstar.exchange.services.tracker_states import apply_imported_states
-from linkstar.exchange.services.uploading import _require_open
+from linkstar.exchange.services.uploading import PREVIEW_ROWS, _require_open
 from linkstar.projects.services import materialise
 
 # --- running ---------------------------------------------------------------------------------
@@ -137,8 +137,11 @@ def _finish(job: ImportJob, status: str, *, errors=None, result=None) -> ImportJ
     if status == ImportStatus.DONE:
         job.processed = job.total
     fields = ["status", "errors", "result", "finished_at", "phase", "processed", "updated_at"]
-    if job.kind == ImportKind.MEMBERS:  # passwords are not kept once used
-        index = [int(i) for i, t in job.mapping.get("columns", {}).items() if t == "password"]
+    if status == ImportStatus.DONE:
+        _keep_preview_only(job)
+        fields += ["rows", "plan", "preview_only"]
+    elif job.kind == ImportKind.MEMBERS:  # passwords are not kept once used
+        index = [i for i, t in secret_columns(job).items() if t in SECRET_TARGETS]
         for _number, cells in job.rows:
             for i in index:
                 if i < len(cells):
@@ -146,6 +149,17 @@ def _finish(job: ImportJob, status: str, *, errors=None, result=None) -> ImportJ
         fields.append("rows")
     job.save(update_fields=fields)
     return job
+
+
+def _keep_preview_only(job: ImportJob) -> None:
+    """A done import keeps the rows its page shows (the first ones), their guarded columns
+    masked and its passwords gone; the rest of the sheet and the preview's plan are dropped."""
+    hidden = secret_columns(job)
+    job.rows = [
+        [number, shown_cells(job, cells, hidden)] for number, cells in job.rows[:PREVIEW_ROWS]
+    ]
+    job.plan = {}
+    job.preview_only = True
 
 
 def _chunk_rows() -> int:
