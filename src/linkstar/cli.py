@@ -59,7 +59,6 @@ def cmd_serve(args) -> int:
     from django.conf import settings
 
     env = os.environ.copy()
-    children: list[subprocess.Popen] = []
     web = [
         sys.executable,
         "-m",
@@ -75,40 +74,56 @@ def cmd_serve(args) -> int:
         "-",
         "--timeout",
         "120",
+        "--graceful-timeout",
+        "30",
     ]
-    children.append(subprocess.Popen(web, env=env))
+    # (process, seconds it may take to stop): the web server finishes its requests, the worker
+    # the job it is running, however long (a backup, an import of 10,000 rows).
+    children: list[tuple[subprocess.Popen, float]] = [(subprocess.Popen(web, env=env), 35)]
     if not args.no_worker:
-        children.append(subprocess.Popen([sys.executable, "-m", "linkstar.cli", "worker"], env=env))
+        worker = subprocess.Popen([sys.executable, "-m", "linkstar.cli", "worker"], env=env)
+        children.append((worker, settings.LINKSTAR_WORKER_STOP_SECONDS))
     print(
         f"LinkStar serving on http://{args.host}:{args.port}/ (data: {settings.DATA_DIR})",
         flush=True,
     )
+    return _supervise(children)
 
-    stopping = False
+
+def _supervise(children: list[tuple[subprocess.Popen, float]]) -> int:
+    """Wait until a signal (SIGTERM, SIGINT) or a child's exit, then stop every child the way
+    it stops cleanly (SIGTERM) and wait for each in its own time; a second signal while
+    waiting stops them at once (SIGKILL)."""
+    signals = []
 
     def stop(signum, frame):
-        nonlocal stopping
-        stopping = True
+        signals.append(signum)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     code = 0
     try:
-        while not stopping:
-            for child in children:
-                if child.poll() is not None:
-                    code = child.returncode or 1
-                    stopping = True
+        while not signals:
+            exited = [child for child, _wait in children if child.poll() is not None]
+            if exited:
+                code = exited[0].returncode or 1
+                break
             time.sleep(0.5)
     finally:
-        for child in children:
+        for child, _wait in children:
             if child.poll() is None:
                 child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        if any(child.poll() is None for child, _wait in children):
+            print("LinkStar stopping: the worker finishes the job it is running…", flush=True)
+        count = len(signals)
+        start = time.monotonic()
+        for child, wait in children:
+            while child.poll() is None:
+                if len(signals) > max(count, 1) or time.monotonic() - start > wait:
+                    child.kill()
+                    child.wait()
+                    break
+                time.sleep(0.2)
     return code
 
 

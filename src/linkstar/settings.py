@@ -320,6 +320,8 @@ LINKSTAR_JOB_TIMEOUT_SECONDS = env_int("LINKSTAR_JOB_TIMEOUT_SECONDS", 1800)
 # handed to another worker (a crash mid-job loses nothing).
 LINKSTAR_WORKER_HEARTBEAT_SECONDS = env_int("LINKSTAR_WORKER_HEARTBEAT_SECONDS", 10)
 LINKSTAR_WORKER_DEAD_SECONDS = env_int("LINKSTAR_WORKER_DEAD_SECONDS", 120)
+# How long `linkstar serve` waits, when stopped, for its worker to finish the job it is running.
+LINKSTAR_WORKER_STOP_SECONDS = env_int("LINKSTAR_WORKER_STOP_SECONDS", LINKSTAR_JOB_TIMEOUT_SECONDS)
 # Periodic jobs not scheduled on this instance: comma-separated names or patterns
 # ("platformmail.*"); `linkstar worker` logs the ones it runs.
 LINKSTAR_PERIODIC_DISABLED = env("LINKSTAR_PERIODIC_DISABLED", "") or ""

@@ -51,3 +51,12 @@ def write_file(path: str, text: str) -> str:
 @task()
 def heartbeat_job() -> str:
     return "tick"
+
+
+@task()
+def works_for(started_path: str, finished_path: str, seconds: float) -> str:
+    """Marks its start, works for ``seconds``, marks its end (a worker is stopped meanwhile)."""
+    Path(started_path).write_text("started")
+    time.sleep(seconds)
+    Path(finished_path).write_text("finished")
+    return "finished"
