@@ -19,6 +19,7 @@ from linkstar.approvals.api import router as approvals_router
 from linkstar.audit.api import router as audit_router
 from linkstar.catalog.api import router as catalog_router
 from linkstar.core.exceptions import DomainError, InvalidInput
+from linkstar.core.text import clean_strings
 from linkstar.documents.api import router as documents_router
 from linkstar.entities.api import router as entities_router
 from linkstar.playbooks.api import router as playbooks_router
@@ -27,13 +28,13 @@ from linkstar.projects.api import router as projects_router
 
 class ObjectBodyParser(Parser):
     """Every body of the API is a JSON object: an array or a bare value is refused (422), never
-    read as an empty change."""
+    read as an empty change. Its strings lose their control characters (``core.text``)."""
 
     def parse_body(self, request):
         data = super().parse_body(request)
         if not isinstance(data, dict):
             raise TypeError("the body is not a JSON object")
-        return data
+        return clean_strings(data)
 
 
 api = NinjaAPI(

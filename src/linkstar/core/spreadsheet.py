@@ -10,11 +10,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from linkstar.core.text import CONTROL
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def safe_text(value: str) -> str:

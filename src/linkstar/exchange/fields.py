@@ -16,6 +16,7 @@ from openpyxl.utils.datetime import from_excel
 
 from linkstar.accounts.models import Role
 from linkstar.archives.exports import PROJECT_COLUMNS
+from linkstar.core.text import CONTROL
 from linkstar.projects.models import Stage, TaskStatus
 
 IGNORE = ""
@@ -204,8 +205,9 @@ TASK_ATTRIBUTES = {
 
 
 def clean_text(value) -> str:
-    """NFKC (full-width → plain), no zero-width or non-breaking oddities, single spaces."""
-    text = unicodedata.normalize("NFKC", str(value))
+    """NFKC (full-width → plain), no zero-width or non-breaking oddities nor control
+    characters, single spaces."""
+    text = CONTROL.sub("", unicodedata.normalize("NFKC", str(value)))
     text = text.replace("\u200b", "").replace("\ufeff", "")
     return re.sub(r"\s+", " ", text).strip()
 
