@@ -22,13 +22,12 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from linkstar.accounts.people import person_name, shown_email
-from linkstar.core.spreadsheet import safe_cell, safe_text
+from linkstar.core.spreadsheet import safe_cell, safe_text, write_only_workbook
 from linkstar.entities.sensitive import masked
 from linkstar.playbooks.models import Phase
 from linkstar.projects.models import FINISHED_TASK_STATUSES, ProjectStatus, Stage, TaskStatus
@@ -425,40 +424,42 @@ def _column_letter(index: int) -> str:
 def write_xlsx(sheets: list[Sheet], ctx: dict, out: IO[bytes]) -> int:
     """Write the workbook to ``out``; returns the number of data rows written."""
 
-    workbook = Workbook(write_only=True)
-    header_font = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="DDE6F2")
-    wrap = Alignment(vertical="top")
-    rows_written = 0
-    for sheet in sheets:
-        ws = workbook.create_sheet(title=str(sheet.title)[:31])
-        ws.freeze_panes = "A2"
-        for i, column in enumerate(sheet.columns, start=1):
-            ws.column_dimensions[_column_letter(i)].width = column.width
-        header = []
-        for column in sheet.columns:
-            cell = WriteOnlyCell(ws, value=safe_text(str(column.label)))
-            cell.font = header_font
-            cell.fill = header_fill
-            cell.alignment = wrap
-            header.append(cell)
-        ws.append(header)
-        formats = {DATE: DATE_FORMAT, DATETIME: DATETIME_FORMAT}
-        for obj in sheet.rows:
-            row = []
+    with write_only_workbook() as workbook:
+        header_font = Font(bold=True)
+        header_fill = PatternFill("solid", fgColor="DDE6F2")
+        wrap = Alignment(vertical="top")
+        rows_written = 0
+        for sheet in sheets:
+            ws = workbook.create_sheet(title=str(sheet.title)[:31])
+            ws.freeze_panes = "A2"
+            for i, column in enumerate(sheet.columns, start=1):
+                ws.column_dimensions[_column_letter(i)].width = column.width
+            header = []
             for column in sheet.columns:
-                value = column.value(obj, ctx)
-                if column.kind in formats and value is not None:
-                    cell = WriteOnlyCell(ws, value=value)
-                    cell.number_format = formats[column.kind]
-                    row.append(cell)
-                else:
-                    row.append(safe_cell(value) if value != "" else None)
-            ws.append(row)
-            rows_written += 1
-        ws.auto_filter.ref = f"A1:{_column_letter(len(sheet.columns))}1" if sheet.columns else None
-    workbook.save(out)
-    return rows_written
+                cell = WriteOnlyCell(ws, value=safe_text(str(column.label)))
+                cell.font = header_font
+                cell.fill = header_fill
+                cell.alignment = wrap
+                header.append(cell)
+            ws.append(header)
+            formats = {DATE: DATE_FORMAT, DATETIME: DATETIME_FORMAT}
+            for obj in sheet.rows:
+                row = []
+                for column in sheet.columns:
+                    value = column.value(obj, ctx)
+                    if column.kind in formats and value is not None:
+                        cell = WriteOnlyCell(ws, value=value)
+                        cell.number_format = formats[column.kind]
+                        row.append(cell)
+                    else:
+                        row.append(safe_cell(value) if value != "" else None)
+                ws.append(row)
+                rows_written += 1
+            ws.auto_filter.ref = (
+                f"A1:{_column_letter(len(sheet.columns))}1" if sheet.columns else None
+            )
+        workbook.save(out)
+        return rows_written
 
 
 # --- .csv ---------------------------------------------------------------------------------------
