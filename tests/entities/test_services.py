@@ -47,15 +47,15 @@ def fields_of(error: InvalidInput) -> list[str]:
 def test_every_record_gives_its_identifier_with_a_masked_label(vault):
     e = vault.entity
     assert identifiers(e) == {
-        ("registration_number", f"entity:{e.pk}:registration_number", "9144**********BCD1"),
-        ("legal_rep_id", f"entity:{e.pk}:legal_rep_id_number", "4403**********1234"),
-        ("owner_id", f"person:{vault.owner.pk}", "1101**********4514"),
-        ("legal_rep_id", f"person:{vault.legal_rep.pk}", "E1*****78"),
-        ("email", f"contact:{vault.email.pk}", "st***@xinghe.example"),
+        ("registration_number", f"entity:{e.pk}:registration_number", "91************BCD1"),
+        ("legal_rep_id", f"entity:{e.pk}:legal_rep_id_number", "44************1234"),
+        ("owner_id", f"person:{vault.owner.pk}", "11************4514"),
+        ("legal_rep_id", f"person:{vault.legal_rep.pk}", "******678"),
+        ("email", f"contact:{vault.email.pk}", "s****@xinghe.example"),
         ("phone", f"contact:{vault.phone.pk}", "*********8000"),
-        ("collection_account", f"account:{vault.account.pk}", "Payoneer 6222***********6789"),
+        ("collection_account", f"account:{vault.account.pk}", "Payoneer 62*************6789"),
         ("card", f"card:{vault.card.pk}", "Visa ···· 1111"),
-        ("address", f"address:{vault.address.pk}", "深圳市宝安区福永街道…"),
+        ("address", f"address:{vault.address.pk}", "深圳市宝安…"),
     }
 
 
@@ -325,7 +325,7 @@ def test_audit_events_hold_masked_values_only(as_alice, vault):
     services.delete_account(actor=as_alice, account=vault.account)
     event = AuditEvent.objects.filter(action="person.updated").get()
     assert event.changes == {
-        "id_number": {"before": "1101**********4514", "after": "1101**********4522"}
+        "id_number": {"before": "11************4514", "after": "11************4522"}
     }
     card = AuditEvent.objects.filter(action="card.updated").get()
     assert card.changes == {
@@ -334,7 +334,7 @@ def test_audit_events_hold_masked_values_only(as_alice, vault):
         "card_number": {"changed": True},
     }
     created = AuditEvent.objects.get(action="person.created", object_id=str(vault.owner.pk))
-    assert created.changes["id_number"] == {"before": None, "after": "1101**********4514"}
+    assert created.changes["id_number"] == {"before": None, "after": "11************4514"}
     assert created.object_type == "entityperson" and created.actor_id == as_alice.user_id
     assert AuditEvent.objects.filter(action="account.deleted").exists()
     assert_nowhere(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from linkstar.core.announcements import ENTITY_IDENTIFIERS_CHANGED, announce
 from linkstar.core.crypto import blind_index
+from linkstar.core.masking import shown_budget
 from linkstar.entities.models import (
     CollectionAccount,
     EntityAddress,
@@ -39,21 +40,25 @@ def digest_for(kind: str, value: str | None) -> str:
 
 
 def mask_email(value: str) -> str:
+    """The mailbox's first characters (at most a third of them, two at most) and its domain."""
     local, _at, domain = value.partition("@")
     if not domain:
         return mask_number(value)
-    keep = 2 if len(local) > 3 else 1
+    keep = min(2, shown_budget(len(local)))
     return local[:keep] + "*" * max(len(local) - keep, 3) + "@" + domain
 
 
 def mask_phone(value: str) -> str:
+    """The number's last digits, at most four and at most a third of them."""
     digits = "".join(ch for ch in value if ch.isdigit())
-    return "*" * max(len(digits) - 4, 3) + digits[-4:]
+    keep = min(4, shown_budget(len(digits)))
+    return "*" * max(len(digits) - keep, 3) + (digits[-keep:] if keep else "")
 
 
 def mask_address(value: str) -> str:
+    """The address's beginning (the city, district), at most ten characters and a third of it."""
     text = " ".join(value.split())
-    return text if len(text) <= 10 else text[:10] + "…"
+    return text[: min(10, shown_budget(len(text)))] + "…"
 
 
 def masked_label(kind: str, value: str) -> str:

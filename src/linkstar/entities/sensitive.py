@@ -1,7 +1,8 @@
 """How sensitive values leave the model: masked for answers, pages and audit events.
 
-Identity, registration and account numbers keep at most their first and last four characters
-(``3301************1234``), shorter ones less; store secrets (passwords, keys, tokens) show nothing of themselves.
+Identity, registration and account numbers keep at most their last four characters and a few first
+ones, never more than a third of the value (``33************1234``, ``core.masking``); store
+secrets (passwords, keys, tokens) show nothing of themselves.
 """
 
 from __future__ import annotations
@@ -15,13 +16,10 @@ SECRET_FIELDS = {"secret"}
 
 def mask_number(value: str | None) -> str:
     """An identity or account number with most of it hidden: up to four characters kept at each
-    end, never more than a quarter of the value at either (``E1*****78`` for a passport)."""
+    end, never more than a third of the value in all (``******789`` for a passport)."""
     if not value:
         return ""
-    if len(value) <= 8:
-        return mask(value) or ""
-    keep = min(4, len(value) // 4)
-    return mask(value, keep_start=keep, keep_end=keep) or ""
+    return mask(value) or ""
 
 
 def mask_value(field: str, value: str | None) -> str:
