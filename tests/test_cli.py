@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -211,6 +212,9 @@ def test_audit_verify_fails_after_tampering_with_the_database(acme, tmp_path):
         source.backup(target)
     source.close()
     target.close()
+    # The audit key goes with the database: without it the keyed hashes cannot be checked.
+    (tmp_path / "keys").mkdir(mode=0o700)
+    shutil.copy(acme / "keys" / "audit", tmp_path / "keys" / "audit")
     assert linkstar(tmp_path, "audit", "verify", "--org", "acme").returncode == 0
 
     [(event_id, org_id)] = query(

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 
 def _setup() -> None:
@@ -193,32 +194,96 @@ def cmd_member_add(args) -> int:
     return 0
 
 
+AUDIT_PROVES = {
+    "chain_intact": "every event follows the one before it and its hash matches its content",
+    "keyed": "the events carry a hash keyed with the audit key (outside the database)",
+    "matches_checkpoint": "the events up to the last signed checkpoint are the ones checkpointed",
+}
+AUDIT_LIMITS = {
+    "no_checkpoint": "no signed checkpoint yet: removing the newest events with the chain head, "
+    "or the whole chain, would not be noticed",
+    "after_checkpoint": "the events after the last checkpoint could be removed back to it "
+    "unnoticed",
+    "unkeyed": "events with the plain hash of before the keyed hash, not covered by a "
+    "checkpoint, could be recomputed by anyone",
+    "key_holder": "someone holding the audit key and write access to the database and the "
+    "checkpoint file could rewrite everything",
+}
+
+
 def cmd_audit_verify(args) -> int:
+    """Every chain against the checkpoint file (or a backup's manifest with ``--archive``);
+    then a new signed checkpoint of each intact chain whose head moved."""
     _setup()
     from linkstar.accounts.models import Organization
+    from linkstar.audit import checkpoints
     from linkstar.audit.models import AuditEvent
-    from linkstar.audit.services import verify_chain
+    from linkstar.audit.services import verify_chain, write_checkpoints
 
-    orgs = Organization.objects.order_by("slug")
+    if args.archive:
+        from linkstar.backups.archive import verify_archive
+        from linkstar.backups.errors import BackupError
+
+        try:
+            manifest = verify_archive(Path(args.archive).expanduser())
+        except BackupError as exc:
+            return _fail(str(exc))
+        lines = manifest.get("audit", {}).get("checkpoints")
+        if lines is None:
+            return _fail(f"{args.archive}: its manifest holds no audit checkpoints")
+        ledger = checkpoints.from_lines(lines, source=f"{Path(args.archive).name} manifest")
+    else:
+        ledger = checkpoints.read()
+    names = dict(Organization.objects.values_list("pk", "slug"))
+    for org_id in ledger.organization_ids() - set(names):
+        last = ledger.last(org_id)
+        names[org_id] = f"{last.slug if last else '?'} (organization #{org_id}, no longer here)"
     if args.org:
-        orgs = orgs.filter(slug=args.org)
-        if not orgs.exists():
+        names = {pk: slug for pk, slug in names.items() if slug == args.org}
+        if not names:
             return _fail(f"no organization {args.org}")
-    bad = 0
-    for org in orgs:
-        result = verify_chain(organization_id=org.pk)
+    print(f"checkpoints: {ledger.source}")
+    bad, intact = 0, []
+    for org_id, slug in sorted(names.items(), key=lambda item: item[1]):
+        result = verify_chain(organization_id=org_id, ledger=ledger)
         if result.ok:
-            print(f"{org.slug}: ok, {result.checked} events")
+            intact.append(org_id)
+            print(f"{slug}: ok, {result.checked} events")
+            cp = result.checkpoint
+            if cp is not None:
+                print(f"  last checkpoint: #{cp.seq} at {cp.at}")
+            print("  proves: " + "; ".join(AUDIT_PROVES[c] for c in result.proves))
+            print("  cannot prove: " + "; ".join(AUDIT_LIMITS[c] for c in result.cannot_prove))
             continue
         bad += 1
-        print(f"{org.slug}: BROKEN — {result.reason}")
+        print(f"{slug}: BROKEN — {result.reason}")
         if result.first_bad_id is not None:
             e = AuditEvent.objects.get(pk=result.first_bad_id)
             print(
                 f"  first bad event: id {e.pk}, #{e.seq}, {e.at.isoformat()}, {e.actor_label}, "
                 f"{e.action} {e.object_type}:{e.object_id}"
             )
+    if intact and not args.archive and not args.no_checkpoint:
+        run = write_checkpoints(reason="verify", organization_ids=intact)
+        print(f"checkpoints written: {len(run.written)}")
     return 1 if bad else 0
+
+
+def cmd_audit_checkpoint(args) -> int:
+    """A signed checkpoint of every chain whose head moved (what the worker does periodically)."""
+    _setup()
+    from linkstar.audit.services import write_checkpoints
+
+    run = write_checkpoints(reason="command")
+    for point in run.written:
+        print(f"{point.slug}: checkpoint #{point.seq} at {point.at}")
+    for _org_id, slug, reason in run.refused:
+        print(f"{slug}: NOT checkpointed — {reason}")
+    print(
+        f"checkpoints written: {len(run.written)}, unchanged: "
+        f"{len(run.latest) - len(run.written) - len(run.refused)}"
+    )
+    return 1 if run.refused else 0
 
 
 def cmd_keys_rotate(args) -> int:
@@ -359,9 +424,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_member_add)
 
     audit = sub.add_parser("audit", help="audit trail").add_subparsers(dest="action", required=True)
-    p = audit.add_parser("verify", help="exit 0 when every chain is intact, 1 otherwise")
+    p = audit.add_parser(
+        "verify",
+        help="exit 0 when every chain is intact and matches its signed checkpoints, 1 otherwise; "
+        "then checkpoint the intact chains",
+    )
     p.add_argument("--org")
+    p.add_argument(
+        "--archive",
+        help="check against the checkpoints in this backup's manifest instead of the checkpoint "
+        "file (e.g. after a restore)",
+    )
+    p.add_argument(
+        "--no-checkpoint", action="store_true", help="only verify; write no new checkpoint"
+    )
     p.set_defaults(func=cmd_audit_verify)
+    p = audit.add_parser(
+        "checkpoint", help="append a signed checkpoint of every chain whose head moved"
+    )
+    p.set_defaults(func=cmd_audit_checkpoint)
 
     keys = sub.add_parser("keys", help="encryption keys of sensitive fields").add_subparsers(
         dest="action", required=True

@@ -83,6 +83,25 @@ LINKSTAR_ENCRYPTION_KEY_FILE = (
 LINKSTAR_BLIND_INDEX_KEY = env("LINKSTAR_BLIND_INDEX_KEY") or _generated_key(
     "blind_index", lambda: __import__("secrets").token_hex(32)
 )
+# --- audit trail: keyed hash and signed checkpoints (issue 17 §3) ------------------------------
+# The HMAC-SHA256 key of the audit chain and of its checkpoints, kept outside the database
+# (generated once into <data dir>/keys/audit unless set). It never rotates by itself: to change
+# it, set the new one here and the former ones in LINKSTAR_AUDIT_OLD_KEYS (comma-separated), so
+# that the events and checkpoints written with them still verify.
+LINKSTAR_AUDIT_KEY = env("LINKSTAR_AUDIT_KEY") or _generated_key(
+    "audit", lambda: __import__("secrets").token_hex(32)
+)
+LINKSTAR_AUDIT_OLD_KEYS = [
+    k.strip() for k in (env("LINKSTAR_AUDIT_OLD_KEYS", "") or "").split(",") if k.strip()
+]
+# Signed checkpoints of every organization's chain head are appended to this file (keep a copy
+# elsewhere: a log host, the backups), by the worker every LINKSTAR_AUDIT_CHECKPOINT_MINUTES
+# (one line per organization whose chain moved), by each backup and by `linkstar audit verify`.
+LINKSTAR_AUDIT_CHECKPOINT_FILE = env("LINKSTAR_AUDIT_CHECKPOINT_FILE") or str(
+    DATA_DIR / "audit" / "checkpoints.jsonl"
+)
+LINKSTAR_AUDIT_CHECKPOINT_MINUTES = env_int("LINKSTAR_AUDIT_CHECKPOINT_MINUTES", 60)
+
 DEBUG = env_bool("LINKSTAR_DEBUG", False)
 ALLOWED_HOSTS = [h.strip() for h in (env("LINKSTAR_ALLOWED_HOSTS", "*") or "*").split(",")]
 CSRF_TRUSTED_ORIGINS = [

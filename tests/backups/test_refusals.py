@@ -3,9 +3,11 @@ missing or extra member, a truncated file) and a target that is not empty, namin
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import shutil
+import sqlite3
 import tarfile
 from pathlib import Path
 
@@ -242,3 +244,78 @@ def test_a_database_with_an_altered_audit_event_fails_the_restore(archive, tmp_p
     result = linkstar(target, "restore", str(changed), "--data-dir", str(target))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "demo: BROKEN — event #3 was altered" in result.stdout
+
+
+def _with_database(archive: Path, tmp_path: Path, change_db, change_manifest=None) -> Path:
+    """A copy of the archive whose database went through ``change_db(sqlite connection)``, the
+    manifest's checksums (and ``change_manifest``) made to match."""
+    work = tmp_path / "db.sqlite3"
+    entries = dict((m.name, d) for m, d in members(archive))
+    work.write_bytes(entries["database/linkstar.sqlite3"])
+    db = sqlite3.connect(work)
+    change_db(db)
+    db.commit()
+    db.close()
+    forged = work.read_bytes()
+
+    def forge(name, data):
+        if name == "database/linkstar.sqlite3":
+            return forged
+        if name == "manifest.json":
+            manifest = json.loads(data)
+            for entry in manifest["files"]:
+                if entry["path"] == "database/linkstar.sqlite3":
+                    entry["sha256"] = hashlib.sha256(forged).hexdigest()
+                    entry["size"] = len(forged)
+            if change_manifest:
+                change_manifest(manifest)
+            return json.dumps(manifest).encode()
+        return data
+
+    return repack(archive, tmp_path / "forged.tar.gz", forge)
+
+
+def test_a_snapshot_whose_newest_audit_events_were_removed_fails_the_restore(archive, tmp_path):
+    """The newest audit events deleted and the chain head rewound (a consistent chain, which
+    the first version passed), row counts made to match: the manifest's signed checkpoint
+    still records the removed events."""
+
+    def rewind(db):
+        [(org, last)] = db.execute("SELECT organization_id, last_seq FROM audit_auditchainhead")
+        db.execute(
+            "DELETE FROM audit_auditevent WHERE organization_id = ? AND seq > ?", [org, last - 3]
+        )
+        [(new_hash,)] = db.execute(
+            "SELECT hash FROM audit_auditevent WHERE organization_id = ? AND seq = ?",
+            [org, last - 3],
+        )
+        db.execute(
+            "UPDATE audit_auditchainhead SET last_seq = ?, last_hash = ? WHERE organization_id = ?",
+            [last - 3, new_hash, org],
+        )
+
+    def counts(manifest):
+        manifest["row_counts"]["audit_auditevent"] -= 3
+
+    changed = _with_database(archive, tmp_path, rewind, counts)
+    target = tmp_path / "target"
+    result = linkstar(target, "restore", str(changed), "--data-dir", str(target))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "row counts: all" in result.stdout
+    assert "demo: BROKEN — the chain ends at #" in result.stdout
+    assert "the chain head rewound" in result.stdout
+
+
+def test_a_forged_audit_checkpoint_in_the_manifest_fails_the_restore(archive, tmp_path):
+    def forge(name, data):
+        if name == "manifest.json":
+            manifest = json.loads(data)
+            manifest["audit"]["checkpoints"][0]["seq"] -= 1
+            return json.dumps(manifest).encode()
+        return data
+
+    changed = repack(archive, tmp_path / "forged.tar.gz", forge)
+    target = tmp_path / "target"
+    result = linkstar(target, "restore", str(changed), "--data-dir", str(target))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "demo: BROKEN — checkpoint line 1 of the manifest was forged or altered" in result.stdout

@@ -203,3 +203,22 @@ def test_a_backup_without_keys_leaves_them_out_and_the_restore_says_so(demo_dir,
     assert result.returncode == 0, result.stdout + result.stderr
     assert "holds no keys" in result.stdout
     assert "new ones were generated" in result.stdout
+
+
+def test_the_manifest_carries_signed_audit_checkpoints_the_restore_checks(
+    live_backup, live_restored
+):
+    """Each backup checkpoints the audit chains just before its snapshot: the manifest holds the
+    signed checkpoint, the restore checks the restored chain against it and starts the restored
+    installation's checkpoint file with it."""
+    archive = live_backup["archive"]
+    [point] = manifest_of(archive)["audit"]["checkpoints"]
+    assert point["slug"] == "demo" and point["seq"] > 100 and len(point["sig"]) == 64
+    target, result = live_restored
+    assert "demo: ok, " in result.stdout
+    assert f"(matches the manifest's checkpoint at #{point['seq']})" in result.stdout
+    seeded = (target / "audit" / "checkpoints.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in seeded] == [point]
+    verified = linkstar(target, "audit", "verify", "--archive", str(archive), "--no-checkpoint")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "demo: ok" in verified.stdout and "last checkpoint: #" in verified.stdout

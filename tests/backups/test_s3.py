@@ -76,7 +76,7 @@ def test_files_on_s3_are_backed_up_and_restored_into_an_empty_bucket(
     names = [r[0] for r in copy.execute("SELECT storage_name FROM documents_document")]
     copy.close()
     assert len(names) == 6
-    for name in ("secret_key", "keys/encryption", "keys/blind_index"):
+    for name in ("secret_key", "keys/encryption", "keys/blind_index", "keys/audit"):
         (source / name).write_bytes((demo_dir / name).read_bytes())
     for name in names:
         client.put_object(Bucket=src, Key=name, Body=(demo_dir / "files" / name).read_bytes())

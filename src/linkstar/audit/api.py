@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from linkstar.accounts.web import actor_for
 from linkstar.audit import selectors
@@ -29,12 +29,35 @@ class AuditFilters(Schema):
     until: dt.date | None = None
 
 
+class CheckpointOut(Schema):
+    seq: int
+    hash: str
+    at: str
+
+
 class VerifyOut(Schema):
     ok: bool
     checked: int
     first_bad_id: int | None
     first_bad_seq: int | None
     reason: str
+    kind: str = Field(
+        description='What is broken ("" when ok): missing, out_of_order, altered, truncated, '
+        "unkeyed, unknown_key, rewritten, rewound, deleted, checkpoint_forged"
+    )
+    head_seq: int = Field(description="Events in the chain (its newest sequence number).")
+    checkpoint: CheckpointOut | None = Field(
+        description="The newest signed checkpoint of the chain (outside the database), if any."
+    )
+    unkeyed_events: int = Field(
+        description="Events hashed with the plain SHA-256 of before the keyed hash."
+    )
+    proves: list[str] = Field(
+        description="What a passing verification proves: chain_intact, keyed, matches_checkpoint"
+    )
+    cannot_prove: list[str] = Field(
+        description="What it cannot prove: no_checkpoint, after_checkpoint, unkeyed, key_holder"
+    )
 
 
 @router.get("/orgs/{org}/audit", response={200: AuditList, **ERRORS})
@@ -53,7 +76,9 @@ def audit_list(request, org: str, paging: Query[Paging], filters: Query[AuditFil
 
 @router.get("/orgs/{org}/audit/verify", response={200: VerifyOut, **ERRORS})
 def audit_verify(request, org: str):
-    """Recompute the organization's hash chain; ``first_bad_id`` names the first broken event."""
+    """Recompute the organization's hash chain and compare it with its signed checkpoints;
+    ``first_bad_id`` names the first broken event, ``proves``/``cannot_prove`` say what a pass
+    means."""
     actor = actor_for(request, org)
     policy.require(actor, "audit.view")
     return verify_chain(organization_id=actor.organization.pk).as_dict()

@@ -311,4 +311,100 @@ def verify_reason(result) -> str:
         return str(_("Event #%(seq)s was altered after it was written.") % {"seq": seq})
     if result.kind == "truncated":
         return str(_("The newest events after #%(seq)s were removed.") % {"seq": (seq or 1) - 1})
+    cp = result.checkpoint
+    if result.kind == "unkeyed":
+        return str(
+            _(
+                "Event #%(seq)s carries a plain hash where the keyed hash is due: it was "
+                "rewritten by someone without the audit key."
+            )
+            % {"seq": seq}
+        )
+    if result.kind == "unknown_key":
+        return str(
+            _(
+                "The chain or its checkpoints were signed with an audit key that is not "
+                "configured, so they cannot be checked. Configure the former audit key in "
+                "LINKSTAR_AUDIT_OLD_KEYS."
+            )
+        )
+    if result.kind == "rewritten":
+        return str(
+            _(
+                "Event #%(seq)s is not the one a signed checkpoint recorded: the chain was "
+                "rewritten."
+            )
+            % {"seq": seq}
+        )
+    if result.kind == "rewound" and cp is not None:
+        return str(
+            _(
+                "The chain ends at event #%(head)s, but a signed checkpoint of %(at)s records "
+                "#%(seq)s: the newest events were removed and the chain head rewound."
+            )
+            % {"head": result.head_seq, "at": cp.at, "seq": cp.seq}
+        )
+    if result.kind == "deleted" and cp is not None:
+        return str(
+            _(
+                "The organization's audit chain is gone, but a signed checkpoint of %(at)s "
+                "records %(seq)s events."
+            )
+            % {"at": cp.at, "seq": cp.seq}
+        )
+    if result.kind == "checkpoint_forged":
+        return str(
+            _("A line of the checkpoint file was forged or altered: its signature does not match.")
+        )
     return result.reason
+
+
+def verify_statements(result) -> dict[str, list[str]]:
+    """What a passing verification proves and what it cannot, in the reader's language."""
+    cp = result.checkpoint
+    proves = {
+        "chain_intact": _(
+            "Every event follows the one before it and its hash matches its content."
+        ),
+        "keyed": _(
+            "The events carry a hash keyed with the audit key, which is kept outside the "
+            "database: changing them needs that key."
+        ),
+        "matches_checkpoint": (
+            _(
+                "The events up to #%(seq)s are exactly those of the signed checkpoint of "
+                "%(at)s, kept outside the database."
+            )
+            % {"seq": cp.seq, "at": cp.at}
+            if cp
+            else ""
+        ),
+    }
+    limits = {
+        "no_checkpoint": _(
+            "There is no signed checkpoint yet: removing the newest events together with the "
+            "chain head, or the whole chain, would not be noticed."
+        ),
+        "after_checkpoint": (
+            _(
+                "The events after #%(seq)s (the last checkpoint) could be removed back to it "
+                "without being noticed."
+            )
+            % {"seq": cp.seq}
+            if cp
+            else ""
+        ),
+        "unkeyed": _(
+            "%(n)s events written before the keyed hash carry a plain hash that anyone can "
+            "recompute, and no checkpoint covers them yet."
+        )
+        % {"n": result.unkeyed},
+        "key_holder": _(
+            "Someone holding the audit key and write access to both the database and the "
+            "checkpoint file could still rewrite everything."
+        ),
+    }
+    return {
+        "proves": [str(proves[c]) for c in result.proves if proves.get(c)],
+        "cannot_prove": [str(limits[c]) for c in result.cannot_prove if limits.get(c)],
+    }

@@ -43,6 +43,9 @@ class AuditEvent(models.Model):
     changes = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # How ``hash`` was computed: "" for the plain SHA-256 of the first version (events written
+    # before the keyed hash), "hmac:<key id>" for HMAC-SHA256 with the audit key of that id.
+    hash_scheme = models.CharField(max_length=32, blank=True, default="")
 
     objects = AuditEventQuerySet.as_manager()
 

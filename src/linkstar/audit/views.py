@@ -16,6 +16,7 @@ from linkstar.audit.labels import (
     names_in,
     object_type_label,
     verify_reason,
+    verify_statements,
 )
 from linkstar.audit.models import AuditEvent
 from linkstar.audit.services import verify_chain
@@ -67,7 +68,8 @@ def audit_log(request, org: str):
 
 
 def audit_verify(request, org: str):
-    """Recompute the organization's hash chain (an HTMX fragment)."""
+    """Recompute the organization's hash chain and compare it with its signed checkpoints (an
+    HTMX fragment); a pass says what it proves and what it cannot."""
     actor = web_actor(request, org)
     policy.require(actor, "audit.view")  # HTMX: the refusal comes back as a toast's text
     result = verify_chain(organization_id=actor.organization.pk)
@@ -81,6 +83,7 @@ def audit_verify(request, org: str):
     context = {
         "result": result,
         "reason": verify_reason(result),
+        "statements": verify_statements(result),
         "bad": _rows(actor, [bad_event], {})[0] if bad_event else None,
         "checked_at": timezone.now(),
     }

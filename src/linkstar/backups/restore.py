@@ -156,19 +156,41 @@ def _verify(manifest: dict, restored_files: set[str], out: Callable[[str], None]
     from django.db import connection
 
     from linkstar.accounts.models import Organization
+    from linkstar.audit import checkpoints
     from linkstar.audit.services import verify_chain
     from linkstar.documents.models import Document
 
     problems: list[str] = []
     out("audit chains:")
+    lines = manifest.get("audit", {}).get("checkpoints")
+    ledger = None if lines is None else checkpoints.from_lines(lines, source="the manifest")
+    keys = manifest.get("keys", {})
+    # Without the original audit key nothing keyed can be checked: the restore said to put the
+    # keys back, so that is a note here, not a mismatch.
+    key_missing = not keys.get("included") or "LINKSTAR_AUDIT_KEY" in keys.get(
+        "from_environment", []
+    )
     orgs = list(Organization.objects.order_by("slug"))
     for org in orgs:
-        result = verify_chain(organization_id=org.pk)
+        result = verify_chain(organization_id=org.pk, ledger=ledger)
         if result.ok:
-            out(f"  {org.slug}: ok, {result.checked} events")
+            seq = result.checkpoint.seq if result.checkpoint else None
+            out(
+                f"  {org.slug}: ok, {result.checked} events"
+                + (f" (matches the manifest's checkpoint at #{seq})" if seq else "")
+            )
+        elif result.kind == "unknown_key" and key_missing:
+            out(f"  {org.slug}: not checked — {result.reason}")
         else:
             out(f"  {org.slug}: BROKEN — {result.reason}")
             problems.append(f"audit chain of {org.slug}: {result.reason}")
+    if ledger is not None:
+        missing = sorted(ledger.organization_ids() - {org.pk for org in orgs})
+        for org_id in missing:
+            last = ledger.last(org_id)
+            name = last.slug if last else f"#{org_id}"
+            out(f"  {name}: BROKEN — in the manifest's checkpoints but not in the database")
+            problems.append(f"audit chain of {name}: missing from the restored database")
     if not orgs:
         out("  (no organizations)")
 
@@ -206,6 +228,16 @@ def _verify(manifest: dict, restored_files: set[str], out: Callable[[str], None]
     else:
         out(f"document files: all {len(stored)} present")
     return problems
+
+
+def _seed_checkpoints(manifest: dict) -> None:
+    """The manifest's signed audit checkpoints start the restored installation's checkpoint file,
+    so that later verifications keep comparing the chains with them."""
+    from linkstar.audit import checkpoints
+
+    lines = manifest.get("audit", {}).get("checkpoints")
+    if lines:
+        checkpoints.append(lines)
 
 
 def _migration_note(manifest: dict) -> str | None:
@@ -339,6 +371,7 @@ def restore_archive(
 
     for conn in connections.all():
         conn.close()
+    _seed_checkpoints(manifest)
     problems = _verify(manifest, restorer.restored_files, out)
     note = _migration_note(manifest)
     if note:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from linkstar.audit.services import write_checkpoints
 from linkstar.backups.archive import (
     FORMAT,
     FORMAT_VERSION,
@@ -48,7 +49,12 @@ from linkstar.documents.services import document_storage
 log = logging.getLogger(__name__)
 
 # Keys that may come from the environment instead of files under the data dir.
-KEY_SETTINGS = ("LINKSTAR_SECRET_KEY", "LINKSTAR_ENCRYPTION_KEYS", "LINKSTAR_BLIND_INDEX_KEY")
+KEY_SETTINGS = (
+    "LINKSTAR_SECRET_KEY",
+    "LINKSTAR_ENCRYPTION_KEYS",
+    "LINKSTAR_BLIND_INDEX_KEY",
+    "LINKSTAR_AUDIT_KEY",
+)
 LOCK_NAME = ".linkstar-backup.lock"
 
 
@@ -170,6 +176,16 @@ def _add_keys(writer: ArchiveWriter, data_dir: Path) -> list[str]:
     return paths
 
 
+def _audit_checkpoints(warnings: list[str]) -> dict:
+    """Checkpoint every audit chain that moved; the newest signed checkpoint of each chain goes
+    into the manifest (``linkstar audit verify --archive`` and the restore check against them)."""
+    run = write_checkpoints(reason="backup")
+    warnings.extend(
+        f"audit chain of {slug} not checkpointed: {reason}" for _id, slug, reason in run.refused
+    )
+    return {"checkpoints": [point.as_line() for point in run.latest]}
+
+
 def create_backup(*, to: Path | str, include_keys: bool = True) -> BackupResult:
     """Write ``linkstar-backup-<UTC timestamp>.tar.gz`` into ``to``: the database snapshot, every
     stored file, the keys unless ``include_keys`` is false, and the manifest. The archive appears
@@ -181,6 +197,9 @@ def create_backup(*, to: Path | str, include_keys: bool = True) -> BackupResult:
     if final.exists():
         raise BackupError(f"{final} already exists")
     warnings: list[str] = []
+    # Signed checkpoints of the audit chains, taken before the snapshot: chains only grow, so the
+    # snapshot holds every checkpointed event and a restore can be checked against them.
+    audit = _audit_checkpoints(warnings)
     with tempfile.TemporaryDirectory(dir=directory, prefix=".linkstar-backup-") as staging_name:
         staging = Path(staging_name)
         snapshot, db_member = _snapshot_database(staging)
@@ -212,6 +231,7 @@ def create_backup(*, to: Path | str, include_keys: bool = True) -> BackupResult:
                     },
                     "migrations": snapshot.migrations,
                     "row_counts": snapshot.row_counts,
+                    "audit": audit,
                 }
             )
         except BaseException:
