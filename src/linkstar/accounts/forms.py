@@ -17,7 +17,10 @@ class AddMemberForm(StyledForm):
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Only for a new user: at least 8 characters."),
+        help_text=_(
+            "Only for a new user: at least 8 characters, not a common password, not close to "
+            "the email or name, not only digits."
+        ),
     )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.OPERATOR)
     entity = forms.TypedChoiceField(
@@ -74,4 +77,63 @@ class OrgTokenForm(TokenForm):
         label=_("Role"),
         choices=[(value, label) for value, label in Role.choices if value != Role.CLIENT],
         initial=Role.OPERATOR,
+    )
+
+
+def _password_input(autocomplete: str) -> forms.PasswordInput:
+    return forms.PasswordInput(attrs={"autocomplete": autocomplete})
+
+
+class PasswordChangeForm(StyledForm):
+    """One's own password: the current one, and the new one twice (the service checks the
+    current one and runs the validators)."""
+
+    current_password = forms.CharField(
+        label=_("Current password"), strip=False, widget=_password_input("current-password")
+    )
+    new_password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=_password_input("new-password"),
+        help_text=_(
+            "At least 8 characters, not a common password, not close to your email or name, "
+            "not only digits."
+        ),
+    )
+    new_password_again = forms.CharField(
+        label=_("New password again"), strip=False, widget=_password_input("new-password")
+    )
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("new_password"), data.get("new_password_again")
+        if first and second and first != second:
+            self.add_error("new_password_again", _("The two new passwords differ."))
+        return data
+
+
+class OtpCodeForm(StyledForm):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class ReauthenticateForm(StyledForm):
+    """Turning two-factor sign-in off or replacing the recovery codes: a code or the password."""
+
+    code = forms.CharField(
+        label=_("Code of the authenticator"),
+        max_length=64,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    password = forms.CharField(
+        label=_("or your password"),
+        required=False,
+        strip=False,
+        widget=_password_input("current-password"),
     )
