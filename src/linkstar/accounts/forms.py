@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linkstar.accounts.models import Role, TokenScope
 from linkstar.core.forms import StyledForm
@@ -114,7 +115,7 @@ class PasswordChangeForm(StyledForm):
 
 class OtpCodeForm(StyledForm):
     code = forms.CharField(
-        label=_("Code"),
+        label=pgettext_lazy("two-factor sign-in", "Code"),
         max_length=64,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
