@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from linkstar import cli
 from linkstar.accounts import twofactor
 from linkstar.accounts.models import RecoveryCode, TwoFactor
 from linkstar.audit.models import AuditEvent
@@ -255,3 +256,13 @@ def test_wrong_codes_on_the_api_count_as_failed_sign_ins(org, bob):
     with next_step():
         paused = api.post("/auth/token", {**credentials, "otp": code_now(bob)})
     assert_error(paused, 429, "too_many_attempts")
+
+
+def test_an_operator_turns_it_off_for_a_user_who_lost_the_phone(org, bob, capsys):
+    enrol(bob)
+    assert cli.main(["user", "reset-two-factor", "--email", bob.email]) == 0
+    assert not twofactor.has_two_factor(bob)
+    assert not RecoveryCode.objects.filter(user=bob).exists()
+    event = AuditEvent.objects.get(organization=org, action="two_factor.disabled")
+    assert event.actor_id is None
+    assert _password_step(Client(), bob)["Location"] == "/"

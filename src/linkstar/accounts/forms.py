@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from linkstar.accounts.models import Role, TokenScope
 from linkstar.core.forms import StyledForm
@@ -18,10 +19,6 @@ class AddMemberForm(StyledForm):
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_(
-            "Only for a new user: at least 8 characters, not a common password, not close to "
-            "the email or name, not only digits."
-        ),
     )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.OPERATOR)
     entity = forms.TypedChoiceField(
@@ -35,6 +32,10 @@ class AddMemberForm(StyledForm):
     def __init__(self, *args, entities=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["entity"].choices = [("", "—"), *entities]
+        self.fields["password"].help_text = gettext(
+            "Only for a new user: at least %(n)d characters, not a common password, not close "
+            "to the email or name, not only digits."
+        ) % {"n": settings.LINKSTAR_PASSWORD_MIN_LENGTH}
 
 
 class ChangeRoleForm(StyledForm):
@@ -96,14 +97,17 @@ class PasswordChangeForm(StyledForm):
         label=_("New password"),
         strip=False,
         widget=_password_input("new-password"),
-        help_text=_(
-            "At least 8 characters, not a common password, not close to your email or name, "
-            "not only digits."
-        ),
     )
     new_password_again = forms.CharField(
         label=_("New password again"), strip=False, widget=_password_input("new-password")
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password"].help_text = gettext(
+            "At least %(n)d characters, not a common password, not close to your email or "
+            "name, not only digits."
+        ) % {"n": settings.LINKSTAR_PASSWORD_MIN_LENGTH}
 
     def clean(self):
         data = super().clean()

@@ -76,8 +76,6 @@ def login_verify(request):
             auth_login(request, user, backend=pending.get("backend"))
             return redirect(pending.get("next") or "home")
         throttle.failed(request, user.email)
-        form = OtpCodeForm(request.POST)
-        form.is_valid()
         form.add_error("code", _("This code is not right."))
         return render(request, "registration/login_verify.html", {"form": form}, status=422)
     return render(request, "registration/login_verify.html", {"form": form})
