@@ -251,7 +251,7 @@ def test_demo_creates_projects_in_various_stages_and_prints_logins(data_dir):
         ("client", "grace"),
     ]:
         assert re.search(rf"^\s+{role}\s+{login}@demo\.linkstar\.local", out, re.M), out
-    assert "Password for all: linkstar-demo" in out
+    assert "Password for all: open-stores-together" in out
     stages = dict(
         query(
             data_dir,

@@ -149,9 +149,46 @@ def cmd_user_create(args) -> int:
     try:
         user = create_user(email=args.email, password=args.password, name=args.name or "")
     except DomainError as exc:
-        return _fail(exc.detail)
+        return _fail(_error_text(exc))
     print(f"user {user.email} created (id {user.pk})")
     return 0
+
+
+def cmd_user_set_password(args) -> int:
+    _setup()
+    from linkstar.accounts.services import set_user_password
+    from linkstar.core.exceptions import DomainError
+
+    try:
+        user = set_user_password(email=args.email, password=args.password)
+    except DomainError as exc:
+        return _fail(_error_text(exc))
+    print(f"password of {user.email} set")
+    return 0
+
+
+def cmd_user_reset_two_factor(args) -> int:
+    _setup()
+    from linkstar.accounts.models import User
+    from linkstar.accounts.twofactor import reset_for
+
+    user = User.objects.filter(email__iexact=args.email.strip(), is_service=False).first()
+    if user is None:
+        return _fail(f"no user with email {args.email}")
+    if not reset_for(user=user):
+        print(f"{user.email} has no two-factor sign-in")
+        return 0
+    print(f"two-factor sign-in of {user.email} turned off; they sign in with the password alone")
+    return 0
+
+
+def _error_text(exc) -> str:
+    """A domain error with what is wrong with each field (a password refused by the validators
+    says why)."""
+    errors = getattr(exc, "errors", None) or []
+    if not errors:
+        return exc.detail
+    return "; ".join(f"{e.field}: {e.message}" for e in errors)
 
 
 def cmd_org_create(args) -> int:
@@ -189,7 +226,7 @@ def cmd_member_add(args) -> int:
             password=args.password,
         )
     except DomainError as exc:
-        return _fail(exc.detail)
+        return _fail(_error_text(exc))
     print(f"{m.user.email} is now {m.role} of {org.slug}")
     return 0
 
@@ -401,6 +438,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", required=True)
     p.add_argument("--name")
     p.set_defaults(func=cmd_user_create)
+    p = user.add_parser("set-password", help="set a user's password (the password rules apply)")
+    p.add_argument("--email", required=True)
+    p.add_argument("--password", required=True)
+    p.set_defaults(func=cmd_user_set_password)
+    p = user.add_parser(
+        "reset-two-factor",
+        help="turn two-factor sign-in off for a user who lost the authenticator and codes",
+    )
+    p.add_argument("--email", required=True)
+    p.set_defaults(func=cmd_user_reset_two_factor)
 
     org = sub.add_parser("org", help="organizations").add_subparsers(dest="action", required=True)
     p = org.add_parser("create")
@@ -461,7 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="a demo organization with users of every role and ~20 projects")
     p.add_argument("--slug", default="demo")
-    p.add_argument("--password", default="linkstar-demo")
+    p.add_argument("--password", default="open-stores-together")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("backup", help="a consistent backup archive: database, files and keys")

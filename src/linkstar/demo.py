@@ -217,7 +217,7 @@ def _demo_requests(org: Organization, people: dict, today: dt.date) -> None:
     )
 
 
-def create_demo(*, slug: str = "demo", password: str = "linkstar-demo") -> str:
+def create_demo(*, slug: str = "demo", password: str = "open-stores-together") -> str:
     if not Organization.objects.filter(slug=slug).exists():
         people = {}
         for login, name, _role in USERS:

@@ -207,9 +207,28 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# --- passwords and two-factor sign-in (issue 17 §7) --------------------------------------------
+# Every way a password is set (accounts.services.validate_new_password) runs these validators.
+LINKSTAR_PASSWORD_MIN_LENGTH = env_int("LINKSTAR_PASSWORD_MIN_LENGTH", 8)
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "name")},
+    },
+    {
+        "NAME": "linkstar.accounts.passwords.MinimumLengthValidator",
+        "OPTIONS": {"min_length": LINKSTAR_PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The name authenticator apps show next to the account.
+LINKSTAR_TOTP_ISSUER = env("LINKSTAR_TOTP_ISSUER", "LinkStar") or "LinkStar"
+# Time steps of 30 s accepted before and after the current one (clock drift of the phone).
+LINKSTAR_TOTP_VALID_WINDOW = env_int("LINKSTAR_TOTP_VALID_WINDOW", 1)
+# How long the second step of a sign-in waits for the code after the password was right.
+LINKSTAR_TWO_FACTOR_LOGIN_SECONDS = env_int("LINKSTAR_TWO_FACTOR_LOGIN_SECONDS", 300)
+LINKSTAR_RECOVERY_CODES = env_int("LINKSTAR_RECOVERY_CODES", 10)
 
 # --- cache and background jobs ---------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")

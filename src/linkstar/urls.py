@@ -37,6 +37,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("accounts/", include("linkstar.accounts.account_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("o/<slug:org>/", include(org_pages)),
     path("calendar/", include("linkstar.archives.feed_urls")),

@@ -40,14 +40,22 @@ def member_out(m, viewer=None) -> dict:
 
 @router.post("/auth/token", auth=None, response={201: TokenOut, **ERRORS})
 def create_token(request, payload: TokenIn):
-    """Exchange email and password for an API token (shown once; stored hashed). Failed
-    attempts are counted per account and per address: past the limit, 429
-    ``too_many_attempts`` for a while, before any password is checked."""
+    """Exchange email and password for an API token (shown once; stored hashed). An account
+    with two-factor sign-in also sends ``otp`` (401 ``otp_required`` without it, 401
+    ``invalid_otp`` when wrong). Failed attempts (a wrong password or code) are counted per
+    account and per address: past the limit, 429 ``too_many_attempts`` for a while, before any
+    password is checked."""
     throttle.guard(request, payload.email, payload.password)
     try:
         token = services.token_for_credentials(
-            email=payload.email, password=payload.password, name=payload.name or ""
+            email=payload.email,
+            password=payload.password,
+            name=payload.name or "",
+            otp=payload.otp,
+            ip=client_ip(request),
         )
+    except services.SecondFactorRequired:
+        raise  # the password was right: asking for the code is not a failed attempt
     except services.AuthenticationFailed:
         throttle.failed(request, payload.email)
         raise

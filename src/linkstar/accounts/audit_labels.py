@@ -17,18 +17,28 @@ labels.register(
         "token.created": _("API token created"),
         "token.revoked": _("API token revoked"),
         "calendar.changed": _("Working-day calendar changed"),
+        "organization.two_factor_required": _("Two-factor sign-in for administrators changed"),
+        "user.password_changed": _("Password changed"),
+        "user.password_set": _("Password set by an operator"),
+        "two_factor.enabled": _("Two-factor sign-in turned on"),
+        "two_factor.disabled": _("Two-factor sign-in turned off"),
+        "two_factor.recovery_codes_replaced": _("Recovery codes replaced"),
+        "two_factor.recovery_code_used": _("Recovery code used to sign in"),
     },
     groups={
         "organization.": _("Organization: all"),
         "member.": _("Members: all"),
         "token.": _("API tokens: all"),
         "calendar.": _("Working-day calendar: all"),
+        "user.": _("Passwords: all"),
+        "two_factor.": _("Two-factor sign-in: all"),
     },
     object_types={
         "organization": pgettext_lazy("audit", "Organization"),
         "membership": pgettext_lazy("audit", "Membership"),
         "apitoken": pgettext_lazy("audit", "API token"),
         "workcalendarsettings": pgettext_lazy("audit", "Working-day calendar"),
+        "user": pgettext_lazy("audit", "User"),
     },
     fields={
         "name": pgettext_lazy("audit", "Name"),
@@ -44,6 +54,11 @@ labels.register(
         "weekdays": pgettext_lazy("audit", "Working weekdays"),
         "use_cn_holidays": pgettext_lazy("audit", "China's public holidays"),
         "exceptions": pgettext_lazy("audit", "Own holidays and make-up working days"),
+        "require_admin_two_factor": pgettext_lazy(
+            "audit", "Two-factor sign-in required for administrators"
+        ),
+        "two_factor": pgettext_lazy("audit", "Two-factor sign-in"),
+        "recovery_codes_left": pgettext_lazy("audit", "Unused recovery codes"),
     },
     values={"role": Role.choices},
 )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linkstar.core import clock
+from linkstar.core.crypto import EncryptedTextField
 
 
 class Role(models.TextChoices):
@@ -73,6 +74,11 @@ class Organization(models.Model):
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(User, through="Membership", related_name="organizations")
+    # Administrators must sign in with a second factor (TOTP): one without it is sent to enrol
+    # before any page of the organization opens.
+    require_admin_two_factor = models.BooleanField(
+        _("require two-factor sign-in for administrators"), default=False
+    )
 
     class Meta:
         verbose_name = _("organization")
@@ -194,3 +200,39 @@ class WorkCalendarSettings(models.Model):
 
     def __str__(self) -> str:
         return f"working-day calendar of {self.organization_id}"
+
+
+class TwoFactor(models.Model):
+    """A user's TOTP authenticator. The shared secret is stored encrypted; until the user confirms
+    it with a code (``confirmed_at``), it is an enrolment in progress and signing in ignores it.
+    ``last_counter``: the time step of the last accepted code, so that a code is used once."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor")
+    secret = EncryptedTextField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_counter = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("two-factor sign-in")
+
+    def __str__(self) -> str:
+        return f"two-factor sign-in of {self.user_id}"
+
+
+class RecoveryCode(models.Model):
+    """A single-use code that stands in for the authenticator; only a keyed hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="uniq_recovery_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user_id}"

@@ -17,11 +17,14 @@ policy.register(
         "token.org_manage": lambda a, o: a.is_admin,
         # the organization's working-day calendar (weekdays, holidays, make-up working days)
         "calendar.edit": lambda a, o: a.is_admin,
+        # the organization's sign-in rules (two-factor sign-in required of administrators)
+        "organization.security": lambda a, o: a.is_admin,
     },
     {
         "member.manage": _("Only an administrator may manage members."),
         "audit.view": _("Only administrators and auditors may read the audit log."),
         "token.org_manage": _("Only an administrator may manage the organization's API tokens."),
         "calendar.edit": _("Only an administrator may change the working-day calendar."),
+        "organization.security": _("Only an administrator may change the sign-in rules."),
     },
 )

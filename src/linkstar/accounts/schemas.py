@@ -10,6 +10,12 @@ class TokenIn(Schema):
     email: str
     password: str
     name: str | None = Field(None, description="A label for the token, e.g. the script using it.")
+    otp: str | None = Field(
+        None,
+        max_length=64,
+        description="For an account with two-factor sign-in: the 6-digit code of the "
+        "authenticator, or an unused recovery code (spent by this request).",
+    )
 
 
 class TokenOut(Schema):

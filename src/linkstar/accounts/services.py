@@ -7,7 +7,7 @@ import secrets
 import zoneinfo
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from linkstar.accounts import twofactor
 from linkstar.accounts.models import (
     ApiToken,
     Membership,
@@ -25,6 +26,7 @@ from linkstar.accounts.models import (
     User,
     hash_token,
 )
+from linkstar.accounts.throttle import MAX_PASSWORD_LENGTH
 from linkstar.audit.models import AuditChainHead
 from linkstar.audit.services import record
 from linkstar.core import clock, policy
@@ -61,16 +63,31 @@ def _clean_email(email: str) -> str:
     return email
 
 
-def _check_password(password: str | None) -> None:
-    if not password or len(password) < 8:
-        raise InvalidInput(FieldError("password", _("A password has at least 8 characters.")))
+def validate_new_password(password: str | None, *, user: User, field: str = "password") -> None:
+    """Every way a password is set passes here: Django's validators of ``AUTH_PASSWORD_VALIDATORS``
+    (length, common passwords, too close to the email or name, digits only), their messages in
+    the reader's language; and no longer than sign-in accepts (``throttle.MAX_PASSWORD_LENGTH``)."""
+    if not password:
+        raise InvalidInput(FieldError(field, _("Choose a password.")))
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput(
+            FieldError(
+                field,
+                _("A password has at most %(n)d characters.") % {"n": MAX_PASSWORD_LENGTH},
+            )
+        )
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise InvalidInput([FieldError(field, message) for message in exc.messages]) from None
 
 
 @transaction.atomic
 def create_user(*, email: str, password: str | None, name: str = "") -> User:
-    """Create a login. Emails are unique (case-insensitive); passwords are hashed with Argon2."""
+    """Create a login. Emails are unique (case-insensitive); passwords are hashed with Argon2
+    and must pass the password validators."""
     email = _clean_email(email)
-    _check_password(password)
+    validate_new_password(password, user=User(email=email, name=(name or "").strip()))
     if len((name or "").strip()) > User._meta.get_field("name").max_length:
         raise InvalidInput(FieldError("name", _("A name has at most 150 characters.")))
     if User.objects.filter(email__iexact=email).exists():
@@ -266,10 +283,33 @@ def issue_token(
     return token, raw
 
 
-def token_for_credentials(*, email: str, password: str, name: str = "") -> str:
+class SecondFactorRequired(AuthenticationFailed):
+    code = "otp_required"
+
+
+class SecondFactorWrong(AuthenticationFailed):
+    code = "invalid_otp"
+
+
+def token_for_credentials(
+    *, email: str, password: str, name: str = "", otp: str | None = None, ip=None
+) -> str:
+    """Email and password for a token; a user with two-factor sign-in also sends ``otp``, a
+    code of the authenticator or an unused recovery code (401 ``otp_required`` without it,
+    401 ``invalid_otp`` when it is wrong). Users without it send what they always sent."""
     user = authenticate(username=(email or "").strip().lower(), password=password)
     if user is None or not user.is_active or user.is_service:
         raise AuthenticationFailed(_("Wrong email or password."))
+    if twofactor.has_two_factor(user):
+        if not (otp or "").strip():
+            raise SecondFactorRequired(
+                _(
+                    "This account uses two-factor sign-in: send the code of the authenticator "
+                    "(or a recovery code) in the otp field."
+                )
+            )
+        if not twofactor.verify_second_factor(user=user, code=otp, ip=ip, via="api"):
+            raise SecondFactorWrong(_("The two-factor code is not right."))
     return issue_token(user=user, name=name or "api")[1]
 
 
@@ -509,3 +549,52 @@ def revoke_personal_token(*, user: User, token_id: int, ip=None, via="api") -> A
     for actor in _other_org_actors(user, None, ip=ip, via=via):
         record(actor=actor, action="token.revoked", obj=token, changes=changes)
     return token
+
+
+# --- passwords ---------------------------------------------------------------------------------
+
+
+def _record_for_user(user: User, action: str, actors: list[Actor], changes: dict) -> None:
+    for actor in actors:
+        record(actor=actor, action=action, obj=user, changes=changes)
+
+
+@transaction.atomic
+def change_own_password(
+    *, user: User, current_password: str, new_password: str, ip=None, via: str = "web"
+) -> User:
+    """A person changes their own password: the current one must be right, the new one differs
+    from it and passes the validators. Audited in each of their organizations (never a value)."""
+    if user.is_service or not user.check_password(current_password or ""):
+        raise InvalidInput(
+            FieldError("current_password", _("The current password is not right.")),
+            code="wrong_password",
+        )
+    if new_password == current_password:
+        raise InvalidInput(
+            FieldError("new_password", _("The new password is the same as the current one."))
+        )
+    validate_new_password(new_password, user=user, field="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    changes = {"email": {"before": user.email, "after": user.email}}
+    _record_for_user(
+        user, "user.password_changed", twofactor.actors_of_user(user, ip=ip, via=via), changes
+    )
+    return user
+
+
+@transaction.atomic
+def set_user_password(*, email: str, password: str, via: str = "cli") -> User:
+    """An operator of the installation sets someone's password (``linkstar user set-password``):
+    the same validators; audited in each organization of the user as the system."""
+    user = User.objects.select_for_update().filter(email__iexact=(email or "").strip()).first()
+    if user is None or user.is_service:
+        raise NotFound(_("No user with this email."))
+    validate_new_password(password, user=user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    actors = [Actor.system(m.organization, via=via) for m in user.memberships.all()]
+    changes = {"email": {"before": user.email, "after": user.email}}
+    _record_for_user(user, "user.password_set", actors, changes)
+    return user

@@ -9,7 +9,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from linkstar.accounts import selectors, services, throttle
+from linkstar.accounts import security_views, selectors, services, throttle, twofactor
 from linkstar.accounts.forms import (
     AddMemberForm,
     ChangeRoleForm,
@@ -33,6 +33,30 @@ class LoginView(auth_views.LoginView):
 
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def dispatch(self, request, *args, **kwargs):
+        # a signed-in administrator whom an organization requires to set up two-factor sign-in
+        # lands here (``web.TwoFactorEnrolmentRequired``): on to the setup
+        if request.user.is_authenticated and twofactor.must_enrol(request.user):
+            return redirect("account_security")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        """The password was right. With two-factor sign-in, the session is not signed in yet:
+        the second step (``login_verify``) asks for the code."""
+        user = form.get_user()
+        if twofactor.has_two_factor(user):
+            self.request.session[security_views.PENDING_SIGN_IN] = {
+                "user_id": user.pk,
+                "backend": user.backend,
+                "since": clock.now().timestamp(),
+                "next": self.get_success_url(),
+            }
+            return redirect("login_verify")
+        response = super().form_valid(form)
+        if twofactor.must_enrol(user):
+            return redirect("account_security")
+        return response
 
     def post(self, request, *args, **kwargs):
         email = request.POST.get("username", "")

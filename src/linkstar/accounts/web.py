@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 from django.http import Http404
 from django.urls import resolve
 
+from linkstar.accounts import twofactor
 from linkstar.accounts.models import Membership, Role
 from linkstar.core import policy
 from linkstar.core.actors import Actor, client_ip
@@ -27,8 +28,15 @@ def actor_for(request, org: str) -> Actor:
     return Actor.from_membership(membership, ip=client_ip(request), via="api")
 
 
+class TwoFactorEnrolmentRequired(LoginRequired):
+    """The organization requires two-factor sign-in of its administrators and this one has not
+    set it up: the sign-in page sends a signed-in user on to the setup (``LoginView``)."""
+
+
 def web_actor(request, org: str) -> Actor:
-    """The signed-in user as a member of ``org``; anyone else gets 404 (or the login page)."""
+    """The signed-in user as a member of ``org``; anyone else gets 404 (or the login page). An
+    administrator of an organization that requires two-factor sign-in, without it, is sent to
+    set it up before any page of the organization opens."""
     if not request.user.is_authenticated:
         raise LoginRequired()
     membership = (
@@ -38,6 +46,12 @@ def web_actor(request, org: str) -> Actor:
     )
     if membership is None:
         raise Http404()
+    if (
+        membership.role == Role.ADMIN
+        and membership.organization.require_admin_two_factor
+        and not twofactor.has_two_factor(request.user)
+    ):
+        raise TwoFactorEnrolmentRequired()
     actor = Actor.from_membership(membership, ip=client_ip(request), via="web")
     request.actor = actor
     return actor
