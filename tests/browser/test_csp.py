@@ -1,6 +1,7 @@
 """The Content-Security-Policy in a real browser (issue 17 §8): the key pages load and work —
 their scripts from static files, htmx without eval — and Chromium reports no violation of the
-policy on any of them. A violation is what Chromium logs as "Refused to …" on the console."""
+policy on any of them. A violation is what Chromium logs on the console ("Refused to …", or
+"Executing inline script violates the following Content Security Policy directive …")."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ def watch(page) -> list[str]:
 
 
 def visit(page, path: str) -> None:
-    page.goto(page.base_url + path)
+    # generous: the first page a fresh live server answers can be slow on a loaded machine
+    page.goto(page.base_url + path, timeout=30_000)
     page.wait_for_load_state("networkidle")
 
 
@@ -56,7 +58,7 @@ def test_the_watch_sees_a_violation(page, org):
     )
     page.wait_for_timeout(200)
     assert page.title() != "ran"
-    assert any("Refused to execute inline script" in line for line in seen), seen
+    assert any("inline script" in line and "Content Security Policy" in line for line in seen), seen
 
 
 def test_the_key_pages_work_under_the_policy(page, org, bob, entity, projects, tmp_path):
