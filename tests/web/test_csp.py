@@ -14,11 +14,14 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.urls import path as url_path
 
 from linkstar.docrequests import services as docrequests
+from linkstar.documents.services import upload_document
 from linkstar.settings import browser_security
 from tests.support.clients import signed_in
 from tests.support.docrequests import ask
+from tests.support.files import pdf_bytes, upload
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "linkstar"
 TEMPLATES = sorted(p for p in SRC.glob("*/templates/**/*.html"))
@@ -41,6 +44,14 @@ def _tags(text: str) -> list[str]:
     text = re.sub(r"{%\s*comment\s*%}.*?{%\s*endcomment\s*%}", " ", text, flags=re.DOTALL)
     text = re.sub(r"{#.*?#}", " ", text, flags=re.DOTALL)
     return re.findall(r"<[a-zA-Z][^<>]*>", text)
+
+
+def _broken(request):
+    raise RuntimeError("a bug")
+
+
+# The URLs of the server-error test (ROOT_URLCONF points here): one view that fails.
+urlpatterns = [url_path("broken/", _broken)]
 
 
 def _policy(response) -> dict[str, list[str]]:
@@ -133,6 +144,13 @@ def test_the_sign_in_page_and_the_error_pages_carry_the_policy(db):
     _assert_strict(missing)
 
 
+def test_the_server_error_page_carries_the_policy(db, settings):
+    settings.ROOT_URLCONF = __name__
+    answer = Client(raise_request_exception=False).get("/broken/")
+    assert answer.status_code == 500
+    _assert_strict(answer)
+
+
 def test_signed_in_pages_and_the_api_carry_the_policy(org, bob, project):
     browser = signed_in(bob)
     for path in (
@@ -149,6 +167,18 @@ def test_signed_in_pages_and_the_api_carry_the_policy(org, bob, project):
     answer = browser.get("/api/v1/me")
     assert answer.status_code == 401  # no token: the API's own answer, with the policy too
     assert "Content-Security-Policy" in answer.headers
+
+
+def test_a_downloaded_document_keeps_its_own_stricter_policy(as_alice, bob, entity):
+    document = upload_document(
+        actor=as_alice,
+        entity=entity,
+        document_type="business_license",
+        file=upload("licence.pdf", pdf_bytes(), "application/pdf"),
+    )
+    answer = signed_in(bob).get(f"/o/acme/documents/{document.pk}/download/")
+    assert answer.status_code == 200
+    assert answer.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
 
 
 @pytest.mark.usefixtures("on_project_start")
