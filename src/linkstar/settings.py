@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "django_htmx",
+    "csp",
     "linkstar.core",
     "linkstar.accounts",
     "linkstar.audit",
@@ -142,6 +143,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # every answer, the early refusals below included, carries the Content-Security-Policy
+    "csp.middleware.CSPMiddleware",
     # before anything reads the body (the CSRF check reads a form's fields)
     "linkstar.core.web.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -342,6 +345,87 @@ LOGGING = {
 
 # The address people reach LinkStar at: links in mail, chat messages and calendar feeds.
 LINKSTAR_BASE_URL = (env("LINKSTAR_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+
+
+# --- browser hardening (issue 17 §8) ----------------------------------------------------------
+# Scripts come from the app's own static files only: no inline script, no inline event handler,
+# no eval (htmx runs with allowEval off, see base.html). Inline styles stay allowed: templates
+# and the sandboxed mail frames (which inherit this policy) use style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Over https, how long browsers are told to come back over https only (HSTS); 0 turns it off.
+LINKSTAR_HSTS_SECONDS = env_int("LINKSTAR_HSTS_SECONDS", 365 * 24 * 3600)
+# LinkStar runs behind a proxy that ends TLS and sets X-Forwarded-Proto (nginx, Caddy, a load
+# balancer): only then may that header say a request came in over https.
+LINKSTAR_BEHIND_TLS_PROXY = env_bool("LINKSTAR_BEHIND_TLS_PROXY", False)
+
+
+def browser_security(
+    *, base_url: str, behind_tls_proxy: bool, hsts_seconds: int, trusted_origins: list[str]
+) -> dict[str, object]:
+    """Django's security settings for the address people reach LinkStar at.
+
+    Over https, cookies travel only over https (``Secure``) and browsers are told to come back
+    over https only (HSTS; Django sends it on https requests only, so behind a TLS proxy it needs
+    ``behind_tls_proxy``). Over http (a local install) none of that applies. The base URL's own
+    origin is trusted for CSRF, so a proxy that rewrites the Host header does not refuse forms.
+    X-Forwarded-Host is never trusted: links are built from the base URL, not from the request.
+    """
+    parts = base_url.split("://", 1)
+    https = parts[0].lower() == "https"
+    origin = f"{parts[0].lower()}://{parts[1].split('/', 1)[0]}" if len(parts) == 2 else ""
+    return {
+        "SESSION_COOKIE_SECURE": https,
+        "CSRF_COOKIE_SECURE": https,
+        "LANGUAGE_COOKIE_SECURE": https,
+        "SECURE_HSTS_SECONDS": max(hsts_seconds, 0) if https else 0,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": False,
+        "SECURE_HSTS_PRELOAD": False,
+        "SECURE_PROXY_SSL_HEADER": (
+            ("HTTP_X_FORWARDED_PROTO", "https") if behind_tls_proxy else None
+        ),
+        "USE_X_FORWARDED_HOST": False,
+        "CSRF_TRUSTED_ORIGINS": list(
+            dict.fromkeys([*trusted_origins, *([origin] if origin else [])])
+        ),
+        "SECURE_CONTENT_TYPE_NOSNIFF": True,
+        "SECURE_REFERRER_POLICY": "same-origin",
+        "SECURE_CROSS_ORIGIN_OPENER_POLICY": "same-origin",
+        "X_FRAME_OPTIONS": "DENY",
+    }
+
+
+_browser_security = browser_security(
+    base_url=LINKSTAR_BASE_URL,
+    behind_tls_proxy=LINKSTAR_BEHIND_TLS_PROXY,
+    hsts_seconds=LINKSTAR_HSTS_SECONDS,
+    trusted_origins=CSRF_TRUSTED_ORIGINS,
+)
+SESSION_COOKIE_SECURE = _browser_security["SESSION_COOKIE_SECURE"]
+CSRF_COOKIE_SECURE = _browser_security["CSRF_COOKIE_SECURE"]
+LANGUAGE_COOKIE_SECURE = _browser_security["LANGUAGE_COOKIE_SECURE"]
+SECURE_HSTS_SECONDS = _browser_security["SECURE_HSTS_SECONDS"]
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _browser_security["SECURE_HSTS_INCLUDE_SUBDOMAINS"]
+SECURE_HSTS_PRELOAD = _browser_security["SECURE_HSTS_PRELOAD"]
+SECURE_PROXY_SSL_HEADER = _browser_security["SECURE_PROXY_SSL_HEADER"]
+USE_X_FORWARDED_HOST = _browser_security["USE_X_FORWARDED_HOST"]
+SECURE_CONTENT_TYPE_NOSNIFF = _browser_security["SECURE_CONTENT_TYPE_NOSNIFF"]
+SECURE_REFERRER_POLICY = _browser_security["SECURE_REFERRER_POLICY"]
+SECURE_CROSS_ORIGIN_OPENER_POLICY = _browser_security["SECURE_CROSS_ORIGIN_OPENER_POLICY"]
+X_FRAME_OPTIONS = _browser_security["X_FRAME_OPTIONS"]
+CSRF_TRUSTED_ORIGINS = _browser_security["CSRF_TRUSTED_ORIGINS"]
 
 # --- worker and scheduler (issue 5 §1) ---------------------------------------------------------
 # Which queue runs background jobs: "db" (embedded, the default) or "rq" (Redis; the default

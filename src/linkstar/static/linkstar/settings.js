@@ -1,13 +1,6 @@
-/* Organization settings pages: confirm before removing, the client's entity field, copy a token. */
+/* Organization settings pages: the client's entity field, copy a token (app.js asks data-confirm). */
 (function () {
   "use strict";
-
-  document.addEventListener("submit", function (evt) {
-    const form = evt.target;
-    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
-      evt.preventDefault();
-    }
-  });
 
   // The seller entity only matters for the client role: show it when that role is chosen.
   document.addEventListener("change", function (evt) {
