@@ -6,7 +6,7 @@ import string
 
 import pytest
 
-from linkstar.core.masking import mask
+from linkstar.core.masking import mask, tighten
 from linkstar.entities.identifiers import mask_address, mask_email, mask_phone
 from linkstar.entities.sensitive import mask_number
 
@@ -38,3 +38,20 @@ def test_phones_mailboxes_and_addresses_show_at_most_a_third(length):
 def test_long_numbers_keep_their_last_four_for_recognition():
     assert mask_number("440301198805121234") == "44************1234"
     assert mask_phone("+86 138-0013-8000") == "*********8000"
+
+
+@pytest.mark.parametrize(
+    ("kind", "stored", "tightened"),
+    [
+        ("phone", "1380***8000", "********000"),
+        ("phone", "*******8000", "********000"),
+        ("legal_rep_id", "4403**********1234", "44************1234"),
+        ("email", "st***@xinghe.example", "s****@xinghe.example"),
+        ("address", "深圳市宝安区福永街道…", "深圳市…"),
+        ("address", "上海市浦东新区", "上海…"),
+        ("collection_account", "Payoneer 6222***********6789", "Payoneer 62*************6789"),
+    ],
+)
+def test_labels_stored_under_the_old_rule_are_tightened_never_loosened(kind, stored, tightened):
+    assert tighten(stored, kind=kind) == tightened
+    assert shown(tightened) <= shown(stored)
