@@ -8,6 +8,7 @@ import re
 
 from django.test import Client
 
+from linkstar.core import clock
 from linkstar.delivery.models import Delivery
 from tests.support.assertions import assert_error
 from tests.support.clients import ApiClient
@@ -24,8 +25,9 @@ def _web(client: Client, email: str, password: str):
 
 def test_five_failures_pause_the_account_on_the_form(bob, carol):
     browser = Client(REMOTE_ADDR="10.0.0.1")
-    for _ in range(5):
-        assert _web(browser, bob.email, "wrong").status_code == 200
+    for i in range(5):
+        with clock.travel(seconds=30 * i):  # each try after the backoff's pause
+            assert _web(browser, bob.email, "wrong").status_code == 200
     paused = _web(browser, bob.email, PASSWORD)  # even the right password now waits
     assert paused.status_code == 429
     assert 1 <= _minutes(paused.content.decode()) <= 15  # for how long (the window's end)
@@ -36,8 +38,9 @@ def test_five_failures_pause_the_account_on_the_form(bob, carol):
 
 def test_the_api_pauses_the_account_and_its_owner_is_told(bob, org):
     api = ApiClient()
-    for _ in range(5):
-        assert_error(api.post("/auth/token", {"email": bob.email, "password": "x"}), 401)
+    for i in range(5):
+        with clock.travel(seconds=30 * i):
+            assert_error(api.post("/auth/token", {"email": bob.email, "password": "x"}), 401)
     body = assert_error(
         api.post("/auth/token", {"email": bob.email, "password": PASSWORD}),
         429,
@@ -62,3 +65,27 @@ def test_one_address_trying_many_accounts_is_paused(bob, settings):
 def test_a_huge_password_is_refused_unhashed(bob):
     answer = ApiClient().post("/auth/token", {"email": bob.email, "password": "x" * 100_000})
     assert answer.status_code in (401, 429) and answer.json()["code"] == "invalid_credentials"
+
+
+def test_failures_back_off_before_the_lock(bob):
+    """Two failures are free; then each try must wait twice as long as the one before (2, 4 s),
+    refused unhashed and uncounted when too soon — guessing slows down before it locks."""
+    api = ApiClient()
+    for _ in range(3):
+        assert_error(api.post("/auth/token", {"email": bob.email, "password": "x"}), 401)
+    body = assert_error(
+        api.post("/auth/token", {"email": bob.email, "password": PASSWORD}),
+        429,
+        "too_many_attempts",
+    )
+    assert re.search(r"\b2\b", body["detail"])  # wait 2 seconds
+    with clock.travel(seconds=3):
+        assert_error(api.post("/auth/token", {"email": bob.email, "password": "x"}), 401)
+        with clock.travel(seconds=1):
+            body = assert_error(api.post("/auth/token", {"email": bob.email, "password": "x"}), 429)
+            assert re.search(r"\b3\b", body["detail"])  # 4 seconds after the 4th, 1 gone
+        with clock.travel(seconds=5):  # waited: the right password signs in
+            assert (
+                api.post("/auth/token", {"email": bob.email, "password": PASSWORD}).status_code
+                == 201
+            )

@@ -128,8 +128,9 @@ def test_wrong_codes_are_throttled_like_wrong_passwords(org, bob):
     enrol(bob)
     browser = Client(REMOTE_ADDR="10.0.1.1")
     _password_step(browser, bob)
-    for _ in range(5):
-        assert browser.post("/accounts/login/verify/", {"code": "123456"}).status_code == 422
+    for i in range(5):
+        with clock.travel(seconds=30 * i):  # each guess after the backoff's pause
+            assert browser.post("/accounts/login/verify/", {"code": "123456"}).status_code == 422
     with next_step():
         paused = browser.post("/accounts/login/verify/", {"code": code_now(bob)})
     assert paused.status_code == 429 and "_auth_user_id" not in browser.session
@@ -251,8 +252,9 @@ def test_wrong_codes_on_the_api_count_as_failed_sign_ins(org, bob):
     enrol(bob)
     api = ApiClient()
     credentials = {"email": bob.email, "password": PASSWORD}
-    for _ in range(5):
-        assert_error(api.post("/auth/token", {**credentials, "otp": "000000"}), 401)
+    for i in range(5):
+        with clock.travel(seconds=30 * i):
+            assert_error(api.post("/auth/token", {**credentials, "otp": "000000"}), 401)
     with next_step():
         paused = api.post("/auth/token", {**credentials, "otp": code_now(bob)})
     assert_error(paused, 429, "too_many_attempts")

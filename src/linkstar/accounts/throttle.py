@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 
+from linkstar.core import clock
 from linkstar.core.announcements import ACCOUNT_LOCKED, announce
 from linkstar.core.exceptions import DomainError
 
@@ -60,13 +61,42 @@ def _refusal(usage: dict) -> TooManyAttempts:
     )
 
 
+# Failures of one account allowed without a pause; each further one doubles the pause before
+# the next try (2, 4, 8 … seconds) until the lock.
+FREE_FAILURES = 2
+
+
+def _last_failure_key(email: str) -> str:
+    prefix = getattr(settings, "RATELIMIT_CACHE_PREFIX", "rl:")
+    return f"{prefix}login-last:{_account_key(email)}"
+
+
+def _backoff(account: dict | None, email: str) -> None:
+    """Between the free failures and the lock, a try too soon after the last failure is refused
+    (429 saying for how many seconds), before any password is hashed."""
+    if not account or account["count"] <= FREE_FAILURES:
+        return
+    last = cache.get(_last_failure_key(email))
+    if last is None:
+        return
+    pause = 2 ** (account["count"] - FREE_FAILURES)
+    wait = math.ceil(last + pause - clock.now().timestamp())
+    if wait > 0:
+        raise TooManyAttempts(
+            _("Wrong email or password too often: wait %(n)d seconds before trying again.")
+            % {"n": wait},
+            code="too_many_attempts",
+        )
+
+
 def guard(request, email: str, password: str) -> None:
-    """Refuse before the password is checked: a locked account or address, or a password too
-    long to be one of ours."""
+    """Refuse before the password is checked: a locked account or address, a try too soon
+    after the last failures (backoff), or a password too long to be one of ours."""
     account, address = _usage(request, email, increment=False)
     for usage in (account, address):
         if usage and usage["count"] >= usage["limit"]:
             raise _refusal(usage)
+    _backoff(account, email)
     if len(password or "") > MAX_PASSWORD_LENGTH:
         failed(request, email)
         raise TooManyAttempts(_("Wrong email or password."), code="invalid_credentials")
@@ -75,6 +105,7 @@ def guard(request, email: str, password: str) -> None:
 def failed(request, email: str) -> None:
     """Count a failed sign-in; the first time it locks the account, tell its owner."""
     account, _address = _usage(request, email, increment=True)
+    cache.set(_last_failure_key(email), clock.now().timestamp(), timeout=900)
     if account and account["count"] >= account["limit"]:
         prefix = getattr(settings, "RATELIMIT_CACHE_PREFIX", "rl:")
         flag = f"{prefix}login-locked:{_account_key(email)}"
