@@ -29,6 +29,7 @@ from linkstar.documents import selectors
 from linkstar.documents.checks import KINDS, CheckedFile, inspect_upload
 from linkstar.documents.models import Document, DocumentStatus, TaskAttachment
 from linkstar.entities.models import SellerEntity
+from linkstar.entities.services.entity import refuse_erased
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,7 @@ def upload_document(
     current unless ``confirm_expiry`` (409 ``expiry_confirmation_needed`` saying why).
     Nothing is half-stored: no row without its file, no file without its row."""
     policy.require(actor, "document.upload", entity)
+    refuse_erased(entity)
     doc_type = _document_type(document_type)
     today = org_today(actor.organization)
     notes, person_name = _clean_fields(
@@ -197,6 +199,7 @@ def file_stored_upload(
     ``sha256`` and ``content_type``, such as a client's upload to a document request). The same
     rules as :func:`upload_document`, versions and the expiry confirmation included."""
     policy.require(actor, "document.upload", entity)
+    refuse_erased(entity)
     today = org_today(actor.organization)
     notes, person_name = _clean_fields(
         issue_date=issue_date, expiry_date=expiry_date, notes=notes, person_name="", today=today
