@@ -3,7 +3,11 @@ tokens revoked, no sign-in, their work kept and their audit rows shown as "Erase
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from django.apps import apps
+from django.db import models
 from django.test import Client
 from django.utils import translation
 
@@ -18,6 +22,22 @@ from linkstar.projects.services import add_comment
 from tests.support.assertions import assert_error
 from tests.support.clients import ApiClient, client_for, login
 from tests.support.seed import PASSWORD
+
+
+def text_outside_the_audit() -> str:
+    """Every text-like value of every model but the append-only audit trail."""
+    chunks = []
+    for model in apps.get_models():
+        if model._meta.label == "audit.AuditEvent":
+            continue
+        fields = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField | models.TextField | models.JSONField)
+        ]
+        for row in model._default_manager.values_list(*fields) if fields else ():
+            chunks.append(json.dumps(row, ensure_ascii=False, default=str))
+    return "\n".join(chunks)
 
 
 @pytest.fixture(autouse=True)
@@ -56,6 +76,7 @@ def test_erasure_replaces_name_and_address_and_ends_every_way_in(
     assert not Membership.objects.filter(user=carol).exists()
     assert not NotificationPreference.objects.filter(user=carol).exists()
     assert Comment.objects.get(pk=comment.pk).body == "营业执照已上传，请审核"
+    assert "carol@example.com" not in text_outside_the_audit()
 
 
 def test_the_audit_records_the_erasure_without_the_address_and_shows_erased_user(
