@@ -11,8 +11,11 @@ import pytest
 from django.apps import apps
 from django.db import models
 
+from linkstar.archives.models import ArchiveStatus
+from linkstar.archives.services import build_archive, request_archive
 from linkstar.audit.models import AuditEvent
 from linkstar.core.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from linkstar.docrequests.services import upload_to_item
 from linkstar.documents.models import Document
 from linkstar.documents.privacy import erase_entity
 from linkstar.documents.services import upload_document
@@ -21,7 +24,9 @@ from linkstar.entities.models import Identifier, SellerEntity, StoreCredential
 from linkstar.projects.services import create_project
 from tests.support.assertions import assert_error
 from tests.support.clients import client_for
+from tests.support.docrequests import ask, client_of_entity
 from tests.support.files import licence, stored_files
+from tests.support.seed import actor_of
 from tests.support.vault import PLAIN_VALUES, assert_nowhere, database_dump, make_vault
 
 MARK = "ERASE-ME-110101199003077777"
@@ -221,3 +226,38 @@ def test_the_page_warns_and_erases_after_the_name_is_typed(filled, alice, bob, e
     done = client_for(alice).post(url, {"confirm_name": entity.name})
     assert done.status_code == 302
     assert SellerEntity.objects.get(pk=entity.pk).is_erased
+
+
+def test_client_uploads_and_project_archives_go_with_the_entity(
+    filled,
+    as_alice,
+    as_bob,
+    org,
+    entity,
+    project,
+    vault_dir,
+    on_project_start,
+    django_capture_on_commit_callbacks,
+):
+    hana = client_of_entity(org, entity)
+    request = ask(as_bob, project, "bank_statement")
+    upload = upload_to_item(
+        actor=actor_of(org, hana),
+        item=request.items.get(),
+        file=licence("银行流水.pdf", text=f"{MARK} bank"),
+    )
+    job = build_archive(job_id=request_archive(actor=as_bob, project_ids=[project.pk]).pk)
+    assert job.status == ArchiveStatus.DONE and job.storage_name
+    waiting, archive = vault_dir / upload.storage_name, vault_dir / job.storage_name
+    assert waiting.exists() and archive.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        erase_entity(actor=as_alice, entity=entity, confirm_name=entity.name)
+
+    assert not waiting.exists() and not archive.exists()
+    upload.refresh_from_db()
+    assert (upload.storage_name, upload.original_name) == ("", "")
+    job.refresh_from_db()
+    assert job.status == ArchiveStatus.EXPIRED and job.storage_name == ""
+    assert_nowhere(decrypted_dump(), MARK, "银行流水")
+    assert not any(MARK.encode() in p.read_bytes() for p in stored_files(vault_dir))

@@ -16,7 +16,8 @@ payload and who listens, so that what reacts to what can be read in one place:
 - ``ENTITY_ERASING`` (``organization_id``, ``entity_id``, ``project_ids``), gathered: a seller entity's personal data
   is being erased on request (``documents/privacy.py``). Document requests clear their waiting
   uploads and archives expire the archives of its projects; each answers the storage names of
-  the files to delete once the erasure commits.
+  the files to delete once the erasure commits. Notifications drop the file names their events
+  of its projects carry (answering none).
 - ``PERSON_ERASING`` (``user_id``): a person's personal data is being erased on request
   (``accounts/services.py``). Notifications drop their preferences, delivery their chat handles.
 - ``PROJECTS_CREATED`` (``projects``): projects were created, or a cancelled one restored
