@@ -226,6 +226,11 @@ def test_the_page_warns_and_erases_after_the_name_is_typed(filled, alice, bob, e
     done = client_for(alice).post(url, {"confirm_name": entity.name})
     assert done.status_code == 302
     assert SellerEntity.objects.get(pk=entity.pk).is_erased
+    after = client_for(alice).get(f"/o/acme/settings/entities/{entity.pk}/").content.decode()
+    assert 'id="erased-note"' in after
+    assert 'id="erase-entity"' not in after and 'id="edit-entity"' not in after
+    vault = client_for(alice).get("/o/acme/documents/", {"entity": entity.pk})
+    assert vault.status_code == 200 and "营业执照.pdf" not in vault.content.decode()
 
 
 def test_client_uploads_and_project_archives_go_with_the_entity(
