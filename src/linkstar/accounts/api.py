@@ -219,3 +219,17 @@ def revoke_org_token(request, org: str, token_id: int):
     policy.require(actor, "token.org_manage")
     services.revoke_api_token(actor=actor, token_id=token_id)
     return Status(204, None)
+
+
+# --- erasure of a person's personal data (PIPL / GDPR) -------------------------------------------
+
+
+@router.post("/orgs/{org}/members/{user_id}/erase", response={204: None, **ERRORS})
+def erase_member(request, org: str, user_id: int):
+    """Erase a member's or former member's personal data (administrators): name and address
+    replaced by a placeholder, tokens revoked, sign-in ended; their work stays under
+    "Erased user". 409 for oneself, the last administrator, or a member of another
+    organization."""
+    actor = actor_for(request, org)
+    services.erase_person(actor=actor, user_id=user_id)
+    return Status(204, None)

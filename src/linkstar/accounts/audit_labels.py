@@ -62,3 +62,14 @@ labels.register(
     },
     values={"role": Role.choices},
 )
+
+# The erasure of a person's personal data on request (``services.erase_person``).
+labels.register(
+    actions={"member.erased": _("Personal data of a person erased")},
+    object_types={"user": pgettext_lazy("audit", "Person")},
+    fields={
+        "user.erased": pgettext_lazy("audit", "Personal data erased"),
+        "user.was_member": pgettext_lazy("audit", "Was a member"),
+        "user.tokens_revoked": pgettext_lazy("audit", "API tokens revoked"),
+    },
+)

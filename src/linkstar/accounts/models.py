@@ -61,11 +61,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
-        return self.name or self.email
+        return self.display_name
 
     @property
     def display_name(self) -> str:
+        if self.is_erased:
+            return str(_("Erased user"))
         return self.name or self.email
+
+    @property
+    def is_erased(self) -> bool:
+        """Personal data erased on request (``accounts.services.erase_person``)."""
+        return self.email == f"erased-{self.pk}@invalid"
 
 
 class Organization(models.Model):

@@ -25,6 +25,8 @@ def person_name(user: User | None, viewer: Actor | None) -> str:
     """The name ``viewer`` reads for ``user`` ("" for nobody)."""
     if user is None:
         return ""
+    if user.is_erased:
+        return user.display_name
     if user.name:
         return user.name
     if not hides_emails(viewer) or _own(user, viewer):
@@ -55,6 +57,8 @@ def member_email(membership: Membership, viewer: Actor | None) -> str:
 def actor_label(label: str, user: User | None, viewer: Actor | None) -> str:
     """An audit event's actor as ``viewer`` reads it: the recorded label (an e-mail address, or
     ``<system>``), or for a client the person's name."""
+    if user is not None and user.is_erased:
+        return user.display_name
     if not hides_emails(viewer) or label.startswith("<"):
         return label
     return person_name(user, viewer) if user is not None else _("Team member")

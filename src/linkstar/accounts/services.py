@@ -27,10 +27,11 @@ from linkstar.accounts.models import (
     hash_token,
 )
 from linkstar.accounts.throttle import MAX_PASSWORD_LENGTH
-from linkstar.audit.models import AuditChainHead
+from linkstar.audit.models import AuditChainHead, AuditEvent
 from linkstar.audit.services import record
 from linkstar.core import clock, policy
 from linkstar.core.actors import Actor
+from linkstar.core.announcements import PERSON_ERASING, announce
 from linkstar.core.exceptions import (
     Conflict,
     DomainError,
@@ -597,4 +598,73 @@ def set_user_password(*, email: str, password: str, via: str = "cli") -> User:
     actors = [Actor.system(m.organization, via=via) for m in user.memberships.all()]
     changes = {"email": {"before": user.email, "after": user.email}}
     _record_for_user(user, "user.password_set", actors, changes)
+    return user
+
+
+# --- erasure of a person's personal data on request (PIPL / GDPR) --------------------------------
+
+
+def erased_email(user_id: int) -> str:
+    """The placeholder address an erased person keeps (``User.is_erased``)."""
+    return f"erased-{user_id}@invalid"
+
+
+@transaction.atomic
+def erase_person(*, actor: Actor, user_id: int) -> User:
+    """Erase a member's or former member's personal data: the name goes, the e-mail address
+    becomes ``erased-<id>@invalid``, the password unusable and the account inactive (so every
+    session ends and no sign-in works), every API token is revoked, the membership here is
+    removed, and notifications drop the person's preferences, chat handles and inbox
+    (``PERSON_ERASING``). Their work stays (comments, tasks, audit events keep the user id and
+    now name them "Erased user"). Who: administrators (``member.manage``), for a person who is or
+    was a member of the organization and belongs to no other one; never oneself, never the last
+    administrator. The audit event names the user by id, never by address."""
+    policy.require(actor, "member.manage")
+    user = User.objects.select_for_update().filter(pk=user_id, is_service=False).first()
+    membership = (
+        Membership.objects.filter(organization=actor.organization, user_id=user_id).first()
+        if user is not None
+        else None
+    )
+    was_member = (
+        membership is not None
+        or AuditEvent.objects.filter(organization=actor.organization, actor_id=user_id).exists()
+    )
+    if user is None or not was_member:
+        raise NotFound()
+    if user.pk == actor.user_id:
+        raise Conflict(_("You cannot erase your own personal data here."), code="erase_self")
+    if user.is_erased:
+        raise Conflict(_("This person's personal data was erased already."), code="already_erased")
+    if membership is not None:
+        _keep_an_admin(actor, membership)
+    if Membership.objects.filter(user=user).exclude(organization=actor.organization).exists():
+        raise Conflict(
+            _(
+                "This person is also a member of another organization; it must remove them "
+                "before their personal data can be erased."
+            ),
+            code="member_elsewhere",
+        )
+    now = clock.now()
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    if membership is not None:
+        membership.delete()
+    user.email = erased_email(user.pk)
+    user.name = ""
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
+    announce(PERSON_ERASING, user_id=user.pk)
+    record(
+        actor=actor,
+        action="member.erased",
+        object_type="user",
+        object_id=user.pk,
+        changes={
+            "erased": {"before": None, "after": True},
+            "was_member": {"before": membership is not None, "after": False},
+            "tokens_revoked": {"before": 0, "after": tokens},
+        },
+    )
     return user

@@ -12,4 +12,5 @@ urlpatterns = [
     path("settings/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("settings/entities/", include("linkstar.entities.urls")),
     path("settings/jobs/", include("linkstar.worker.urls")),
+    path("settings/members/<int:user_id>/erase/", views.member_erase, name="member_erase"),
 ]

@@ -263,3 +263,16 @@ def token_revoke(request, org: str, token_id: int):
     token = services.revoke_api_token(actor=actor, token_id=token_id)
     messages.success(request, _("The token %(prefix)s… was revoked.") % {"prefix": token.prefix})
     return redirect("api_tokens", org)
+
+
+# --- erasure of a person's personal data (PIPL / GDPR) -------------------------------------------
+
+
+def member_erase(request, org: str, user_id: int):
+    """The members page's "Erase personal data" (administrators; confirmed in the browser)."""
+    actor = web_actor(request, org)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    services.erase_person(actor=actor, user_id=user_id)
+    messages.success(request, _("The person's personal data was erased."))
+    return redirect("org_members", org)

@@ -65,7 +65,7 @@ def audit_list(request, org: str, paging: Query[Paging], filters: Query[AuditFil
     """Admins and auditors. Newest first."""
     actor = actor_for(request, org)
     f = filters.model_dump()
-    qs = selectors.audit_list(actor=actor, actor_id=f.pop("actor"), **f)
+    qs = selectors.audit_list(actor=actor, actor_id=f.pop("actor"), **f).select_related("actor")
     return page(
         qs,
         limit=paging.limit,

@@ -13,6 +13,13 @@ payload and who listens, so that what reacts to what can be read in one place:
   (``accounts/throttle.py``). Delivery mails its owner.
 - ``ENTITY_IDENTIFIERS_CHANGED`` (``entity_id``): the identifiers of a seller entity were written
   (``entities/identifiers.py``). Compliance finds the association risks of its projects again.
+- ``ENTITY_ERASING`` (``organization_id``, ``entity_id``, ``project_ids``), gathered: a seller entity's personal data
+  is being erased on request (``documents/privacy.py``). Document requests clear their waiting
+  uploads and archives expire the archives of its projects; each answers the storage names of
+  the files to delete once the erasure commits. Notifications drop the file names their events
+  of its projects carry (answering none).
+- ``PERSON_ERASING`` (``user_id``): a person's personal data is being erased on request
+  (``accounts/services.py``). Notifications drop their preferences, delivery their chat handles.
 - ``PROJECTS_CREATED`` (``projects``): projects were created, or a cancelled one restored
   (``projects/services``). Compliance finds their association risks, one detection for all;
   reports record their facts.
@@ -39,6 +46,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 ACCOUNT_LOCKED = "accounts.locked"
 ENTITY_IDENTIFIERS_CHANGED = "entities.identifiers_changed"
+ENTITY_ERASING = "documents.entity_erasing"
+PERSON_ERASING = "accounts.person_erasing"
 PROJECTS_CREATED = "projects.created"
 PROJECTS_CHANGED = "projects.changed"
 STAGE_MOVING = "projects.stage_moving"
@@ -49,6 +58,8 @@ NAMES = frozenset(
     {
         ACCOUNT_LOCKED,
         ENTITY_IDENTIFIERS_CHANGED,
+        ENTITY_ERASING,
+        PERSON_ERASING,
         PROJECTS_CREATED,
         PROJECTS_CHANGED,
         STAGE_MOVING,

@@ -7,8 +7,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from linkstar.accounts.models import Membership, User
-from linkstar.core.announcements import ACCOUNT_LOCKED, listen
+from linkstar.core.announcements import ACCOUNT_LOCKED, PERSON_ERASING, listen
 from linkstar.delivery import messages, outbox
+from linkstar.delivery.models import ChatHandle, Delivery
 
 
 @listen(ACCOUNT_LOCKED)
@@ -32,3 +33,11 @@ def tell_the_owner(*, email: str) -> None:
             ),
             organization=membership.organization,
         )
+
+
+@listen(PERSON_ERASING)
+def forget_chat_handles(*, user_id: int) -> None:
+    """A person's personal data is being erased: their mobile number and chat user ids go, and
+    the messages addressed to them (their address and the text are in the outbox rows)."""
+    ChatHandle.objects.filter(user_id=user_id).delete()
+    Delivery.objects.filter(recipient_id=user_id).delete()

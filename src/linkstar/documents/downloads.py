@@ -38,6 +38,8 @@ def _extension(document: Document) -> str:
 
 def file_response(document: Document) -> FileResponse:
     """The document's bytes, streamed from the storage, as a download (never shown inline)."""
+    if not document.storage_name:  # destroyed: erased on request or past its retention
+        raise NotFound()
     try:
         handle = document_storage().open(document.storage_name, "rb")
     except (FileNotFoundError, OSError):

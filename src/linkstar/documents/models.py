@@ -52,6 +52,10 @@ class Document(OrgOwned):
     size = models.PositiveBigIntegerField(_("size"), default=0)
     sha256 = models.CharField(max_length=64, default="")
     content_type = models.CharField(max_length=100, default="")
+    # When the file was destroyed (erasure on request, ``documents.privacy``, or the retention
+    # period of closed projects, ``documents.retention``): the row stays so that attachments and
+    # history still read, but it has no file, no file name and no personal metadata any more.
+    file_removed_at = models.DateTimeField(_("file removed"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -108,3 +112,22 @@ class TaskAttachment(models.Model):
 
     def __str__(self) -> str:
         return f"task {self.task_id} ← document {self.document_id}"
+
+
+class DocumentRetention(models.Model):
+    """How long an organization keeps the files of documents used only by closed projects:
+    ``months`` after the last of those projects closed (``None``: keep them forever)."""
+
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="document_retention"
+    )
+    months = models.PositiveSmallIntegerField(
+        _("keep documents of closed projects (months)"), null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("document retention")
+
+    def __str__(self) -> str:
+        return f"retention of organization {self.organization_id}: {self.months}"

@@ -25,10 +25,12 @@ from linkstar.core import clock, policy
 from linkstar.core.actors import Actor
 from linkstar.core.clock import org_today
 from linkstar.core.exceptions import Conflict, FieldError, InvalidInput
+from linkstar.core.masking import mask
 from linkstar.documents import selectors
 from linkstar.documents.checks import KINDS, CheckedFile, inspect_upload
 from linkstar.documents.models import Document, DocumentStatus, TaskAttachment
 from linkstar.entities.models import SellerEntity
+from linkstar.entities.services.entity import refuse_erased
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +141,7 @@ def upload_document(
     current unless ``confirm_expiry`` (409 ``expiry_confirmation_needed`` saying why).
     Nothing is half-stored: no row without its file, no file without its row."""
     policy.require(actor, "document.upload", entity)
+    refuse_erased(entity)
     doc_type = _document_type(document_type)
     today = org_today(actor.organization)
     notes, person_name = _clean_fields(
@@ -197,6 +200,7 @@ def file_stored_upload(
     ``sha256`` and ``content_type``, such as a client's upload to a document request). The same
     rules as :func:`upload_document`, versions and the expiry confirmation included."""
     policy.require(actor, "document.upload", entity)
+    refuse_erased(entity)
     today = org_today(actor.organization)
     notes, person_name = _clean_fields(
         issue_date=issue_date, expiry_date=expiry_date, notes=notes, person_name="", today=today
@@ -269,14 +273,16 @@ def _record_upload(
     facts = {
         "entity_id": entity.pk,
         "document_type": doc_type.code,
-        "person_name": person_name,
+        # The person and the notes are personal data that an erasure must be able to destroy:
+        # the append-only audit keeps them masked (the person) or not at all (whether notes exist).
+        "person_name": mask(person_name, keep_start=1, keep_end=0) if person_name else "",
         "original_name": checked.name,
         "size": checked.size,
         "sha256": checked.sha256,
         "content_type": checked.kind.content_type,
         "issue_date": issue_date,
         "expiry_date": expiry_date,
-        "notes": notes,
+        "has_notes": bool(notes),
         "version_number": number,
         "supersedes": previous.pk if previous else None,
         **({"expiry_confirmed": True} if problem else {}),

@@ -11,6 +11,7 @@ urlpatterns = [
         views.document_download,
         name="document_download",
     ),
+    path("settings/retention/", views.retention_settings, name="document_retention"),
     path("tasks/<int:task_id>/attachments/", views.task_attach, name="task_attach"),
     path("tasks/<int:task_id>/documents/", views.task_upload, name="task_upload"),
     path(

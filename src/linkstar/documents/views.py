@@ -23,7 +23,7 @@ from linkstar.core import policy
 from linkstar.core.exceptions import Conflict, FieldError, InvalidInput, PermissionDenied
 from linkstar.core.forms import apply_errors
 from linkstar.core.web import error_text, render_in_org_time
-from linkstar.documents import selectors, services
+from linkstar.documents import retention, selectors, services
 from linkstar.documents.downloads import file_response
 from linkstar.documents.forms import AttachForm, UploadForm, VaultFilterForm
 from linkstar.documents.models import Document
@@ -293,3 +293,35 @@ def _date_or_none(raw: str | None, field: str):
         return dt.date.fromisoformat(raw)
     except ValueError:
         raise InvalidInput(FieldError(field, _("Enter a date as YYYY-MM-DD."))) from None
+
+
+def retention_settings(request, org: str):
+    """How long the files of closed projects' documents are kept (administrators change it;
+    every member may read it)."""
+    actor = web_actor(request, org)
+    can_edit = policy.can(actor, "document.retention")
+    months = retention.retention_months(actor.organization)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        policy.require(actor, "document.retention")
+        raw = (request.POST.get("months") or "").strip()
+        try:
+            value = int(raw) if raw else None
+        except ValueError:
+            value = -1
+        try:
+            months = retention.set_retention(actor=actor, months=value).months
+        except InvalidInput as exc:
+            error, status = exc.errors[0].message, 422
+            months = raw
+        else:
+            messages.success(request, _("Document retention saved."))
+            return redirect("document_retention", org)
+    return render_in_org_time(
+        request,
+        actor,
+        "documents/retention.html",
+        {"months": months, "can_edit": can_edit, "error": error, "tab": "retention"},
+        status=status,
+    )

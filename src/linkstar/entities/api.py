@@ -13,6 +13,7 @@ from ninja import Query, Router, Schema, Status
 from linkstar.accounts.web import actor_for
 from linkstar.core.api import ERRORS, Paging, page
 from linkstar.core.clock import org_today
+from linkstar.documents.privacy import erase_entity
 from linkstar.entities import selectors, services
 from linkstar.entities.schemas import (
     AccountIn,
@@ -35,6 +36,7 @@ from linkstar.entities.schemas import (
     CredentialList,
     CredentialOut,
     CredentialPatch,
+    EntityEraseIn,
     EntityIn,
     EntityList,
     EntityOut,
@@ -105,6 +107,16 @@ def entity_update(request, org: str, entity_id: int, payload: EntityPatch):
     entity = selectors.entity_for(actor, entity_id)
     fields, version = _patch_fields(payload)
     return entity_out(services.update_entity(actor=actor, entity=entity, version=version, **fields))
+
+
+@router.post("/orgs/{org}/entities/{entity_id}/erase", response={200: EntityOut, **ERRORS})
+def entity_erase(request, org: str, entity_id: int, payload: EntityEraseIn):
+    """Erase the entity's personal data on request (PIPL / GDPR): administrators only. Its
+    encrypted values, records, identifiers, store credentials' secrets and every version of its
+    documents (files included) are destroyed; the entity stays under a neutral name."""
+    actor = actor_for(request, org)
+    entity = selectors.entity_for(actor, entity_id)
+    return entity_out(erase_entity(actor=actor, entity=entity, confirm_name=payload.confirm_name))
 
 
 # --- the records of an entity: one factory, five kinds ----------------------------------------------

@@ -34,6 +34,10 @@ class SellerEntity(OrgOwned, Versioned):
         _("legal representative ID number"), max_length=64, blank=True
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Set when its personal data was erased on request (PIPL / GDPR, ``documents.privacy``): the
+    # row stays, under a neutral name, so that its projects and their history still read; it
+    # takes no new project and no new personal data.
+    erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
 
     SENSITIVE_FIELDS = ("registration_number", "legal_rep_id_number")
 
@@ -47,6 +51,10 @@ class SellerEntity(OrgOwned, Versioned):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
 
 class EntityRecord(OrgOwned, Versioned):

@@ -15,6 +15,15 @@ def _admin_or_manager(actor, obj) -> bool:
 EDIT_REFUSED = _("Only administrators and project managers may edit seller entities.")
 
 policy.register(
-    {"entity.create": _admin_or_manager, "entity.update": _admin_or_manager},
-    {"entity.create": EDIT_REFUSED, "entity.update": EDIT_REFUSED},
+    {
+        "entity.create": _admin_or_manager,
+        "entity.update": _admin_or_manager,
+        # erasing its personal data on request (PIPL / GDPR, ``documents.privacy``)
+        "entity.erase": lambda actor, obj: actor.is_admin,
+    },
+    {
+        "entity.create": EDIT_REFUSED,
+        "entity.update": EDIT_REFUSED,
+        "entity.erase": _("Only an administrator may erase a seller entity's personal data."),
+    },
 )

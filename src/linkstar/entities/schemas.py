@@ -46,7 +46,19 @@ class EntityOut(Schema):
     legal_rep_name: str
     legal_rep_id_number: str = Field(description=SENSITIVE_NOTE)
     notes: str
+    erased_at: dt.datetime | None = Field(
+        None,
+        description="When its personal data was erased on request (it then takes no new "
+        "project and no new personal data); null while it holds them.",
+    )
     version: int
+
+
+class EntityEraseIn(Schema):
+    confirm_name: str = Field(
+        description="The entity's name exactly as it is now, to confirm the erasure.",
+        max_length=200,
+    )
 
 
 class EntityList(Schema):

@@ -19,6 +19,7 @@ def entity_out(e) -> dict:
         "legal_rep_name": e.legal_rep_name,
         "legal_rep_id_number": masked(e, "legal_rep_id_number"),
         "notes": e.notes,
+        "erased_at": e.erased_at,
         "version": e.version,
     }
 

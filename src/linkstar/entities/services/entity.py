@@ -9,7 +9,7 @@ from django.views.decorators.debug import sensitive_variables
 from linkstar.audit.services import record
 from linkstar.core import policy
 from linkstar.core.actors import Actor
-from linkstar.core.exceptions import FieldError, InvalidInput, check_version
+from linkstar.core.exceptions import Conflict, FieldError, InvalidInput, check_version
 from linkstar.entities import identifiers
 from linkstar.entities.models import SellerEntity
 from linkstar.entities.sensitive import masked_changes
@@ -26,6 +26,15 @@ EDITABLE = (
     "legal_rep_id_number",
     "notes",
 )
+
+
+def refuse_erased(entity: SellerEntity) -> None:
+    """An entity whose personal data was erased takes no new personal data (409 ``erased``)."""
+    if entity.erased_at is not None:
+        raise Conflict(
+            _("The personal data of this seller entity was erased; it cannot be changed."),
+            code="entity_erased",
+        )
 
 
 def _clean(values: dict) -> dict:
@@ -72,6 +81,7 @@ def update_entity(
     """Admins and managers edit the company record; a stale ``version`` is refused (409)."""
     policy.require(actor, "entity.update", entity)
     entity = SellerEntity.objects.select_for_update().get(pk=entity.pk)
+    refuse_erased(entity)
     check_version(entity, version)
     values = _clean(fields)
     before = {f: getattr(entity, f) for f in values}

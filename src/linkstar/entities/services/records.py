@@ -33,6 +33,7 @@ from linkstar.entities.models import (
     SellerEntity,
 )
 from linkstar.entities.sensitive import masked_changes
+from linkstar.entities.services.entity import refuse_erased
 from linkstar.entities.services.validation import Checker, card_brand, luhn_ok
 
 
@@ -215,6 +216,7 @@ def create_record(
     ``KINDS`` (person, contact, account, card, address)."""
     spec = KINDS[record_type]
     policy.require(actor, "entity.update", entity)
+    refuse_erased(entity)
     values = _clean(spec, fields, None)
     obj = spec.model.objects.create(organization_id=entity.organization_id, entity=entity, **values)
     identifiers.sync(obj)
@@ -234,6 +236,7 @@ def update_record(
     spec = KIND_OF_MODEL[type(obj)]
     policy.require(actor, "entity.update", obj)
     obj = spec.model.objects.select_for_update().get(pk=obj.pk)
+    refuse_erased(obj.entity)
     check_version(obj, version)
     values = _clean(spec, fields, obj)
     before = {f: getattr(obj, f) for f in values}

@@ -13,6 +13,7 @@ from linkstar.entities.views.entities import (
     entity_edit,
     entity_list,
 )
+from linkstar.entities.views.erase import entity_erase
 from linkstar.entities.views.records import record_create, record_delete, record_edit
 from linkstar.entities.views.reveal import reveal
 
@@ -24,6 +25,7 @@ __all__ = [
     "entity_create",
     "entity_detail",
     "entity_edit",
+    "entity_erase",
     "entity_list",
     "record_create",
     "record_delete",

@@ -125,7 +125,7 @@ def entity_detail(request, org: str, entity_id: int):
     masked, with a reveal button for those who may reveal; a fixed number of queries."""
     actor = web_actor(request, org)
     entity = selectors.entity_with_records(actor, entity_id)
-    can_update = policy.can(actor, "entity.update", entity)
+    can_update = not entity.is_erased and policy.can(actor, "entity.update", entity)
     today = org_today(actor.organization)
     entity.masked_registration_number = masked(entity, "registration_number")
     entity.masked_id_number = masked(entity, "legal_rep_id_number")
@@ -150,6 +150,7 @@ def entity_detail(request, org: str, entity_id: int):
             "entity": entity,
             "can_update": can_update,
             "can_reveal": policy.can(actor, "secret.reveal", entity),
+            "can_erase": not entity.is_erased and policy.can(actor, "entity.erase", entity),
             "forms": forms,
             "tab": "entities",
             "today": today,

@@ -85,6 +85,17 @@ class _RowChecker:
             .values_list("site__code", "store_name")
         )
 
+    def _entity_problem(self, entity_id: int | None) -> str:
+        if entity_id is None:
+            return _("A seller entity is required.")
+        if entity_id not in self.entities:
+            return _("Unknown seller entity %(id)s.") % {"id": entity_id}
+        if self.entities[entity_id].erased_at is not None:
+            return _(
+                "The personal data of seller entity %(id)s was erased; it takes no new project."
+            ) % {"id": entity_id}
+        return ""
+
     def check(self, row: ProjectRow, index: int | None, seen: set) -> list[FieldError]:
         errors = []
 
@@ -109,10 +120,9 @@ class _RowChecker:
                     ),
                 },
             )
-        if row.entity_id is None:
-            err("entity_id", _("A seller entity is required."))
-        elif row.entity_id not in self.entities:
-            err("entity_id", _("Unknown seller entity %(id)s.") % {"id": row.entity_id})
+        entity_problem = self._entity_problem(row.entity_id)
+        if entity_problem:
+            err("entity_id", entity_problem)
         if row.manager_id is not None:
             m = self.memberships.get(row.manager_id)
             if m is None:

@@ -56,7 +56,8 @@ class Choices:
             .select_related("user")
             .order_by("user__name", "user__email")
         )
-        self.entities = list(visible_entities(actor))
+        # an entity whose personal data was erased takes no new project
+        self.entities = list(visible_entities(actor).filter(erased_at__isnull=True))
 
     def registration_codes(self) -> dict[str, set[int]]:
         """The blind indexes of the visible entities' unified social credit codes (one query),
