@@ -179,3 +179,48 @@ def test_a_text_over_the_documented_length_is_a_422_naming_it(alice, org, entity
     assert client.post("/orgs/acme/entities", {"name": "x" * 200}).status_code == 201
     answer = client.patch(f"/orgs/acme/entities/{entity.pk}", {"country": "ABCDEFGHI"})
     assert assert_error(answer, 422, "invalid")["errors"][0]["field"] == "country"
+
+
+CHANNEL = {
+    "kind": "dingtalk",
+    "name": "开店群",
+    "url": "https://oapi.dingtalk.com/robot/send?access_token=abc123",
+    "secret": "SEC000111",
+}
+MAIL_ACCOUNT = {
+    "name": "Second",
+    "host": "imap.example.org",
+    "username": "u@x.org",
+    "password": "p",
+}
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "body", "field", "limit"),
+    [
+        ("alice", "/orgs/acme/channels", CHANNEL, "name", 100),
+        ("alice", "/orgs/acme/mail-accounts", MAIL_ACCOUNT, "name", 100),
+        ("alice", "/orgs/acme/mail-accounts", MAIL_ACCOUNT, "host", 255),
+        ("alice", "/orgs/acme/mail-accounts", MAIL_ACCOUNT, "username", 255),
+        ("alice", "/orgs/acme/mail-accounts", {**MAIL_ACCOUNT, "folder": "f"}, "folder", 255),
+        ("bob", "/me/tokens", {"name": "ERP"}, "name", 100),
+        ("bob", "/orgs/acme/projects/{project}/credentials", {"kind": "api_key", "label": "E",
+                                                               "secret": "k-1"}, "label", 100),
+        ("bob", "/orgs/acme/projects/{project}/credentials", {"kind": "api_key", "label": "E",
+                                                               "login": "l", "secret": "k-1"},
+         "login", 254),
+        ("bob", "/orgs/acme/entities/{entity}/contacts", {"kind": "phone", "value": "1",
+                                                          "label": "l"}, "label", 100),
+        ("bob", "/orgs/acme/entities/{entity}/addresses", {"kind": "business", "text": "t"},
+         "text", 500),
+        ("bob", "/orgs/acme/entities/{entity}/people", {"role": "legal_rep", "name": "n"},
+         "name", 100),
+    ],
+)  # fmt: skip
+def test_a_documented_length_is_the_servers(world, who, path, body, field, limit):
+    """One past each documented maxLength is refused with 422 on the field (the service's own
+    check), never stored longer (SQLite) nor a database error (PostgreSQL)."""
+    client = ApiClient(world.users[who])
+    url = path.format(project=world.project.pk, entity=world.entity.pk)
+    answer = client.post(url, {**body, field: "x" * (limit + 1)})
+    assert field in {e["field"] for e in assert_error(answer, 422)["errors"]}

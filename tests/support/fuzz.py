@@ -54,12 +54,13 @@ class FuzzReport:
     failures: list[str] = field(default_factory=list)
     not_generated: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
     def summary(self) -> str:
         classes = Counter(f"{status // 100}xx" for status in self.statuses.elements())
         return (
             f"fuzz: {self.requests} requests, {len(self.operations)} operations, "
-            f"{len(self.failures)} failures, {self.seconds:.1f} s "
+            f"{len(self.failures)} failures, {self.seconds:.1f} s ({self.cpu_seconds:.1f} s CPU) "
             f"({', '.join(f'{k} {v}' for k, v in sorted(self.by_identity.items()))}; "
             f"{', '.join(f'{k} {v}' for k, v in sorted(classes.items()))}"
             f"{'; not generated: ' + str(len(self.not_generated)) if self.not_generated else ''})"
@@ -120,7 +121,7 @@ def fuzz(
     identities = list(identities)
     modes = list(modes)
     report = FuzzReport()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with _server_exceptions() as exceptions:
         schema, app = load_schema()
         operations = [result.ok() for result in schema.get_all_operations()]
@@ -135,6 +136,7 @@ def fuzz(
             if log:
                 log(f"{label}: {report.requests} requests so far")
     report.seconds = time.perf_counter() - start
+    report.cpu_seconds = time.process_time() - cpu
     return report
 
 
