@@ -37,3 +37,14 @@ def test_the_task_list_page_says_a_date_filter_is_invalid(alice, project, name):
     good = client_for(alice).get("/o/acme/tasks/", {name: "2026-03-01"})
     assert good.status_code == 200
     assert "Enter a date as YYYY-MM-DD." not in good.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [("/o/acme/audit/", "since"), ("/o/acme/audit/", "until"), ("/o/acme/reports/", "start"),
+     ("/o/acme/reports/", "end")],
+)  # fmt: skip
+def test_the_audit_and_report_pages_show_an_invalid_date_on_its_field(alice, org, path, name):
+    page = client_for(alice).get(path, {name: "2026-02-30"})
+    assert page.status_code == 200
+    assert "Enter a valid date." in page.content.decode()
