@@ -8,10 +8,10 @@ A finding is:
 - a 2xx answer to a write (POST, PUT, PATCH, DELETE) by an identity whose ``may_write`` does not
   allow that operation (a read-only token writes nothing; a client writes only its own things).
 
-Every example runs in a savepoint of the test's transaction, rolled back when it failed, so that
-one broken request (a PostgreSQL error aborts the transaction) does not spoil the next ones.
-Used by ``tests/security/test_fuzz.py`` (bounded, in ``make test``) and ``bench/fuzz.py`` (more
-examples, figures only).
+Every example runs in a savepoint of the test's transaction (``atomic``), rolled back when it
+failed, so that one broken request (a PostgreSQL error aborts the transaction) does not spoil the
+next ones. Used by ``tests/api/test_fuzz.py`` (bounded, in ``make test``) and ``bench/fuzz.py``
+(more examples, figures only).
 """
 
 from __future__ import annotations
@@ -39,11 +39,13 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 @dataclass(frozen=True)
 class Identity:
-    """Who calls: a raw bearer token, and which writes it may make (None: any)."""
+    """Who calls: a raw bearer token, which writes it may make (None: any), and how many
+    examples of each generation mode it sends per operation (None: the run's default)."""
 
     name: str
     token: str
     may_write: Callable[[str, str], bool] | None = None
+    plan: tuple[tuple[GenerationMode, int], ...] | None = None
 
 
 @dataclass
@@ -132,9 +134,9 @@ def fuzz(
             if only and not re.search(only, label):
                 continue
             for identity in identities:
-                for mode in modes:
+                for mode, examples in identity.plan or [(m, max_examples) for m in modes]:
                     _fuzz_one(
-                        operation, label, identity, mode, path_values, max_examples, app,
+                        operation, label, identity, mode, path_values, examples, app,
                         report, exceptions,
                     )  # fmt: skip
             if log:
@@ -142,6 +144,30 @@ def fuzz(
     report.seconds = time.perf_counter() - start
     report.cpu_seconds = time.process_time() - cpu
     return report
+
+
+class _Undo(Exception):
+    """Rolls an example's savepoint back."""
+
+
+def _call(case, app, headers, identity, method, path):
+    """(what is wrong or "", the response or None) of one generated request."""
+    try:
+        response = case.call(app=app, base_url=BASE_URL, headers=headers)
+    except Exception:  # a crash of the app or of the transport is a finding like a 500
+        return f"raised:\n{traceback.format_exc(limit=-4)}", None
+    status = response.status_code
+    if status >= 500:
+        return f"answered {status}", response
+    may_write = identity.may_write
+    if (
+        method in WRITE_METHODS
+        and 200 <= status < 300
+        and may_write
+        and not may_write(method, path)
+    ):
+        return f"wrote ({status}) though it may not", response
+    return "", response
 
 
 def _fuzz_one(operation, label, identity, mode, path_values, max_examples, app, report, seen):
@@ -171,40 +197,25 @@ def _fuzz_one(operation, label, identity, mode, path_values, max_examples, app, 
                 case.path_parameters[name] = data.draw(st.sampled_from(choices))
         headers = {"Authorization": f"Bearer {identity.token}"}
         before = len(seen)
-        savepoint = transaction.savepoint()
         try:
-            response = case.call(app=app, base_url=BASE_URL, headers=headers)
-        except Exception:
-            transaction.savepoint_rollback(savepoint)
+            with transaction.atomic():  # a savepoint: undone when the example is a finding
+                problem, response = _call(case, app, headers, identity, method, operation.path)
+                if problem:
+                    raise _Undo
+        except _Undo:
+            pass
+        if response is not None:
+            report.requests += 1
+            report.operations.add(label)
+            report.statuses[response.status_code] += 1
+            report.by_identity[identity.name] += 1
+        if problem:
+            where = getattr(case, "formatted_path", operation.path)
+            detail = "".join(seen[before:]) or (response.text[:300] if response else "")
             report.failures.append(
-                f"{identity.name} {label} raised:\n{traceback.format_exc(limit=-4)}"
+                f"{identity.name} {method} {where} [{mode}] {problem}\n"
+                f"  query={case.query!r} body={str(case.body)[:300]!r}\n{detail}"
             )
-            return
-        status = response.status_code
-        report.requests += 1
-        report.operations.add(label)
-        report.statuses[status] += 1
-        report.by_identity[identity.name] += 1
-        problem = None
-        if status >= 500:
-            problem = f"answered {status}"
-        elif (
-            method in WRITE_METHODS
-            and 200 <= status < 300
-            and identity.may_write is not None
-            and not identity.may_write(method, operation.path)
-        ):
-            problem = f"wrote ({status}) though it may not"
-        if problem is None:
-            transaction.savepoint_commit(savepoint)
-            return
-        transaction.savepoint_rollback(savepoint)
-        where = case.formatted_path if hasattr(case, "formatted_path") else operation.path
-        detail = "".join(seen[before:]) or response.text[:300]
-        report.failures.append(
-            f"{identity.name} {method} {where} [{mode}] {problem}\n"
-            f"  query={case.query!r} body={str(case.body)[:300]!r}\n{detail}"
-        )
 
     try:
         run()
