@@ -35,3 +35,19 @@ def test_an_oversized_body_is_a_json_413(bob, settings):
     answer = _send(ApiClient(bob), "post", "/orgs/acme/entities", "x" * (2 * 1024 * 1024))
     body = assert_error(answer, 413, "too_large")
     assert "1 MB" in body["detail"]
+
+
+def test_a_number_too_large_in_a_body_is_a_422_naming_it(bob, alice, mini_project):
+    """Found by the API fuzzing: 2^63 in a list of ids overflowed the database driver (500)."""
+    big = 2**63
+    answer = ApiClient(alice).post(
+        "/orgs/acme/risks/acknowledge", {"risk_ids": [1, big], "reason": "known"}
+    )
+    body = assert_error(answer, 422, "invalid")
+    assert body["errors"][0]["field"] == "risk_ids.1"
+    before = StoreProject.objects.get(pk=mini_project.pk).version
+    answer = ApiClient(bob).patch(
+        f"/orgs/acme/projects/{mini_project.pk}", {"manager_id": -big, "version": before}
+    )
+    assert assert_error(answer, 422, "invalid")["errors"][0]["field"] == "manager_id"
+    assert StoreProject.objects.get(pk=mini_project.pk).version == before

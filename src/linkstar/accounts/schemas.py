@@ -5,6 +5,9 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from linkstar.accounts.models import ApiToken, Membership, Role
+from linkstar.core.api import bounded
+
 
 class TokenIn(Schema):
     email: str
@@ -61,27 +64,37 @@ class MemberList(Schema):
 
 class MemberIn(Schema):
     email: str
-    role: str
+    role: str = bounded(Membership, "role")
     name: str | None = None
     password: str | None = None
     entity_id: int | None = Field(None, description="For the client role: its seller entity.")
 
 
 class MemberPatch(Schema):
-    role: str
+    role: str = bounded(Membership, "role")
     entity_id: int | None = None
 
 
 class ApiTokenIn(Schema):
-    name: str = Field(..., description="What uses the token, e.g. the ERP sync script.")
-    scope: str = Field("read_write", description="`read` (GET only) or `read_write`.")
+    name: str = bounded(
+        ApiToken, "name", ..., description="What uses the token, e.g. the ERP sync script."
+    )
+    scope: str = bounded(
+        ApiToken, "scope", "read_write", description="`read` (GET only) or `read_write`."
+    )
     expires_on: dt.date | None = Field(
         None, description="Usable through this day (organization time); none: no expiry."
     )
 
 
 class OrgApiTokenIn(ApiTokenIn):
-    role: str = Field(..., description="The role the token acts with (any but client).")
+    role: str = bounded(
+        Membership,
+        "role",
+        ...,
+        description="The role the token acts with (any but client).",
+        json_schema_extra={"enum": [r for r in Role.values if r != Role.CLIENT]},
+    )
 
 
 class ApiTokenOut(Schema):

@@ -20,20 +20,44 @@ from linkstar.audit.api import router as audit_router
 from linkstar.catalog.api import router as catalog_router
 from linkstar.core.exceptions import DomainError, InvalidInput
 from linkstar.core.text import clean_strings
+from linkstar.core.web import MAX_DB_INT
 from linkstar.documents.api import router as documents_router
 from linkstar.entities.api import router as entities_router
 from linkstar.playbooks.api import router as playbooks_router
 from linkstar.projects.api import router as projects_router
 
 
+def _too_large_number(value, path: tuple = ()) -> str | None:
+    """The dotted path of the first integer in ``value`` the database cannot hold, or None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ".".join(map(str, path)) or "body" if abs(value) > MAX_DB_INT else None
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in items:
+        found = _too_large_number(item, (*path, key))
+        if found:
+            return found
+    return None
+
+
 class ObjectBodyParser(Parser):
     """Every body of the API is a JSON object: an array or a bare value is refused (422), never
-    read as an empty change. Its strings lose their control characters (``core.text``)."""
+    read as an empty change; an integer of 2^63 or more anywhere in it (an id, a list of ids) is
+    refused (422 naming it), never a database overflow. Its strings lose their control
+    characters (``core.text``)."""
 
     def parse_body(self, request):
         data = super().parse_body(request)
         if not isinstance(data, dict):
             raise TypeError("the body is not a JSON object")
+        request._linkstar_too_large = _too_large_number(data)
+        if request._linkstar_too_large:
+            raise ValueError("a number in the body is too large")
         return clean_strings(data)
 
 
@@ -88,6 +112,11 @@ def authentication_error(request, exc):
 def http_error(request, exc: HttpError):
     # Ninja raises 400 for a body that is not JSON, or not a JSON object (``ObjectBodyParser``):
     # invalid input, answered as API.md says.
+    if exc.status_code == 400 and getattr(request, "_linkstar_too_large", None):
+        field = request._linkstar_too_large
+        errors = [{"field": field, "message": _("The number is too large.")}]
+        detail = _("%(name)s: the number is too large.") % {"name": field}
+        return error_response(request, 422, detail, "invalid", errors)
     if exc.status_code == 400:
         message = _("The body must be a JSON object with the fields: {…}.")
         errors = [{"field": "body", "message": message}]

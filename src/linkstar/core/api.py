@@ -28,6 +28,29 @@ class Paging(Schema):
     offset: int = Field(0, ge=0)
 
 
+def bounded(model, name: str, default: Any = ..., **kwargs) -> Any:
+    """A schema field carrying the business rules of the model field ``name`` into the OpenAPI
+    document: its ``max_length`` as ``maxLength`` and its choices as an ``enum``, so that a
+    generated client sends only what the server accepts. The service keeps checking them, in
+    the reader's language and naming every wrong field at once (a body refused by the schema
+    would name only the first ones)."""
+    field = model._meta.get_field(name)
+    extra = dict(kwargs.pop("json_schema_extra", None) or {})
+    if field.choices and "enum" not in extra:
+        extra["enum"] = [value for value, _label in field.flatchoices]
+    if "enum" in extra and default is None:  # an optional field may also be null
+        extra["enum"] = [*extra["enum"], None]
+    if getattr(field, "max_length", None):
+        extra.setdefault("maxLength", field.max_length)
+    return Field(default, json_schema_extra=extra or None, **kwargs)
+
+
+def ranged(default: Any = ..., *, minimum=None, maximum=None, **kwargs) -> Any:
+    """A number field whose range (the service's rule) is in the OpenAPI document."""
+    extra = {k: v for k, v in (("minimum", minimum), ("maximum", maximum)) if v is not None}
+    return Field(default, json_schema_extra=extra, **kwargs)
+
+
 def page(items, *, limit: int, offset: int, serialize) -> dict[str, Any]:
     """``{"items": [...], "count": N}`` for a queryset or list, ``limit``/``offset`` applied."""
     if isinstance(items, list):

@@ -5,10 +5,15 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from linkstar.core.api import bounded
+from linkstar.delivery.models import Channel
+
 
 class ChannelIn(Schema):
-    kind: str = Field(description="wecom, dingtalk, feishu, webhook or integration")
-    name: str
+    kind: str = bounded(
+        Channel, "kind", description="wecom, dingtalk, feishu, webhook or integration"
+    )
+    name: str = bounded(Channel, "name")
     url: str = Field(description="the robot's webhook URL or the endpoint (stored encrypted)")
     secret: str = Field(
         "",
@@ -29,7 +34,7 @@ class ChannelIn(Schema):
 
 
 class ChannelPatch(Schema):
-    name: str | None = None
+    name: str | None = bounded(Channel, "name", None)
     url: str | None = Field(None, description="a new URL; left out = unchanged")
     secret: str | None = Field(None, description="a new secret; left out = unchanged")
     events: list[str] | None = None

@@ -5,6 +5,9 @@ from typing import Literal
 
 from ninja import Schema
 
+from linkstar.core.api import ranged
+from linkstar.docrequests.services import LINK_DAYS_MAX
+
 
 class UploadOut(Schema):
     id: int
@@ -88,7 +91,7 @@ class UploadFieldsIn(Schema):
 
 
 class LinkIn(Schema):
-    days: int | None = None
+    days: int | None = ranged(None, minimum=1, maximum=LINK_DAYS_MAX)
 
 
 class LinkOut(Schema):

@@ -5,31 +5,42 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from linkstar.core.api import bounded, ranged
+from linkstar.entities.models import (
+    CollectionAccount,
+    EntityAddress,
+    EntityCard,
+    EntityContact,
+    EntityPerson,
+    SellerEntity,
+    StoreCredential,
+)
+
 SENSITIVE_NOTE = (
     "Sensitive: stored encrypted, answered masked (reveal with POST /orgs/{org}/reveal)."
 )
 
 
 class EntityIn(Schema):
-    name: str
-    name_en: str | None = None
+    name: str = bounded(SellerEntity, "name")
+    name_en: str | None = bounded(SellerEntity, "name_en", None)
     registration_number: str | None = Field(None, description="Unified social credit code.")
-    country: str | None = None
-    registered_address: str | None = None
+    country: str | None = bounded(SellerEntity, "country", None)
+    registered_address: str | None = bounded(SellerEntity, "registered_address", None)
     licence_expiry: dt.date | None = None
-    legal_rep_name: str | None = None
+    legal_rep_name: str | None = bounded(SellerEntity, "legal_rep_name", None)
     legal_rep_id_number: str | None = None
     notes: str | None = None
 
 
 class EntityPatch(Schema):
-    name: str | None = None
-    name_en: str | None = None
+    name: str | None = bounded(SellerEntity, "name", None)
+    name_en: str | None = bounded(SellerEntity, "name_en", None)
     registration_number: str | None = None
-    country: str | None = None
-    registered_address: str | None = None
+    country: str | None = bounded(SellerEntity, "country", None)
+    registered_address: str | None = bounded(SellerEntity, "registered_address", None)
     licence_expiry: dt.date | None = Field(None, description="null clears it.")
-    legal_rep_name: str | None = None
+    legal_rep_name: str | None = bounded(SellerEntity, "legal_rep_name", None)
     legal_rep_id_number: str | None = None
     notes: str | None = None
     version: int | None = None
@@ -70,25 +81,27 @@ class EntityList(Schema):
 
 
 class PersonIn(Schema):
-    role: str = Field(description="legal_rep or beneficial_owner")
-    name: str
-    name_pinyin: str | None = None
-    id_type: str | None = Field(None, description="id_card (default) or passport")
+    role: str = bounded(EntityPerson, "role", description="legal_rep or beneficial_owner")
+    name: str = bounded(EntityPerson, "name")
+    name_pinyin: str | None = bounded(EntityPerson, "name_pinyin", None)
+    id_type: str | None = bounded(
+        EntityPerson, "id_type", None, description="id_card (default) or passport"
+    )
     id_number: str | None = None
-    nationality: str | None = None
+    nationality: str | None = bounded(EntityPerson, "nationality", None)
     id_expiry: dt.date | None = None
-    ownership_percent: float | None = Field(None, description="0–100")
+    ownership_percent: float | None = ranged(None, minimum=0, maximum=100, description="0–100")
 
 
 class PersonPatch(Schema):
-    role: str | None = None
-    name: str | None = None
-    name_pinyin: str | None = None
-    id_type: str | None = None
+    role: str | None = bounded(EntityPerson, "role", None)
+    name: str | None = bounded(EntityPerson, "name", None)
+    name_pinyin: str | None = bounded(EntityPerson, "name_pinyin", None)
+    id_type: str | None = bounded(EntityPerson, "id_type", None)
     id_number: str | None = None
-    nationality: str | None = None
+    nationality: str | None = bounded(EntityPerson, "nationality", None)
     id_expiry: dt.date | None = None
-    ownership_percent: float | None = None
+    ownership_percent: float | None = ranged(None, minimum=0, maximum=100)
     version: int | None = None
 
 
@@ -115,15 +128,15 @@ class PersonList(Schema):
 
 
 class ContactIn(Schema):
-    kind: str = Field(description="email or phone")
-    value: str
-    label: str | None = None
+    kind: str = bounded(EntityContact, "kind", description="email or phone")
+    value: str = bounded(EntityContact, "value")
+    label: str | None = bounded(EntityContact, "label", None)
 
 
 class ContactPatch(Schema):
-    kind: str | None = None
-    value: str | None = None
-    label: str | None = None
+    kind: str | None = bounded(EntityContact, "kind", None)
+    value: str | None = bounded(EntityContact, "value", None)
+    label: str | None = bounded(EntityContact, "label", None)
     version: int | None = None
 
 
@@ -145,19 +158,23 @@ class ContactList(Schema):
 
 
 class AccountIn(Schema):
-    provider: str = Field(description="payoneer, pingpong, lianlian, worldfirst, bank or other")
-    account_holder: str
+    provider: str = bounded(
+        CollectionAccount,
+        "provider",
+        description="payoneer, pingpong, lianlian, worldfirst, bank or other",
+    )
+    account_holder: str = bounded(CollectionAccount, "account_holder")
     account_number: str
-    currency: str | None = None
-    label: str | None = None
+    currency: str | None = bounded(CollectionAccount, "currency", None)
+    label: str | None = bounded(CollectionAccount, "label", None)
 
 
 class AccountPatch(Schema):
-    provider: str | None = None
-    account_holder: str | None = None
+    provider: str | None = bounded(CollectionAccount, "provider", None)
+    account_holder: str | None = bounded(CollectionAccount, "account_holder", None)
     account_number: str | None = None
-    currency: str | None = None
-    label: str | None = None
+    currency: str | None = bounded(CollectionAccount, "currency", None)
+    label: str | None = bounded(CollectionAccount, "label", None)
     version: int | None = None
 
 
@@ -185,18 +202,20 @@ class CardIn(Schema):
         description="The full number: checked, reduced to its last four digits and a keyed "
         "fingerprint, and never stored."
     )
-    holder: str
-    expiry_month: int
+    holder: str = bounded(EntityCard, "holder")
+    expiry_month: int = ranged(minimum=1, maximum=12)
     expiry_year: int
-    brand: str | None = Field(None, description="read from the number when omitted")
+    brand: str | None = bounded(
+        EntityCard, "brand", None, description="read from the number when omitted"
+    )
 
 
 class CardPatch(Schema):
     card_number: str | None = None
-    holder: str | None = None
-    expiry_month: int | None = None
+    holder: str | None = bounded(EntityCard, "holder", None)
+    expiry_month: int | None = ranged(None, minimum=1, maximum=12)
     expiry_year: int | None = None
-    brand: str | None = None
+    brand: str | None = bounded(EntityCard, "brand", None)
     version: int | None = None
 
 
@@ -222,13 +241,17 @@ class CardList(Schema):
 
 
 class AddressIn(Schema):
-    kind: str = Field(description="registered, business, warehouse, return, billing or other")
-    text: str
+    kind: str = bounded(
+        EntityAddress,
+        "kind",
+        description="registered, business, warehouse, return, billing or other",
+    )
+    text: str = bounded(EntityAddress, "text")
 
 
 class AddressPatch(Schema):
-    kind: str | None = None
-    text: str | None = None
+    kind: str | None = bounded(EntityAddress, "kind", None)
+    text: str | None = bounded(EntityAddress, "text", None)
     version: int | None = None
 
 
@@ -249,16 +272,18 @@ class AddressList(Schema):
 
 
 class CredentialIn(Schema):
-    kind: str = Field(description="platform_login, api_key or erp_token")
-    label: str
-    login: str | None = Field(None, description="the login email or user name")
+    kind: str = bounded(StoreCredential, "kind", description="platform_login, api_key or erp_token")
+    label: str = bounded(StoreCredential, "label")
+    login: str | None = bounded(
+        StoreCredential, "login", None, description="the login email or user name"
+    )
     secret: str = Field(description="password, key or token; stored encrypted, never answered")
 
 
 class CredentialPatch(Schema):
-    kind: str | None = None
-    label: str | None = None
-    login: str | None = None
+    kind: str | None = bounded(StoreCredential, "kind", None)
+    label: str | None = bounded(StoreCredential, "label", None)
+    login: str | None = bounded(StoreCredential, "login", None)
     secret: str | None = Field(None, description="a new secret rotates the credential")
     revoked: bool | None = Field(None, description="true revokes it and erases its secret")
     version: int | None = None

@@ -4,6 +4,9 @@ import datetime as dt
 
 from ninja import Schema
 
+from linkstar.core.api import bounded
+from linkstar.platformmail.models import MailAccount
+
 
 class MailAttachmentOut(Schema):
     id: int
@@ -103,24 +106,24 @@ class MailboxOut(Schema):
 
 
 class MailAccountIn(Schema):
-    name: str
-    host: str
+    name: str = bounded(MailAccount, "name")
+    host: str = bounded(MailAccount, "host")
     port: int = 993
-    security: str = "ssl"
-    username: str
+    security: str = bounded(MailAccount, "security", "ssl")
+    username: str = bounded(MailAccount, "username")
     password: str
-    folder: str = "INBOX"
+    folder: str = bounded(MailAccount, "folder", "INBOX")
     enabled: bool = True
 
 
 class MailAccountPatch(Schema):
-    name: str | None = None
-    host: str | None = None
+    name: str | None = bounded(MailAccount, "name", None)
+    host: str | None = bounded(MailAccount, "host", None)
     port: int | None = None
-    security: str | None = None
-    username: str | None = None
+    security: str | None = bounded(MailAccount, "security", None)
+    username: str | None = bounded(MailAccount, "username", None)
     password: str | None = None
-    folder: str | None = None
+    folder: str | None = bounded(MailAccount, "folder", None)
     enabled: bool | None = None
     version: int | None = None
 

@@ -5,27 +5,32 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from linkstar.core.api import bounded, ranged
+from linkstar.playbooks.models import TaskBlueprint, Template
+
 Phase = Literal["documents", "registration", "review", "launch"]
 
 
 class BlueprintIn(Schema):
-    key: str
-    title: str
-    title_en: str | None = None
+    key: str = bounded(TaskBlueprint, "key")
+    title: str = bounded(TaskBlueprint, "title")
+    title_en: str | None = bounded(TaskBlueprint, "title_en", None)
     description: str | None = None
     description_en: str | None = None
-    phase: str = Field(description="documents | registration | review | launch")
-    offset_days: int = 0
-    duration_days: int = 1
+    phase: str = bounded(
+        TaskBlueprint, "phase", description="documents | registration | review | launch"
+    )
+    offset_days: int = ranged(0, minimum=0)
+    duration_days: int = ranged(1, minimum=0)
     depends_on: list[str] = []
-    role: str | None = None
+    role: str | None = bounded(TaskBlueprint, "role", None)
     document_types: list[str] = []
     approval_levels: int = 0
     checklist: list[str] = []
     checklist_en: list[str] = Field(
         [], description="the checklist in English, item for item (empty: Chinese only)"
     )
-    sets_stage: str | None = None
+    sets_stage: str | None = bounded(TaskBlueprint, "sets_stage", None)
 
 
 class BlueprintOut(Schema):
@@ -47,7 +52,7 @@ class BlueprintOut(Schema):
 
 
 class TemplateIn(Schema):
-    name: str
+    name: str = bounded(Template, "name")
     site: str | None = None
     clone_from: int | None = Field(
         None, description="id of a template to copy the latest version of"

@@ -7,6 +7,8 @@ from ninja import Schema
 from pydantic import Field
 
 from linkstar.audit.schemas import AuditEventOut
+from linkstar.core.api import bounded
+from linkstar.projects.models import StoreProject, Task
 
 TEAM_ROLES_HELP = (
     'task role → user ids who do it, e.g. {"operator": [12, 13]}: each project\'s tasks of that'
@@ -96,7 +98,7 @@ class ProjectIn(Schema):
     version: int | None = Field(
         None, description="template version number; default the latest published"
     )
-    store_name: str
+    store_name: str = bounded(StoreProject, "store_name")
     site: str | None = None
     entity_id: int
     manager_id: int | None = None
@@ -106,7 +108,7 @@ class ProjectIn(Schema):
 
 
 class BatchRow(Schema):
-    store_name: str
+    store_name: str = bounded(StoreProject, "store_name")
     entity_id: int
     site: str | None = None
     manager_id: int | None = None
@@ -127,7 +129,7 @@ class BatchOut(Schema):
 
 
 class ProjectPatch(Schema):
-    store_name: str | None = None
+    store_name: str | None = bounded(StoreProject, "store_name", None)
     manager_id: int | None = None
     members: list[int] | None = None
     start_date: dt.date | None = None
@@ -136,7 +138,7 @@ class ProjectPatch(Schema):
 
 
 class StageIn(Schema):
-    stage: str
+    stage: str = bounded(StoreProject, "stage")
     note: str | None = None
     version: int | None = None
 
@@ -189,7 +191,7 @@ class TaskPatch(Schema):
     assignee_id: int | None = None
     due_date: dt.date | None = None
     start_date: dt.date | None = None
-    status: str | None = None
+    status: str | None = bounded(Task, "status", None)
     checklist: list[ChecklistItem] | None = None
     confirm_reason: str | None = Field(
         None,

@@ -42,7 +42,8 @@ def _date(value: str) -> dt.date | None:
 
 
 def _filters(request) -> dict:
-    """The filters of the query string, the unknown or malformed ones dropped."""
+    """The filters of the query string, the unknown or malformed ones dropped; a malformed date
+    is named in ``values["bad_dates"]`` (the page says so, never filters silently without it)."""
     get = request.GET
     values = {name: get.get(name, "").strip() for name in FILTERS}
     if values["status"] not in TaskStatus.values:
@@ -51,11 +52,14 @@ def _filters(request) -> dict:
         values["phase"] = ""
     if not (values["assignee"] in ("me", "none") or values["assignee"].isdigit()):
         values["assignee"] = ""
+    bad_dates = []
     for name in ("due_after", "due_before"):
+        if values[name] and _date(values[name]) is None:
+            bad_dates.append(name)
         if _date(values[name]) is None:
             values[name] = ""
     values["overdue"] = "1" if get.get("overdue") == "1" else ""
-    return values
+    return values, bad_dates
 
 
 def _tasks(actor, values: dict):
@@ -110,9 +114,10 @@ def _error_message(exc: DomainError) -> str:
 
 def task_list(request, org: str):
     actor = web_actor(request, org)
-    values = _filters(request)
+    values, bad_dates = _filters(request)
     query = urlencode({k: v for k, v in values.items() if v})
-    error = ""
+    # A malformed date filter is answered 400 with the page and its words, never ignored.
+    error = " ".join(f"{name}: {_('Enter a date as YYYY-MM-DD.')}" for name in bad_dates)
     chosen: set[int] = set()
     if request.method == "POST":
         chosen = {int(v) for v in request.POST.getlist("task") if v.isdigit()}
