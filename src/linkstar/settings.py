@@ -370,6 +370,8 @@ LINKSTAR_HSTS_SECONDS = env_int("LINKSTAR_HSTS_SECONDS", 365 * 24 * 3600)
 # LinkStar runs behind a proxy that ends TLS and sets X-Forwarded-Proto (nginx, Caddy, a load
 # balancer): only then may that header say a request came in over https.
 LINKSTAR_BEHIND_TLS_PROXY = env_bool("LINKSTAR_BEHIND_TLS_PROXY", False)
+# The rate limits (sign-ins, upload links) count per client address, read behind the proxy too.
+RATELIMIT_IP_META_KEY = "linkstar.core.web.client_address"
 
 
 def browser_security(

@@ -89,3 +89,26 @@ def test_failures_back_off_before_the_lock(bob):
                 api.post("/auth/token", {"email": bob.email, "password": PASSWORD}).status_code
                 == 201
             )
+
+
+def test_behind_a_proxy_each_client_is_counted_on_its_own(bob, carol, settings):
+    """Every request comes from the proxy: the client is the address it forwards, so one
+    person's failures never pause another's sign-in."""
+    settings.LINKSTAR_BEHIND_TLS_PROXY = True
+    settings.LINKSTAR_LOGIN_ADDRESS_RATE = "3/15m"
+
+    def from_client(address: str) -> Client:
+        return Client(REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR=f"1.2.3.4, {address}")
+
+    guesser = from_client("203.0.113.7")
+    for i in range(3):
+        with clock.travel(seconds=30 * i):
+            _web(guesser, f"nobody{i}@example.com", "x")
+    assert _web(guesser, bob.email, PASSWORD).status_code == 429
+    assert _web(from_client("198.51.100.2"), bob.email, PASSWORD).status_code == 302
+
+
+def test_a_request_without_an_address_is_answered_not_failed(bob):
+    api = ApiClient()
+    api.client.defaults["REMOTE_ADDR"] = ""
+    assert_error(api.post("/auth/token", {"email": bob.email, "password": "x"}), 401)

@@ -4,6 +4,7 @@ page's language, times in the organization's zone, values shown once. Who is act
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 
@@ -217,3 +218,18 @@ class RequestSizeMiddleware:
                 return _json_error(413, message, "too_large")
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+def client_address(request) -> str:
+    """The address a request came from, for the rate limits (django-ratelimit's ``ip`` key).
+    Behind a TLS proxy (``LINKSTAR_BEHIND_TLS_PROXY``) every request comes from the proxy: the
+    client is the last address the proxy added to ``X-Forwarded-For`` — else one person's failed
+    sign-ins would pause everyone's. Without any address (a Unix socket), one shared bucket."""
+    if settings.LINKSTAR_BEHIND_TLS_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        if forwarded:
+            try:
+                return str(ipaddress.ip_address(forwarded))
+            except ValueError:
+                pass
+    return request.META.get("REMOTE_ADDR") or "0.0.0.0"
