@@ -241,6 +241,25 @@ def test_the_api_token_needs_the_code_of_a_user_with_two_factor(org, bob):
     )
 
 
+def test_an_administrator_required_to_use_it_gets_no_token_without_it(org, alice, bob, as_alice):
+    """The organization's requirement holds on the API too: no token by password alone."""
+    twofactor.set_admin_requirement(actor=as_alice, required=True)
+    api = ApiClient()
+    assert_error(
+        api.post("/auth/token", {"email": alice.email, "password": PASSWORD}),
+        403,
+        "two_factor_setup_required",
+    )
+    # the requirement is for administrators: a manager of the organization is not concerned
+    assert api.post("/auth/token", {"email": bob.email, "password": PASSWORD}).status_code == 201
+    enrol(alice)
+    with next_step():
+        answer = api.post(
+            "/auth/token", {"email": alice.email, "password": PASSWORD, "otp": code_now(alice)}
+        )
+    assert answer.status_code == 201
+
+
 def test_the_api_token_of_a_user_without_two_factor_is_unchanged(org, bob):
     api = ApiClient()
     assert api.post("/auth/token", {"email": bob.email, "password": PASSWORD}).status_code == 201

@@ -288,6 +288,14 @@ class SecondFactorRequired(AuthenticationFailed):
     code = "otp_required"
 
 
+class TwoFactorSetupRequired(DomainError):
+    """An administrator whose organization requires two-factor sign-in, without it: no token
+    (it would be a way around the requirement)."""
+
+    status = 403
+    code = "two_factor_setup_required"
+
+
 class SecondFactorWrong(AuthenticationFailed):
     code = "invalid_otp"
 
@@ -311,6 +319,13 @@ def token_for_credentials(
             )
         if not twofactor.verify_second_factor(user=user, code=otp, ip=ip, via="api"):
             raise SecondFactorWrong(_("The two-factor code is not right."))
+    elif twofactor.must_enrol(user):
+        raise TwoFactorSetupRequired(
+            _(
+                "Your organization requires two-factor sign-in of administrators: set it up on "
+                "the “Password and sign-in” page first, then ask for a token with its code."
+            )
+        )
     return issue_token(user=user, name=name or "api")[1]
 
 
