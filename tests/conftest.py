@@ -45,6 +45,9 @@ def _test_settings(settings, tmp_path):
     }
     # Rate limits count per test: one test's requests never limit another's.
     settings.RATELIMIT_CACHE_PREFIX = f"rl:{tmp_path.name}:{id(tmp_path)}:"
+    # Audit checkpoints per test: the file under the data dir is shared by the test processes,
+    # whose databases reuse organization ids (a later test's chain would read as rewritten).
+    settings.LINKSTAR_AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit" / "checkpoints.jsonl")
 
 
 @pytest.fixture(scope="session")
