@@ -570,11 +570,6 @@ def revoke_personal_token(*, user: User, token_id: int, ip=None, via="api") -> A
 # --- passwords ---------------------------------------------------------------------------------
 
 
-def _record_for_user(user: User, action: str, actors: list[Actor], changes: dict) -> None:
-    for actor in actors:
-        record(actor=actor, action=action, obj=user, changes=changes)
-
-
 @transaction.atomic
 def change_own_password(
     *, user: User, current_password: str, new_password: str, ip=None, via: str = "web"
@@ -594,7 +589,7 @@ def change_own_password(
     user.set_password(new_password)
     user.save(update_fields=["password"])
     changes = {"email": {"before": user.email, "after": user.email}}
-    _record_for_user(
+    twofactor.record_for_user(
         user, "user.password_changed", twofactor.actors_of_user(user, ip=ip, via=via), changes
     )
     return user
@@ -612,7 +607,7 @@ def set_user_password(*, email: str, password: str, via: str = "cli") -> User:
     user.save(update_fields=["password"])
     actors = [Actor.system(m.organization, via=via) for m in user.memberships.all()]
     changes = {"email": {"before": user.email, "after": user.email}}
-    _record_for_user(user, "user.password_set", actors, changes)
+    twofactor.record_for_user(user, "user.password_set", actors, changes)
     return user
 
 

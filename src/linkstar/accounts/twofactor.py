@@ -41,6 +41,12 @@ def actors_of_user(user: User, *, ip=None, via: str = "web") -> list[Actor]:
     return [Actor.from_membership(m, ip=ip, via=via) for m in memberships.order_by("pk")]
 
 
+def record_for_user(user: User, action: str, actors: list[Actor], changes: dict) -> None:
+    """One audit event of a change to the user's own sign-in, in each of their organizations."""
+    for actor in actors:
+        record(actor=actor, action=action, obj=user, changes=changes)
+
+
 # --- reading -----------------------------------------------------------------------------------
 
 
@@ -168,13 +174,12 @@ def verify_second_factor(*, user: User, code: str, ip=None, via: str = "web") ->
         return True
     if _use_recovery_code(user, code):
         left = recovery_codes_left(user)
-        for actor in actors_of_user(user, ip=ip, via=via):
-            record(
-                actor=actor,
-                action="two_factor.recovery_code_used",
-                obj=user,
-                changes={"recovery_codes_left": {"before": left + 1, "after": left}},
-            )
+        record_for_user(
+            user,
+            "two_factor.recovery_code_used",
+            actors_of_user(user, ip=ip, via=via),
+            {"recovery_codes_left": {"before": left + 1, "after": left}},
+        )
         return True
     return False
 
@@ -225,13 +230,12 @@ def confirm_enrolment(*, user: User, code: str, ip=None, via: str = "web") -> li
     device.confirmed_at = clock.now()
     device.save(update_fields=["confirmed_at"])
     codes = _new_recovery_codes(user)
-    for actor in actors_of_user(user, ip=ip, via=via):
-        record(
-            actor=actor,
-            action="two_factor.enabled",
-            obj=user,
-            changes={"two_factor": {"before": False, "after": True}},
-        )
+    record_for_user(
+        user,
+        "two_factor.enabled",
+        actors_of_user(user, ip=ip, via=via),
+        {"two_factor": {"before": False, "after": True}},
+    )
     return codes
 
 
@@ -245,26 +249,21 @@ def regenerate_recovery_codes(
         raise Conflict(_("Two-factor sign-in is off."), code="two_factor_off")
     _reauthenticate(user, device, code=code, password=password)
     codes = _new_recovery_codes(user)
-    for actor in actors_of_user(user, ip=ip, via=via):
-        record(
-            actor=actor,
-            action="two_factor.recovery_codes_replaced",
-            obj=user,
-            changes={"recovery_codes_left": {"before": None, "after": len(codes)}},
-        )
+    record_for_user(
+        user,
+        "two_factor.recovery_codes_replaced",
+        actors_of_user(user, ip=ip, via=via),
+        {"recovery_codes_left": {"before": None, "after": len(codes)}},
+    )
     return codes
 
 
 def _turn_off(user: User, actors: list[Actor]) -> None:
     TwoFactor.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
-    for actor in actors:
-        record(
-            actor=actor,
-            action="two_factor.disabled",
-            obj=user,
-            changes={"two_factor": {"before": True, "after": False}},
-        )
+    record_for_user(
+        user, "two_factor.disabled", actors, {"two_factor": {"before": True, "after": False}}
+    )
 
 
 @transaction.atomic
